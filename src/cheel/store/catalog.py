@@ -1,0 +1,137 @@
+"""The catalog: the list of organizations kept in the data directory.
+
+``catalog.json`` holds name, engine and location of each organization and nothing else:
+never a password (PostgreSQL URLs are stored redacted; libpq's PGPASSWORD or .pgpass supply
+the password at run time). Writes go to a temporary file renamed into place, under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import platformdirs
+
+from ..errors import AlreadyExists, NotFound, UsageError
+from .engines import POSTGRES, SQLITE, redact_url
+
+CATALOG_FILE = "catalog.json"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("CHEEL_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir("cheel", appauthor=False))
+
+
+@dataclass
+class OrgEntry:
+    name: str
+    engine: str  # sqlite | postgres
+    location: str  # file name inside the data dir, or a PostgreSQL URL without password
+
+
+def safe_name(name: str) -> str:
+    """A file-name-safe, lower-case ASCII form of ``name``."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text or "org"
+
+
+def check_name(name: str, what: str = "organization") -> str:
+    name = name.strip()
+    if not name:
+        raise UsageError(f"the {what} name cannot be empty")
+    if len(name) > 100:
+        raise UsageError(f"the {what} name is longer than 100 characters")
+    if any(ord(ch) < 32 for ch in name):
+        raise UsageError(f"the {what} name contains control characters")
+    return name
+
+
+class Catalog:
+    def __init__(self, data_dir: Path | str | None = None):
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+
+    @property
+    def path(self) -> Path:
+        return self.data_dir / CATALOG_FILE
+
+    def _read(self) -> list[OrgEntry]:
+        try:
+            raw = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError) as e:
+            raise NotFound(f"the catalog {self.path} cannot be read: {e}") from e
+        return [OrgEntry(**o) for o in raw.get("organizations", [])]
+
+    def _write(self, entries: list[OrgEntry]) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        data = {"organizations": [asdict(e) for e in entries]}
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[list[OrgEntry]]:
+        """Read-modify-write the catalog under an exclusive lock."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / ".catalog.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = self._read()
+            yield entries
+            self._write(entries)
+
+    def list(self) -> list[OrgEntry]:
+        return self._read()
+
+    def find(self, name: str) -> OrgEntry:
+        for e in self._read():
+            if e.name == name:
+                return e
+        for e in self._read():
+            if e.name.casefold() == name.casefold():
+                return e
+        known = ", ".join(e.name for e in self._read()) or "none yet"
+        raise NotFound(f'there is no organization named "{name}"',
+                       hint=f"known organizations: {known}")
+
+    def exists(self, name: str) -> bool:
+        return any(e.name.casefold() == name.casefold() for e in self._read())
+
+    def add(self, entry: OrgEntry) -> None:
+        if entry.engine == POSTGRES:
+            entry.location = redact_url(entry.location)
+        with self.locked() as entries:
+            if any(e.name.casefold() == entry.name.casefold() for e in entries):
+                raise AlreadyExists(f'an organization named "{entry.name}" already exists')
+            entries.append(entry)
+
+    def remove(self, name: str) -> None:
+        with self.locked() as entries:
+            entries[:] = [e for e in entries if e.name != name]
+
+    def sqlite_path(self, entry: OrgEntry) -> Path:
+        assert entry.engine == SQLITE
+        p = Path(entry.location)
+        return p if p.is_absolute() else self.data_dir / p
+
+    def new_sqlite_location(self, name: str) -> str:
+        base = safe_name(name)
+        candidate, n = f"{base}.sqlite", 1
+        while (self.data_dir / candidate).exists():
+            n += 1
+            candidate = f"{base}-{n}.sqlite"
+        return candidate

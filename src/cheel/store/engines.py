@@ -1,0 +1,362 @@
+"""The two database engines behind an organization: embedded SQLite and PostgreSQL.
+
+A :class:`Database` hides the differences that matter to the rest of cheel: placeholders,
+DDL types, snapshots, bulk reads in canonical form and bulk writes. Canonical values are the
+ones the backup format carries: ``int``, ``str`` (text, decimal, date, timestamp), ``bytes``
+(binary) and ``None``; bools are 0/1 ints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import AlreadyExists, DatabaseUnreachable, NotFound
+from . import schema as S
+
+SQLITE, POSTGRES = "sqlite", "postgres"
+
+
+class Database:
+    engine: str
+
+    # -- statements ----------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return list(self.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
+        """Yield batches of rows without holding the whole result."""
+        raise NotImplementedError
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        raise NotImplementedError
+
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """Insert one row and return its new id."""
+        cols = list(values)
+        marks = ", ".join("?" for _ in cols)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks}) RETURNING id"
+        return self.scalar(sql, list(values.values()))
+
+    def select_expr(self, col: S.Column, alias: str) -> str:
+        """SQL expression that reads ``col`` in canonical form."""
+        return f"{alias}.{col.name}"
+
+    def max_id(self, table: str) -> int:
+        return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
+
+    def after_explicit_ids(self, tables: Sequence[str]) -> None:
+        """Let generated ids continue after rows inserted with explicit ids."""
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One consistent read-only view of the database for the block's duration."""
+        raise NotImplementedError
+        yield
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- schema --------------------------------------------------------------------------
+    def create_schema(self) -> None:
+        with self.transaction():
+            for stmt in ddl(self.engine):
+                self.execute(stmt)
+            self.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                         ("schema_version", str(S.SCHEMA_VERSION)))
+
+    def schema_version(self) -> int:
+        try:
+            return int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+        except Exception as e:  # an empty or foreign database
+            raise NotFound("this database holds no cheel organization") from e
+
+
+class SQLiteDatabase(Database):
+    engine = SQLITE
+
+    def __init__(self, path: Path | str, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise NotFound(f"the database file {self.path} does not exist")
+        self.conn = sqlite3.connect(str(self.path), isolation_level=None,
+                                    check_same_thread=False, timeout=60)
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._depth = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
+        cur = self.conn.execute(sql, params)
+        while True:
+            rows = cur.fetchmany(size)
+            if not rows:
+                return
+            yield rows
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        # In WAL mode a read transaction sees one snapshot, taken at its first read,
+        # while writers go on.
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            self.conn.execute("SELECT count(*) FROM meta").fetchone()
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def size(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+
+class PostgresDatabase(Database):
+    engine = POSTGRES
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.url = url
+        try:
+            self.conn = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as e:
+            raise DatabaseUnreachable(
+                f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
+                hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+            ) from e
+        self._depth = 0
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self._sql(sql), params or None)
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
+        # A named (server-side) cursor needs a transaction; snapshots provide one.
+        with self.conn.cursor(name=f"cheel_stream_{id(sql)}") as cur:
+            cur.itersize = size
+            cur.execute(self._sql(sql), params or None)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def select_expr(self, col: S.Column, alias: str) -> str:
+        if col.type in ("date", "timestamp", "decimal"):
+            return f"{alias}.{col.name}::text"
+        if col.type == "bool":
+            return f"{alias}.{col.name}::int"
+        return f"{alias}.{col.name}"
+
+    def after_explicit_ids(self, tables: Sequence[str]) -> None:
+        for t in tables:
+            self.execute(
+                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {t}), 1))")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self.conn.transaction():
+                yield
+        finally:
+            self._depth = 0
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def size(self) -> int:
+        return int(self.scalar("SELECT pg_database_size(current_database())"))
+
+
+# -- DDL ------------------------------------------------------------------------------------
+_TYPES = {
+    SQLITE: {"int": "INTEGER", "bool": "INTEGER", "text": "TEXT", "decimal": "TEXT",
+             "date": "TEXT", "timestamp": "TEXT", "binary": "BLOB"},
+    POSTGRES: {"int": "BIGINT", "bool": "BOOLEAN", "text": "TEXT", "decimal": "NUMERIC",
+               "date": "DATE", "timestamp": "TIMESTAMP", "binary": "BYTEA"},
+}
+
+
+def _column_ddl(engine: str, c: S.Column) -> str:
+    if c.type == "id":
+        return "id INTEGER PRIMARY KEY" if engine == SQLITE else "id BIGSERIAL PRIMARY KEY"
+    typ = _TYPES[engine][c.type]
+    if c.type == "decimal" and engine == POSTGRES and c.precision:
+        typ = f"NUMERIC({c.precision[0]}, {c.precision[1]})"
+    parts = [c.name, typ]
+    if not c.nullable:
+        parts.append("NOT NULL")
+    if c.unique:
+        parts.append("UNIQUE")
+    if c.ref:
+        # Deferred: rows of one table may reference each other in any order within a load.
+        parts.append(f"REFERENCES {c.ref} (id) DEFERRABLE INITIALLY DEFERRED")
+    return " ".join(parts)
+
+
+def ddl(engine: str) -> list[str]:
+    out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
+    for t in S.TABLES:
+        cols = [_column_ddl(engine, c) for c in t.columns]
+        cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
+        out.append(f"CREATE TABLE {t.name} (\n  " + ",\n  ".join(cols) + "\n)")
+        for c in t.foreign_keys:
+            out.append(f"CREATE INDEX ix_{t.name}_{c.name} ON {t.name} ({c.name})")
+    return out
+
+
+# -- opening -------------------------------------------------------------------------------
+def redact_url(url: str) -> str:
+    """The URL without its password, fit for catalogs, logs and messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    netloc = f"{user}@{host}" if user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def with_database(url: str, dbname: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return path or None
+
+
+def first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def pg_create_database(url: str, dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (dbname,)).fetchone()
+            if exists:
+                raise AlreadyExists(f"the PostgreSQL database {dbname} already exists",
+                                    hint="choose another organization name or database")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    except psycopg.OperationalError as e:
+        raise DatabaseUnreachable(
+            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
+            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+        ) from e
+
+
+def pg_drop_database(url: str, dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(dbname)))
+
+
+def pg_rename_database(url: str, old: str, new: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+            sql.Identifier(old), sql.Identifier(new)))
+
+
+def remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(path) + suffix)

@@ -1,0 +1,223 @@
+"""Organizations, company groups and companies: create, open, describe."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from ..errors import AlreadyExists, NotFound, UsageError
+from . import schema as S
+from .catalog import Catalog, OrgEntry, check_name, safe_name
+from .engines import (POSTGRES, SQLITE, Database, PostgresDatabase, SQLiteDatabase,
+                      database_name, pg_create_database, pg_drop_database, remove_sqlite_files,
+                      with_database)
+from .scope import count_sql
+
+DEFAULT_LANGUAGES = ("fr", "de", "it", "en")
+KNOWN_LANGUAGES = {"fr", "de", "it", "en", "rm"}
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_languages(text: str | Sequence[str]) -> list[str]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    langs = [x.strip().lower() for x in items if x.strip()]
+    if not langs:
+        raise UsageError("at least one language is needed (the main language first)")
+    for lang in langs:
+        if lang not in KNOWN_LANGUAGES:
+            raise UsageError(f'"{lang}" is not a supported language',
+                             hint="use fr, de, it, en or rm, main language first")
+    if len(set(langs)) != len(langs):
+        raise UsageError("a language is listed twice")
+    return langs
+
+
+def open_database(catalog: Catalog, entry: OrgEntry) -> Database:
+    if entry.engine == SQLITE:
+        db: Database = SQLiteDatabase(catalog.sqlite_path(entry))
+    else:
+        db = PostgresDatabase(entry.location)
+    db.schema_version()
+    return db
+
+
+@contextlib.contextmanager
+def opened(catalog: Catalog, name: str) -> Iterator[tuple[OrgEntry, Database]]:
+    entry = catalog.find(name)
+    db = open_database(catalog, entry)
+    try:
+        yield entry, db
+    finally:
+        db.close()
+
+
+def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = DEFAULT_LANGUAGES,
+                        postgres: str | None = None, register: bool = True) -> OrgEntry:
+    """Create the database of a new organization and (unless ``register`` is false) list it."""
+    name = check_name(name)
+    langs = parse_languages(languages)
+    if catalog.exists(name):
+        raise AlreadyExists(f'an organization named "{name}" already exists')
+    if postgres:
+        dbname = database_name(postgres) or f"cheel_{safe_name(name).replace('-', '_')}"
+        pg_create_database(postgres, dbname)
+        entry = OrgEntry(name, POSTGRES, with_database(postgres, dbname))
+        try:
+            db: Database = PostgresDatabase(entry.location)
+            _init(db, langs)
+            db.close()
+        except BaseException:
+            pg_drop_database(postgres, dbname)
+            raise
+    else:
+        catalog.data_dir.mkdir(parents=True, exist_ok=True)
+        entry = OrgEntry(name, SQLITE, catalog.new_sqlite_location(name))
+        path = catalog.sqlite_path(entry)
+        try:
+            db = SQLiteDatabase(path, create=True)
+            _init(db, langs)
+            db.close()
+        except BaseException:
+            remove_sqlite_files(path)
+            raise
+    if register:
+        try:
+            catalog.add(entry)
+        except BaseException:
+            drop_database(catalog, entry)
+            raise
+    return entry
+
+
+def drop_database(catalog: Catalog, entry: OrgEntry) -> None:
+    if entry.engine == SQLITE:
+        remove_sqlite_files(catalog.sqlite_path(entry))
+    else:
+        dbname = database_name(entry.location)
+        assert dbname
+        pg_drop_database(entry.location, dbname)
+
+
+def _init(db: Database, languages: list[str]) -> None:
+    db.create_schema()
+    with db.transaction():
+        for pos, code in enumerate(languages):
+            db.insert("languages", {"code": code, "position": pos})
+        db.insert("users", {"login": "admin", "name": "Administrateur", "role": "admin"})
+
+
+def languages(db: Database) -> list[str]:
+    return [r[0] for r in db.query("SELECT code FROM languages ORDER BY position")]
+
+
+# -- groups and companies -----------------------------------------------------------------
+@dataclass
+class CompanyInfo:
+    id: int
+    uid: str
+    name: str
+    legal_form: str | None = None
+    ide_number: str | None = None
+
+
+@dataclass
+class GroupInfo:
+    id: int
+    uid: str
+    name: str
+    companies: list[CompanyInfo] = field(default_factory=list)
+
+
+def list_groups(db: Database) -> list[GroupInfo]:
+    groups = {r[0]: GroupInfo(r[0], r[1], r[2]) for r in
+              db.query("SELECT id, uid, name FROM company_groups ORDER BY name, id")}
+    for cid, gid, uid, name, form, ide in db.query(
+            "SELECT id, group_id, uid, name, legal_form, ide_number FROM companies "
+            "ORDER BY name, id"):
+        groups[gid].companies.append(CompanyInfo(cid, uid, name, form, ide))
+    return list(groups.values())
+
+
+def find_group(db: Database, key: str) -> GroupInfo:
+    """A group by name (case-insensitive) or uid."""
+    groups = list_groups(db)
+    for g in groups:
+        if g.uid == key or g.name == key:
+            return g
+    for g in groups:
+        if g.name.casefold() == key.casefold():
+            return g
+    known = ", ".join(g.name for g in groups) or "none yet"
+    raise NotFound(f'there is no company group named "{key}"', hint=f"known groups: {known}")
+
+
+def create_group(db: Database, name: str, uid: str | None = None) -> GroupInfo:
+    name = check_name(name, "group")
+    if db.scalar("SELECT id FROM company_groups WHERE lower(name) = lower(?)", (name,)):
+        raise AlreadyExists(f'a company group named "{name}" already exists')
+    uid = uid or str(uuid.uuid4())
+    with db.transaction():
+        gid = db.insert("company_groups", {"uid": uid, "name": name, "created_at": now_utc()})
+    return GroupInfo(gid, uid, name)
+
+
+def create_company(db: Database, name: str, group: str | None = None,
+                   new_group: str | None = None, legal_form: str | None = None,
+                   ide_number: str | None = None, vat_number: str | None = None) -> CompanyInfo:
+    """Create a company that joins ``group`` or forms ``new_group`` (its own by default)."""
+    name = check_name(name, "company")
+    if group and new_group:
+        raise UsageError("choose either an existing group or a new group, not both")
+    if db.scalar("SELECT id FROM companies WHERE lower(name) = lower(?)", (name,)):
+        raise AlreadyExists(f'a company named "{name}" already exists')
+    with db.transaction():
+        if group:
+            g = find_group(db, group)
+        else:
+            g = create_group(db, new_group or name)
+        uid = str(uuid.uuid4())
+        contact = db.insert("contacts", {"group_id": g.id, "kind": "firm", "name": name,
+                                         "created_at": now_utc()})
+        cid = db.insert("companies", {
+            "group_id": g.id, "uid": uid, "name": name, "legal_form": legal_form,
+            "ide_number": ide_number, "vat_number": vat_number, "contact_id": contact,
+            "created_at": now_utc()})
+    return CompanyInfo(cid, uid, name, legal_form, ide_number)
+
+
+# -- describing ---------------------------------------------------------------------------
+def group_counts(db: Database, group_id: int) -> dict[str, int]:
+    return {t.name: int(db.scalar(count_sql(t), (group_id,)))
+            for t in S.group_tables()}
+
+
+def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
+    """A plain dict of an organization: engine, languages, groups, companies, row counts."""
+    db = open_database(catalog, entry)
+    try:
+        with db.snapshot():
+            out: dict = {
+                "name": entry.name, "engine": entry.engine, "location": entry.location,
+                "schema_version": db.schema_version(), "languages": languages(db),
+                "size_bytes": db.size(), "groups": [],
+            }
+            for g in list_groups(db):
+                item = {"uid": g.uid, "name": g.name,
+                        "companies": [{"uid": c.uid, "name": c.name,
+                                       "legal_form": c.legal_form,
+                                       "ide_number": c.ide_number} for c in g.companies]}
+                if counts:
+                    item["rows"] = group_counts(db, g.id)
+                out["groups"].append(item)
+            if counts:
+                out["rows"] = {t.name: int(db.scalar(f"SELECT count(*) FROM {t.name}"))
+                               for t in S.TABLES}
+        return out
+    finally:
+        db.close()

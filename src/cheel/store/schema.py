@@ -1,0 +1,245 @@
+"""The logical schema of an organization database, declared once as data.
+
+Every table states its scope (``org``, ``group`` or ``company``), the column through which it
+reaches that scope (``via``), and organization-level tables state their natural key. Backup
+and restore read these declarations; nothing about scope is hard-coded elsewhere.
+
+Logical column types and how each engine stores them:
+
+=========  ==========================  ====================
+type       SQLite                      PostgreSQL
+=========  ==========================  ====================
+id         INTEGER PRIMARY KEY         BIGINT identity
+int        INTEGER                     BIGINT
+bool       INTEGER (0/1)               BOOLEAN
+text       TEXT                        TEXT
+decimal    TEXT (canonical decimal)    NUMERIC(p, s)
+date       TEXT ``YYYY-MM-DD``         DATE
+timestamp  TEXT ``YYYY-MM-DD HH:MM:SS`` TIMESTAMP (UTC)
+binary     BLOB                        BYTEA
+=========  ==========================  ====================
+
+Money is ``int`` in minor units (centimes); rates are ``decimal``. Nothing is float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+ORG, GROUP, COMPANY = "org", "group", "company"
+GROUP_TABLE = "company_groups"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # id, int, bool, text, decimal, date, timestamp, binary
+    nullable: bool = True
+    ref: str | None = None  # referenced table (foreign key to its id)
+    unique: bool = False
+    secret: bool = False  # never leaves the database (not backed up)
+    precision: tuple[int, int] | None = None  # decimal (precision, scale)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    scope: str
+    columns: tuple[Column, ...]
+    via: str | None = None  # foreign-key column leading towards the scope root
+    natural_key: tuple[str, ...] = ()  # org-level tables: matched on restore by this key
+    uniques: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    new_uid_on_copy: tuple[str, ...] = ()  # columns that get a fresh uuid when copied
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def backup_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.secret]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def foreign_keys(self) -> list[Column]:
+        return [c for c in self.columns if c.ref]
+
+
+def _id() -> Column:
+    return Column("id", "id", nullable=False)
+
+
+def _fk(name: str, ref: str, nullable: bool = False) -> Column:
+    return Column(name, "int", nullable=nullable, ref=ref)
+
+
+def _c(name: str, type_: str, nullable: bool = True, **kw) -> Column:
+    return Column(name, type_, nullable=nullable, **kw)
+
+
+MONEY = "int"
+
+# Parents before children: this order is the backup order and the restore order.
+TABLES: tuple[Table, ...] = (
+    # -- organization level -------------------------------------------------------------
+    Table("languages", ORG, (
+        _id(), _c("code", "text", False, unique=True), _c("position", "int", False),
+    ), natural_key=("code",)),
+    Table("users", ORG, (
+        _id(), _c("login", "text", False, unique=True), _c("name", "text", False),
+        _c("role", "text", False), _c("password_hash", "text", secret=True),
+    ), natural_key=("login",)),
+    # -- group level --------------------------------------------------------------------
+    Table("company_groups", GROUP, (
+        _id(), _c("uid", "text", False, unique=True), _c("name", "text", False, unique=True),
+        _c("created_at", "timestamp", False),
+    ), new_uid_on_copy=("uid",)),
+    Table("currencies", GROUP, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
+        _c("name", "text", False), _c("decimals", "int", False),
+    ), via="group_id", uniques=(("group_id", "code"),)),
+    Table("exchange_rates", GROUP, (
+        _id(), _fk("currency_id", "currencies"), _c("valid_from", "date", False),
+        _c("rate", "decimal", False, precision=(18, 6)),
+    ), via="currency_id"),
+    Table("accounts", GROUP, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("number", "text", False),
+        _c("kind", "text", False), _fk("currency_id", "currencies", nullable=True),
+        _c("active", "bool", False),
+    ), via="group_id", uniques=(("group_id", "number"),)),
+    Table("account_names", GROUP, (
+        _id(), _fk("account_id", "accounts"), _fk("language_id", "languages"),
+        _c("name", "text", False),
+    ), via="account_id", uniques=(("account_id", "language_id"),)),
+    Table("vat_codes", GROUP, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
+        _c("kind", "text", False), _c("rate", "decimal", False, precision=(5, 2)),
+        _c("valid_from", "date", False), _c("valid_to", "date"),
+        _fk("account_id", "accounts", nullable=True),
+    ), via="group_id"),
+    Table("contacts", GROUP, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("kind", "text", False),
+        _c("name", "text", False), _c("first_name", "text"),
+        _fk("firm_id", "contacts", nullable=True), _c("language", "text"),
+        _fk("created_by", "users", nullable=True), _c("created_at", "timestamp", False),
+    ), via="group_id"),
+    Table("addresses", GROUP, (
+        _id(), _fk("contact_id", "contacts"), _c("kind", "text", False),
+        _c("street", "text"), _c("postcode", "text", False), _c("city", "text", False),
+        _c("country", "text", False),
+    ), via="contact_id"),
+    Table("communications", GROUP, (
+        _id(), _fk("contact_id", "contacts"), _c("kind", "text", False),
+        _c("value", "text", False),
+    ), via="contact_id"),
+    Table("articles", GROUP, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
+        _c("unit", "text", False), _c("price", MONEY, False),
+        _fk("vat_code_id", "vat_codes", nullable=True),
+        _fk("account_id", "accounts", nullable=True),
+    ), via="group_id", uniques=(("group_id", "code"),)),
+    Table("article_names", GROUP, (
+        _id(), _fk("article_id", "articles"), _fk("language_id", "languages"),
+        _c("description", "text", False),
+    ), via="article_id", uniques=(("article_id", "language_id"),)),
+    # -- company level ------------------------------------------------------------------
+    Table("companies", COMPANY, (
+        _id(), _fk("group_id", GROUP_TABLE), _c("uid", "text", False, unique=True),
+        _c("name", "text", False), _c("legal_form", "text"), _c("ide_number", "text"),
+        _c("vat_number", "text"), _fk("contact_id", "contacts", nullable=True),
+        _c("created_at", "timestamp", False),
+    ), via="group_id", new_uid_on_copy=("uid",)),
+    Table("fiscal_years", COMPANY, (
+        _id(), _fk("company_id", "companies"), _c("name", "text", False),
+        _c("start_date", "date", False), _c("end_date", "date", False),
+        _c("closed", "bool", False),
+    ), via="company_id"),
+    Table("journal_entries", COMPANY, (
+        _id(), _fk("company_id", "companies"), _fk("fiscal_year_id", "fiscal_years"),
+        _c("number", "int", False), _c("date", "date", False), _c("reference", "text"),
+        _c("description", "text", False), _c("journal", "text", False),
+        _fk("created_by", "users", nullable=True), _c("created_at", "timestamp", False),
+    ), via="company_id"),
+    Table("entry_lines", COMPANY, (
+        _id(), _fk("entry_id", "journal_entries"), _fk("account_id", "accounts"),
+        _c("debit", MONEY, False), _c("credit", MONEY, False),
+        _fk("vat_code_id", "vat_codes", nullable=True),
+        _fk("currency_id", "currencies", nullable=True), _c("amount_fc", MONEY),
+        _c("rate", "decimal", precision=(18, 6)), _c("text", "text"),
+    ), via="entry_id"),
+    Table("invoices", COMPANY, (
+        _id(), _fk("company_id", "companies"), _c("number", "text", False),
+        _fk("contact_id", "contacts"), _c("date", "date", False),
+        _c("due_date", "date", False), _fk("currency_id", "currencies"),
+        _c("qr_reference", "text", False), _c("total", MONEY, False),
+        _c("status", "text", False), _fk("entry_id", "journal_entries", nullable=True),
+    ), via="company_id", uniques=(("company_id", "number"),)),
+    Table("invoice_lines", COMPANY, (
+        _id(), _fk("invoice_id", "invoices"), _fk("article_id", "articles", nullable=True),
+        _c("description", "text", False), _c("quantity", "decimal", False, precision=(12, 3)),
+        _c("unit_price", MONEY, False), _fk("vat_code_id", "vat_codes", nullable=True),
+        _c("amount", MONEY, False),
+    ), via="invoice_id"),
+    Table("payments", COMPANY, (
+        _id(), _fk("invoice_id", "invoices"), _c("date", "date", False),
+        _c("amount", MONEY, False), _fk("entry_id", "journal_entries", nullable=True),
+    ), via="invoice_id"),
+    Table("documents", COMPANY, (
+        _id(), _fk("company_id", "companies"), _fk("entry_id", "journal_entries", nullable=True),
+        _c("filename", "text", False), _c("mime_type", "text", False),
+        _c("content", "binary", False), _c("created_at", "timestamp", False),
+    ), via="company_id"),
+)
+
+BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    return BY_NAME[name]
+
+
+def org_tables() -> list[Table]:
+    return [t for t in TABLES if t.scope == ORG]
+
+
+def group_tables() -> list[Table]:
+    """Tables whose rows belong to one company group (group and company scope)."""
+    return [t for t in TABLES if t.scope in (GROUP, COMPANY)]
+
+
+def scope_chain(t: Table) -> list[tuple[str, str]]:
+    """The (column, referenced table) hops from ``t`` to ``company_groups``."""
+    hops: list[tuple[str, str]] = []
+    cur = t
+    while cur.name != GROUP_TABLE:
+        if cur.via is None:
+            raise ValueError(f"table {cur.name} declares no scope path")
+        ref = cur.column(cur.via).ref
+        assert ref is not None
+        hops.append((cur.via, ref))
+        cur = BY_NAME[ref]
+    return hops
+
+
+def _check() -> None:
+    seen: set[str] = set()
+    for t in TABLES:
+        for c in t.foreign_keys:
+            if c.ref != t.name and c.ref not in seen:
+                raise AssertionError(f"{t.name}.{c.name} references {c.ref} declared later")
+        if t.scope == ORG and not t.natural_key:
+            raise AssertionError(f"organization table {t.name} needs a natural key")
+        if t.scope in (GROUP, COMPANY):
+            scope_chain(t)
+        seen.add(t.name)
+
+
+_check()

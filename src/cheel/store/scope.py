@@ -1,0 +1,51 @@
+"""SQL that selects the rows of one company group, built from the schema's declarations."""
+
+from __future__ import annotations
+
+from . import schema as S
+
+
+def scoped_from(t: S.Table) -> tuple[str, str]:
+    """``(FROM clause, group-id expression)`` for table ``t`` aliased ``t0``.
+
+    The joins follow the table's declared scope path, each hop over an indexed foreign key,
+    so reading one group never scans the whole organization.
+    """
+    if t.name == S.GROUP_TABLE:
+        return f"{t.name} t0", "t0.id"
+    parts = [f"{t.name} t0"]
+    alias = "t0"
+    hops = S.scope_chain(t)
+    for i, (col, ref) in enumerate(hops):
+        if ref == S.GROUP_TABLE:
+            return _join(parts), f"{alias}.{col}"
+        nxt = f"t{i + 1}"
+        parts.append(f"{ref} {nxt} ON {nxt}.id = {alias}.{col}")
+        alias = nxt
+    raise AssertionError("scope chain does not reach the group table")
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] + "".join(f" JOIN {p}" for p in parts[1:])
+
+
+def count_sql(t: S.Table) -> str:
+    frm, grp = scoped_from(t)
+    return f"SELECT count(*) FROM {frm} WHERE {grp} = ?"
+
+
+def range_sql(t: S.Table) -> str:
+    frm, grp = scoped_from(t)
+    return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
+
+
+def select_sql(t: S.Table, exprs: list[str]) -> str:
+    frm, grp = scoped_from(t)
+    return f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ? ORDER BY t0.id"
+
+
+def referenced_sql(t: S.Table, column: str) -> str:
+    """Distinct non-null values of ``t.column`` among one group's rows."""
+    frm, grp = scoped_from(t)
+    return (f"SELECT DISTINCT t0.{column} FROM {frm} "
+            f"WHERE {grp} = ? AND t0.{column} IS NOT NULL")
