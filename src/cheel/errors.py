@@ -60,6 +60,10 @@ class WrongPassword(CheelError):
     exit_code = 3
 
 
+class PasswordNeeded(WrongPassword):
+    """The backup is encrypted and no password source was given."""
+
+
 class DamagedFile(CheelError):
     """The backup is damaged, truncated or altered."""
 

@@ -1,0 +1,295 @@
+"""Backup of company groups into one ``.cheelbackup`` file.
+
+One consistent snapshot per organization; rows stream from the database into bounded
+chunks, so memory stays flat. The file is written under a temporary name in the destination
+and gets its final name (never overwriting) only once complete and flushed to disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .archive.container import FORMAT_NAME, FORMAT_VERSION, ContainerWriter
+from .archive.rows import ChunkBuilder
+from .errors import DestinationError, NotFound, UsageError
+from .store import schema as S
+from .store.catalog import Catalog, OrgEntry, safe_name
+from .store.engines import Database
+from .store.organizations import GroupInfo, find_group, languages, list_groups, open_database
+from .store.scope import range_sql, referenced_sql, select_sql
+
+EXTENSION = ".cheelbackup"
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BackupOptions:
+    """What to back up and where. ``groups`` (names or uids) only with one organization."""
+
+    organizations: list[str]
+    dest: Path | str
+    groups: list[str] = field(default_factory=list)
+    password: str | None = None
+    log2n: int = 18  # scrypt work factor; production never lowers it
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    size: int
+    encrypted: bool
+    organizations: list[str]
+    groups: list[str]
+    companies: list[str]
+    rows: dict[str, int]
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {"path": str(self.path), "size": self.size, "encrypted": self.encrypted,
+                "organizations": self.organizations, "groups": self.groups,
+                "companies": self.companies, "rows": self.rows,
+                "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class OrgSelection:
+    entry: OrgEntry
+    groups: list[GroupInfo]
+
+
+@dataclass
+class BackupPlan:
+    options: BackupOptions
+    selections: list[OrgSelection]
+    dest: Path
+    filename: str
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "organizations": [s.entry.name for s in self.selections],
+            "groups": [g.name for s in self.selections for g in s.groups],
+            "companies": [c.name for s in self.selections for g in s.groups for c in g.companies],
+            "destination": str(self.dest / self.filename),
+            "encrypted": bool(self.options.password),
+        }
+
+
+def check_destination(dest: Path | str) -> Path:
+    """The destination folder, checked writable before any work starts."""
+    path = Path(dest).expanduser()
+    if not path.exists():
+        raise DestinationError(f"the destination folder {path} does not exist")
+    if not path.is_dir():
+        raise DestinationError(f"the destination {path} is not a folder")
+    probe = path / f".cheel-write-test-{secrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise DestinationError(f"the destination folder {path} is not writable") from None
+    return path
+
+
+def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None = None) -> BackupPlan:
+    """Check the options and resolve names; nothing is written."""
+    if not options.organizations:
+        raise UsageError("choose at least one organization to back up")
+    if options.groups and len(options.organizations) > 1:
+        raise UsageError(
+            "groups can be chosen only when one organization is backed up",
+            hint="with several organizations every group of each is included; "
+                 "drop --group or back up one organization")
+    dest = check_destination(options.dest)
+    seen: set[str] = set()
+    selections = []
+    for name in options.organizations:
+        entry = catalog.find(name)
+        if entry.name in seen:
+            raise UsageError(f'the organization "{entry.name}" is named twice')
+        seen.add(entry.name)
+        db = open_database(catalog, entry)
+        try:
+            if options.groups:
+                groups = []
+                for key in options.groups:
+                    g = find_group(db, key)
+                    if all(x.id != g.id for x in groups):
+                        groups.append(g)
+            else:
+                groups = list_groups(db)
+        finally:
+            db.close()
+        if not groups:
+            raise NotFound(f'the organization "{entry.name}" has no company group to back up')
+        selections.append(OrgSelection(entry, groups))
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = safe_name(selections[0].entry.name)
+    if len(selections) > 1:
+        base += f"+{len(selections) - 1}"
+    return BackupPlan(options, selections, dest, f"{base}_{stamp}{EXTENSION}")
+
+
+def _table_manifest(t: S.Table) -> dict:
+    return {"name": t.name, "scope": t.scope,
+            "columns": [{"name": c.name, "type": c.type, "nullable": c.nullable,
+                         **({"ref": c.ref} if c.ref else {}),
+                         **({"scale": c.precision[1]} if c.precision else {})}
+                        for c in t.backup_columns],
+            **({"natural_key": list(t.natural_key)} if t.natural_key else {}),
+            **({"new_uid_on_copy": list(t.new_uid_on_copy)} if t.new_uid_on_copy else {})}
+
+
+class _OrgReader:
+    """Everything read from one organization inside its snapshot."""
+
+    def __init__(self, db: Database, sel: OrgSelection, index: int):
+        self.db, self.sel, self.index = db, sel, index
+
+    def describe(self) -> dict:
+        """Counts, id ranges and referenced organization rows of the selection."""
+        groups = []
+        org_ids: dict[str, set[int]] = {t.name: set() for t in S.org_tables()}
+        for k, g in enumerate(self.sel.groups, start=1):
+            rows, ids = {}, {}
+            for t in S.group_tables():
+                n, lo, hi = self.db.execute(range_sql(t), (g.id,)).fetchone()
+                rows[t.name] = int(n)
+                if n:
+                    ids[t.name] = [int(lo), int(hi)]
+                for c in t.foreign_keys:
+                    if S.table(c.ref).scope == S.ORG:
+                        org_ids[c.ref].update(
+                            r[0] for r in self.db.query(referenced_sql(t, c.name), (g.id,)))
+            groups.append({
+                "key": f"g{k}", "uid": g.uid, "name": g.name,
+                "companies": [{"uid": c.uid, "name": c.name} for c in g.companies],
+                "rows": rows, "ids": ids})
+        self.org_ids = {name: sorted(ids) for name, ids in org_ids.items()}
+        return {"index": self.index, "name": self.sel.entry.name,
+                "engine": self.sel.entry.engine, "schema_version": self.db.schema_version(),
+                "languages": languages(self.db),
+                "org_rows": {name: len(ids) for name, ids in self.org_ids.items()},
+                "groups": groups}
+
+    def chunks(self, t: S.Table, group: GroupInfo | None):
+        """Yield ``(data, rows)`` chunks of ``t`` for ``group`` (or the org rows)."""
+        cols = t.backup_columns
+        exprs = [self.db.select_expr(c, "t0") for c in cols]
+        builder = ChunkBuilder([c.type for c in cols])
+        if group is None:
+            ids = self.org_ids[t.name]
+            batches = (self.db.query(
+                f"SELECT {', '.join(exprs)} FROM {t.name} t0 WHERE t0.id IN "
+                f"({', '.join('?' for _ in ids[i:i + 500])}) ORDER BY t0.id", ids[i:i + 500])
+                for i in range(0, len(ids), 500))
+        else:
+            batches = self.db.stream(select_sql(t, exprs), (group.id,), size=10000)
+        for batch in batches:
+            builder.add(batch)
+            if builder.full:
+                yield builder.take()
+        if not builder.empty:
+            yield builder.take()
+
+
+def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = None) -> BackupResult:
+    """Write the backup file; returns what was written."""
+    started = time.monotonic()
+    opts = plan.options
+    created = datetime.now(timezone.utc).replace(microsecond=0)
+    tmp = plan.dest / f".{plan.filename}.{secrets.token_hex(4)}.part"
+    dbs: list[Database] = []
+    totals: dict[str, int] = {}
+    try:
+        with contextlib.ExitStack() as stack:
+            readers = []
+            for i, sel in enumerate(plan.selections):
+                db = open_database(catalog, sel.entry)
+                dbs.append(db)
+                stack.enter_context(db.snapshot())
+                readers.append(_OrgReader(db, sel, i))
+            orgs = [r.describe() for r in readers]
+            for t in S.TABLES:
+                totals[t.name] = sum(
+                    o["org_rows"].get(t.name, 0) + sum(g["rows"].get(t.name, 0)
+                                                       for g in o["groups"]) for o in orgs)
+            manifest = {
+                "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+                "cheel_version": __version__, "created_at": created.isoformat(),
+                "schema_version": S.SCHEMA_VERSION, "encrypted": bool(opts.password),
+                "tables": [_table_manifest(t) for t in S.TABLES],
+                "organizations": orgs, "rows": totals,
+            }
+            total = sum(totals.values())
+            done = 0
+            if progress:
+                progress(0, total)
+            with open(tmp, "xb") as raw:
+                writer = ContainerWriter(raw, opts.password, mtime=int(created.timestamp()),
+                                         log2n=opts.log2n)
+                writer.add("manifest.json", json.dumps(manifest, indent=1,
+                                                       ensure_ascii=False).encode())
+                for r in readers:
+                    scopes = [(None, "org")] + [(g, f"g{k}")
+                                                for k, g in enumerate(r.sel.groups, start=1)]
+                    for group, key in scopes:
+                        tables = S.org_tables() if group is None else S.group_tables()
+                        for t in tables:
+                            seq = S.TABLES.index(t)
+                            for n, (data, rows) in enumerate(r.chunks(t, group)):
+                                name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.jsonl"
+                                writer.add(name, data, rows)
+                                done += rows
+                                if progress:
+                                    progress(done, total)
+                if done != total:
+                    raise AssertionError(f"read {done} rows, the snapshot counted {total}")
+                writer.close()
+                raw.flush()
+                os.fsync(raw.fileno())
+        final = _publish(tmp, plan.dest, plan.filename)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    finally:
+        for db in dbs:
+            db.close()
+    return BackupResult(
+        path=final, size=final.stat().st_size, encrypted=bool(opts.password),
+        organizations=plan.summary["organizations"], groups=plan.summary["groups"],
+        companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
+
+
+def _publish(tmp: Path, dest: Path, filename: str) -> Path:
+    """Give ``tmp`` its final name without ever replacing an existing file."""
+    stem = filename[: -len(EXTENSION)]
+    for n in range(1, 1000):
+        final = dest / (filename if n == 1 else f"{stem}-{n}{EXTENSION}")
+        try:
+            os.link(tmp, final)  # fails if ``final`` exists: no overwrite, no race
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares)
+            if final.exists():
+                continue
+            os.rename(tmp, final)
+            return final
+        tmp.unlink()
+        fd = os.open(dest, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return final
+    raise DestinationError(f"too many backups named {filename} in {dest}")

@@ -1,0 +1,146 @@
+"""``cheel org``, ``cheel group`` and ``cheel company``."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+from rich.tree import Tree
+
+from ..store import organizations as O
+from .context import Ctx, human_size, print_json
+
+
+@click.group("org")
+def org() -> None:
+    """Create, list and show organizations."""
+
+
+@org.command("create")
+@click.argument("name")
+@click.option("--languages", default="fr,de,it,en", show_default=True,
+              help="Ordered languages, main language first.")
+@click.option("--postgres", metavar="URL",
+              help="Put the organization in its own database on this PostgreSQL server.")
+@click.pass_obj
+def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> None:
+    """Create a new, empty organization."""
+    entry = O.create_organization(ctx.catalog, name, O.parse_languages(languages), postgres)
+    click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.location}).')
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def org_list(ctx: Ctx, as_json: bool) -> None:
+    """List the organizations of the catalog."""
+    items = []
+    for entry in ctx.catalog.list():
+        try:
+            info = O.describe(ctx.catalog, entry, counts=False)
+            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
+                    "groups": len(info["groups"]),
+                    "companies": sum(len(g["companies"]) for g in info["groups"]),
+                    "size_bytes": info["size_bytes"], "available": True}
+        except Exception as e:  # one unreachable organization must not hide the others
+            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
+                    "available": False, "error": str(e)}
+        items.append(item)
+    if as_json:
+        print_json({"organizations": items})
+        return
+    if not items:
+        click.echo(f"No organizations yet in {ctx.catalog.data_dir}. "
+                   "Create one with: cheel org create NAME (or cheel demo).")
+        return
+    table = Table("Organization", "Engine", "Groups", "Companies", "Size", "Location")
+    for i in items:
+        if i["available"]:
+            table.add_row(i["name"], i["engine"], str(i["groups"]), str(i["companies"]),
+                          human_size(i["size_bytes"]), i["location"])
+        else:
+            table.add_row(i["name"], i["engine"], "-", "-", "-", f"unavailable: {i['error']}")
+    ctx.console.print(table)
+
+
+@org.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def org_show(ctx: Ctx, name: str, as_json: bool) -> None:
+    """Show an organization's groups, companies and row counts."""
+    info = O.describe(ctx.catalog, ctx.catalog.find(name))
+    if as_json:
+        print_json(info)
+        return
+    print_org(ctx, info)
+
+
+def print_org(ctx: Ctx, info: dict) -> None:
+    tree = Tree(f"[bold]{info['name']}[/] ({info['engine']}, {human_size(info['size_bytes'])}, "
+                f"languages {', '.join(info['languages'])})")
+    for g in info["groups"]:
+        rows = g.get("rows", {})
+        extra = (f" — {rows.get('accounts', 0)} accounts, {rows.get('contacts', 0)} contacts, "
+                 f"{rows.get('journal_entries', 0)} entries, {rows.get('entry_lines', 0)} lines"
+                 if rows else "")
+        branch = tree.add(f"[bold]{g['name']}[/]{extra}")
+        for c in g["companies"]:
+            ide = f" {c['ide_number']}" if c.get("ide_number") else ""
+            branch.add(f"{c['name']}{ide}")
+    ctx.console.print(tree)
+
+
+@click.group("group")
+def group() -> None:
+    """Create company groups."""
+
+
+@group.command("create")
+@click.argument("org_name", metavar="ORG")
+@click.argument("name")
+@click.pass_obj
+def group_create(ctx: Ctx, org_name: str, name: str) -> None:
+    """Create an empty company group in ORG."""
+    with O.opened(ctx.catalog, org_name) as (entry, db):
+        g = O.create_group(db, name)
+    click.echo(f'Created company group "{g.name}" in "{entry.name}" (uid {g.uid}).')
+
+
+@click.group("company")
+def company() -> None:
+    """Create companies."""
+
+
+@company.command("create")
+@click.argument("org_name", metavar="ORG")
+@click.argument("name")
+@click.option("--group", "group_name", metavar="GROUP",
+              help="Join this existing group and share its data.")
+@click.option("--new-group", "new_group", metavar="[GROUP]", is_flag=False, flag_value="",
+              default=None, help="Form a new group (named after the company by default).")
+@click.option("--legal-form", help="e.g. SA, Sàrl, GmbH.")
+@click.option("--ide", "ide_number", help="IDE/UID number, CHE-123.456.789.")
+@click.pass_obj
+def company_create(ctx: Ctx, org_name: str, name: str, group_name: str | None,
+                   new_group: str | None, legal_form: str | None,
+                   ide_number: str | None) -> None:
+    """Create a company in ORG, in an existing group (--group) or a new one (--new-group)."""
+    from ..errors import UsageError
+
+    if group_name is None and new_group is None:
+        raise UsageError("say which group the company belongs to",
+                         hint="use --group GROUP to share an existing group's data, "
+                              "or --new-group [NAME] to form a new group")
+    if group_name is not None and new_group is not None:
+        raise UsageError("--group and --new-group cannot be used together")
+    with O.opened(ctx.catalog, org_name) as (entry, db):
+        c = O.create_company(db, name, group=group_name, new_group=new_group or None,
+                             legal_form=legal_form, ide_number=ide_number)
+        g = next(g for g in O.list_groups(db) if any(x.id == c.id for x in g.companies))
+    click.echo(f'Created company "{c.name}" in group "{g.name}" of "{entry.name}".')
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(org)
+    cli.add_command(group)
+    cli.add_command(company)

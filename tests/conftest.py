@@ -1,0 +1,73 @@
+"""Shared fixtures: a temporary catalog, PostgreSQL databases made and dropped per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from cheel.store.catalog import Catalog
+
+PG_URL = os.environ.get("CHEEL_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _pg_reachable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL + "/postgres", connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as e:  # any failure means: no server for these tests
+        return f"PostgreSQL at {PG_URL} is unreachable: {str(e).splitlines()[0] if str(e) else e}"
+
+
+_PG_PROBLEM: list[str | None] = []
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The PostgreSQL server URL; skips (or fails under CHEEL_REQUIRE_PG=1) without one."""
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_pg_reachable())
+    problem = _PG_PROBLEM[0]
+    if problem:
+        if os.environ.get("CHEEL_REQUIRE_PG") == "1":
+            pytest.fail(f"{problem} (CHEEL_REQUIRE_PG=1 makes PostgreSQL tests mandatory)")
+        pytest.skip(problem)
+    return PG_URL
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Catalog:
+    return Catalog(tmp_path / "data")
+
+
+@pytest.fixture
+def pg_dbname(pg_url):
+    """A unique database name on the test server, dropped after the test."""
+    import psycopg
+
+    names: list[str] = []
+
+    def make(prefix: str = "cheel_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        names.append(name)
+        return name
+
+    yield make
+    with psycopg.connect(pg_url + "/postgres", autocommit=True) as conn:
+        for name in names:
+            for n in (name, name + "_restoring"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_url(request):
+    """Runs a test once on SQLite (None) and once on PostgreSQL (a URL with a fresh db)."""
+    if request.param == "sqlite":
+        return None
+    url = request.getfixturevalue("pg_url")
+    make = request.getfixturevalue("pg_dbname")
+    return f"{url}/{make()}"
