@@ -1,7 +1,68 @@
-"""Placeholder until the command lands."""
+"""``cheel backup``: flags for every wizard answer; the wizard when run bare in a terminal."""
+
+from __future__ import annotations
 
 import click
 
+from ..backup import BackupOptions, plan_backup, run_backup
+from ..errors import UsageError
+from . import passwords
+from .context import Ctx, human_size, is_interactive, print_json
+from .progress import progress_bar
+
+
+@click.command("backup")
+@click.argument("organizations", nargs=-1, metavar="[ORG …]")
+@click.option("--all", "all_orgs", is_flag=True, help="Back up every organization.")
+@click.option("--group", "groups", multiple=True, metavar="G",
+              help="A company group to include (name or uid); repeatable; one organization only.")
+@click.option("--dest", type=click.Path(file_okay=False), help="Destination folder.")
+@click.option("--encrypt", is_flag=True,
+              help="Ask for a password (hidden, twice) and encrypt the backup.")
+@passwords.options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tuple[str, ...],
+           dest: str | None, encrypt: bool, password_file: str | None,
+           password_command: str | None, as_json: bool, yes: bool) -> None:
+    """Back up company groups into one .cheelbackup file (encrypted with a password)."""
+    source = passwords.PasswordSource(password_file, password_command)
+    if not organizations and not all_orgs and not dest and is_interactive():
+        from .wizard_backup import run_wizard
+
+        options = run_wizard(ctx, source)
+        if options is None:
+            return
+    else:
+        if all_orgs:
+            if organizations:
+                raise UsageError("name organizations or use --all, not both")
+            organizations = tuple(e.name for e in ctx.catalog.list())
+        if not organizations:
+            raise UsageError("name the organization to back up (or use --all)",
+                             hint="cheel backup ORG --dest DIR; cheel org list shows them")
+        if not dest:
+            raise UsageError("say where to write the backup with --dest DIR")
+        pw = source.given()
+        if pw is None and encrypt:
+            if not is_interactive():
+                raise UsageError("--encrypt needs a terminal to ask for the password",
+                                 hint="use CHEEL_PASSWORD, --password-file or --password-command")
+            pw = passwords.ask_new_password()
+        options = BackupOptions(list(organizations), dest, list(groups), pw)
+    plan = plan_backup(ctx.catalog, options)
+    with progress_bar("Backing up", enabled=None if not as_json else False) as update:
+        result = run_backup(ctx.catalog, plan, update)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    lock = "encrypted" if result.encrypted else "not encrypted"
+    click.echo(f"Backed up {len(result.groups)} group(s), {len(result.companies)} "
+               f"company(ies), {sum(result.rows.values())} rows in {result.seconds:.1f} s "
+               f"({human_size(result.size)}, {lock}):")
+    click.echo(str(result.path))
+
 
 def register(cli: click.Group) -> None:
-    pass
+    cli.add_command(backup)

@@ -1,7 +1,71 @@
-"""Placeholder until the command lands."""
+"""``cheel inspect`` (the manifest) and ``cheel verify`` (every byte)."""
+
+from __future__ import annotations
 
 import click
+from rich.tree import Tree
+
+from ..verify import inspect_backup, verify_backup
+from . import passwords
+from .context import Ctx, human_size, print_json
+from .progress import progress_bar
+
+MAIN_TABLES = ("accounts", "contacts", "journal_entries", "entry_lines", "invoices",
+               "documents")
+
+
+@click.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False))
+@passwords.options
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.pass_obj
+def inspect_cmd(ctx: Ctx, file: str, password_file: str | None, password_command: str | None,
+                as_json: bool) -> None:
+    """Show what a backup holds, without reading its table data."""
+    source = passwords.PasswordSource(password_file, password_command)
+    m = inspect_backup(file, source.for_reading())
+    if as_json:
+        print_json(m)
+        return
+    print_manifest(ctx, m)
+
+
+def print_manifest(ctx: Ctx, m: dict) -> None:
+    lock = "encrypted" if m.get("encrypted") else "not encrypted"
+    ctx.console.print(f"[bold]{m['file']}[/] ({human_size(m['size'])}, {lock})")
+    ctx.console.print(f"Created {m['created_at']} by cheel {m['cheel_version']}, "
+                      f"format {m['format_version']}, schema {m['schema_version']}")
+    for o in m["organizations"]:
+        tree = Tree(f"[bold]{o['name']}[/] ({o['engine']})")
+        for g in o["groups"]:
+            rows = g["rows"]
+            counts = ", ".join(f"{rows.get(t, 0)} {t.replace('_', ' ')}" for t in MAIN_TABLES)
+            branch = tree.add(f"[bold]{g['name']}[/] — {counts}")
+            for c in g["companies"]:
+                branch.add(c["name"])
+        ctx.console.print(tree)
+    ctx.console.print(f"{sum(m['rows'].values())} rows in all.")
+
+
+@click.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False))
+@passwords.options
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def verify_cmd(ctx: Ctx, file: str, password_file: str | None, password_command: str | None,
+               as_json: bool) -> None:
+    """Read the whole backup and check every chunk, checksum and count."""
+    source = passwords.PasswordSource(password_file, password_command)
+    with progress_bar("Verifying", enabled=None if not as_json else False) as update:
+        result = verify_backup(file, source.for_reading(), update)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    click.echo(f"OK: {file} is sound ({result.rows} rows in {result.members} chunks, "
+               f"{'encrypted' if result.encrypted else 'not encrypted'}, "
+               f"checked in {result.seconds:.1f} s).")
 
 
 def register(cli: click.Group) -> None:
-    pass
+    cli.add_command(inspect_cmd)
+    cli.add_command(verify_cmd)

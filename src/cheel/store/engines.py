@@ -42,6 +42,17 @@ class Database:
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         raise NotImplementedError
 
+    def insert_shifted(self, table: str, columns: Sequence[str], rows: list[list],
+                       shifts: Sequence[tuple[int, int]]) -> None:
+        """Insert ``rows`` adding ``delta`` to column ``i`` for each ``(i, delta)`` (NULL stays)."""
+        for i, d in shifts:
+            if d:
+                for r in rows:
+                    v = r[i]
+                    if v is not None:
+                        r[i] = v + d
+        self.insert_rows(table, columns, rows)
+
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row and return its new id."""
         cols = list(values)
@@ -118,6 +129,14 @@ class SQLiteDatabase(Database):
         self.conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def insert_shifted(self, table: str, columns: Sequence[str], rows: list[list],
+                       shifts: Sequence[tuple[int, int]]) -> None:
+        # SQLite adds the shift in C: no per-value Python work on the hot path.
+        shift = dict(shifts)
+        marks = ", ".join(f"? + {shift[i]}" if shift.get(i) else "?" for i in range(len(columns)))
+        self.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         if self._depth:
@@ -136,7 +155,11 @@ class SQLiteDatabase(Database):
             self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -202,6 +202,19 @@ TABLES: tuple[Table, ...] = (
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 
+@dataclass(frozen=True)
+class Balanced:
+    """Rows of ``table`` grouped by ``key`` must have equal ``debit`` and ``credit`` sums."""
+
+    table: str
+    key: str
+    debit: str
+    credit: str
+
+
+BALANCED = Balanced("entry_lines", "entry_id", "debit", "credit")
+
+
 def table(name: str) -> Table:
     return BY_NAME[name]
 

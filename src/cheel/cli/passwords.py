@@ -1,0 +1,93 @@
+"""Password sources: a hidden prompt, a file, CHEEL_PASSWORD or a command. Never argv."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+
+from ..errors import PasswordError
+from .context import is_interactive
+
+ENV = "CHEEL_PASSWORD"
+
+
+def options(f):
+    """The password-source options shared by backup, inspect, verify and restore."""
+    f = click.option("--password-command", metavar="CMD",
+                     help="Run CMD and use the first line it prints as the password.")(f)
+    f = click.option("--password-file", metavar="FILE", type=click.Path(dir_okay=False),
+                     help="Read the password from the first line of FILE.")(f)
+    return f
+
+
+@dataclass
+class PasswordSource:
+    file: str | None = None
+    command: str | None = None
+
+    def given(self) -> str | None:
+        """The password from a file, the environment or a command; None if no source."""
+        if self.file and self.command:
+            raise PasswordError("use either --password-file or --password-command, not both")
+        if self.file:
+            try:
+                with open(self.file, encoding="utf-8") as f:
+                    text = f.readline().rstrip("\r\n")
+            except OSError as e:
+                raise PasswordError(f"the password file {self.file} cannot be read: "
+                                    f"{e.strerror}") from None
+            return _nonempty(text, f"the password file {self.file} is empty")
+        if self.command:
+            try:
+                out = subprocess.run(shlex.split(self.command), capture_output=True, text=True,
+                                     timeout=120, check=False)
+            except (OSError, ValueError, subprocess.TimeoutExpired) as e:
+                raise PasswordError(f"the password command could not run: {e}") from None
+            if out.returncode != 0:
+                raise PasswordError(f"the password command failed with exit code "
+                                    f"{out.returncode}")
+            return _nonempty(out.stdout.split("\n", 1)[0].rstrip("\r"),
+                             "the password command printed nothing")
+        env = os.environ.get(ENV)
+        if env is not None:
+            return _nonempty(env, f"{ENV} is set but empty")
+        return None
+
+    def for_reading(self, interactive: bool | None = None) -> Callable[[], str | None]:
+        """A provider called only if the backup turns out to be encrypted."""
+        interactive = is_interactive() if interactive is None else interactive
+
+        @functools.cache
+        def provide() -> str | None:
+            pw = self.given()
+            if pw is None and interactive:
+                pw = click.prompt("Password of the backup", hide_input=True, err=True)
+            return pw
+
+        return provide
+
+
+def _nonempty(text: str, message: str) -> str:
+    if not text:
+        raise PasswordError(message)
+    return text
+
+
+def ask_new_password() -> str | None:
+    """Ask twice, hidden; empty means no encryption."""
+    while True:
+        pw = click.prompt("Password (leave empty for no encryption)", hide_input=True,
+                          default="", show_default=False, err=True)
+        if not pw:
+            return None
+        again = click.prompt("Password again", hide_input=True, default="",
+                             show_default=False, err=True)
+        if pw == again:
+            return pw
+        click.echo("The two passwords differ; please type them again.", err=True)

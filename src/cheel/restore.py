@@ -1,0 +1,313 @@
+"""Restore company groups from a backup into an organization, all or nothing.
+
+Rows get new ids by a constant shift per (source organization, table): every id of the
+backup moves above the target's highest id, and every foreign key moves with the table it
+points to. That keeps memory flat (no id map) however large the group is. Organization-level
+rows (users, languages) are matched by their natural key instead, and added when missing.
+Everything happens in one transaction that commits only after the whole file has been
+verified and the restored data checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .archive.container import ContainerReader
+from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
+from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+from .store import schema as S
+from .store.catalog import Catalog, OrgEntry
+from .store.engines import POSTGRES, SQLITE, Database, database_name, pg_rename_database, with_database
+from .store.organizations import create_organization, drop_database, open_database
+from .store.scope import count_sql, scoped_from
+from .verify import ChunkStream, inspect_backup, open_file
+
+Password = Callable[[], str | None] | str | None
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RestoreReport:
+    file: str
+    target: str
+    created: bool
+    dry_run: bool
+    encrypted: bool
+    groups: list[GroupPlan]
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "target": self.target, "created": self.created,
+                "dry_run": self.dry_run, "encrypted": self.encrypted,
+                "groups": [g.as_dict() for g in self.groups], "rows": self.rows,
+                "seconds": round(self.seconds, 3)}
+
+
+def check_compatible(manifest: dict) -> None:
+    """Backups of this or older schema versions restore; their columns must be known."""
+    version = manifest.get("schema_version")
+    if not isinstance(version, int) or version > S.SCHEMA_VERSION:
+        raise UnsupportedVersion(
+            f"this backup uses schema version {version}, newer than this cheel "
+            f"({S.SCHEMA_VERSION})", hint="upgrade cheel to restore it")
+    for t in manifest["tables"]:
+        if t["name"] not in S.BY_NAME:
+            raise UnsupportedVersion(f'this backup holds an unknown table "{t["name"]}"')
+        known = set(S.BY_NAME[t["name"]].column_names)
+        for c in t["columns"]:
+            if c["name"] not in known:
+                raise UnsupportedVersion(
+                    f'this backup holds an unknown column {t["name"]}.{c["name"]}')
+
+
+def plan_restore(catalog: Catalog, options: RestoreOptions, password: Password = None
+                 ) -> tuple[dict, list[GroupPlan]]:
+    """Read the manifest and decide what happens to each group; changes nothing."""
+    manifest = inspect_backup(options.file, password)
+    check_compatible(manifest)
+    groups = select_groups(backup_groups(manifest), options.groups)
+    if options.create:
+        if catalog.exists(options.into):
+            raise AlreadyExists(f'an organization named "{options.into}" already exists',
+                                hint="drop --create to restore into it")
+        return manifest, decide(None, groups, options)
+    if not catalog.exists(options.into):
+        raise NotFound(f'there is no organization named "{options.into}"',
+                       hint="add --create to create it from the backup")
+    db = open_database(catalog, catalog.find(options.into))
+    try:
+        return manifest, decide(db, groups, options)
+    finally:
+        db.close()
+
+
+def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = None,
+                progress: Progress | None = None) -> RestoreReport:
+    started = time.monotonic()
+    manifest, groups = plan_restore(catalog, options, password)
+    report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
+                           bool(manifest.get("encrypted")), groups)
+    restored = [g for g in groups if g.restored]
+    for t in S.TABLES:
+        report.rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
+    if options.dry_run:
+        report.seconds = time.monotonic() - started
+        return report
+
+    entry, db, temp_db = _open_target(catalog, options, manifest, groups)
+    try:
+        with db.transaction():
+            _Loader(db, manifest, groups).run(options.file, password, progress)
+        if options.create:
+            db.close()
+            entry = _finish_created(catalog, entry, temp_db)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            db.close()
+        if options.create:
+            with contextlib.suppress(Exception):
+                drop_database(catalog, entry)
+        raise
+    else:
+        with contextlib.suppress(Exception):
+            db.close()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
+                 groups: list[GroupPlan]) -> tuple[OrgEntry, Database, str | None]:
+    if not options.create:
+        entry = catalog.find(options.into)
+        return entry, open_database(catalog, entry), None
+    first = next((o for o in manifest["organizations"]
+                  if any(g.org_index == o["index"] for g in groups)), None)
+    langs = (first or {}).get("languages") or ["fr", "de", "it", "en"]
+    temp_db = None
+    postgres = options.postgres
+    if postgres:
+        final = database_name(postgres) or None
+        temp_db = f"cheel_restoring_{secrets.token_hex(6)}"
+        postgres = with_database(postgres, temp_db)
+        options_final = final
+    entry = create_organization(catalog, options.into, langs, postgres, register=False)
+    if postgres:
+        entry.location = with_database(options.postgres, options_final) if options_final \
+            else entry.location
+    return entry, open_database(catalog, _temp_entry(entry, postgres)), temp_db
+
+
+def _temp_entry(entry: OrgEntry, temp_url: str | None) -> OrgEntry:
+    return OrgEntry(entry.name, entry.engine, temp_url) if temp_url else entry
+
+
+def _finish_created(catalog: Catalog, entry: OrgEntry, temp_db: str | None) -> OrgEntry:
+    if entry.engine == POSTGRES and temp_db:
+        from .store.catalog import safe_name
+
+        final = database_name(entry.location)
+        if final is None or final == temp_db:
+            final = f"cheel_{safe_name(entry.name).replace('-', '_')}"
+        pg_rename_database(entry.location, temp_db, final)
+        entry = OrgEntry(entry.name, POSTGRES, with_database(entry.location, final))
+    catalog.add(entry)
+    return entry
+
+
+class _Loader:
+    """Streams the backup's chunks into the open transaction and checks the result."""
+
+    def __init__(self, db: Database, manifest: dict, groups: list[GroupPlan]):
+        self.db = db
+        self.manifest = manifest
+        self.plans = {(g.org_index, g.key): g for g in groups if g.restored}
+        self.columns = {t["name"]: [c["name"] for c in t["columns"]]
+                        for t in manifest["tables"]}
+        self.org_maps: dict[tuple[int, str], dict[int, int]] = {}
+        self.delta: dict[tuple[int, str], int] = {}
+        self.ranges: dict[tuple[int, str], tuple[int, int]] = {}
+
+    def run(self, file: Path | str, password: Password, progress: Progress | None) -> None:
+        for g in self.plans.values():
+            if g.action == REPLACE and g.replaces_id is not None:
+                self._delete_group(g.replaces_id)
+        self._compute_deltas()
+        total = sum(sum(g.rows.values()) for g in self.plans.values())
+        done = 0
+        if progress:
+            progress(0, total)
+        with open_file(file) as f:
+            reader = ContainerReader(f, password)
+            for chunk in ChunkStream(reader):
+                if chunk.scope == "org":
+                    self._load_org_rows(chunk.org, chunk.table, chunk.rows)
+                    continue
+                plan = self.plans.get((chunk.org, chunk.scope))
+                if plan is None:
+                    continue
+                self._load_group_rows(plan, chunk.table, chunk.rows)
+                done += len(chunk.rows)
+                if progress:
+                    progress(done, total)
+        # The whole file is verified at this point; now check what it left in the target.
+        self._check()
+        self.db.after_explicit_ids([t.name for t in S.TABLES])
+
+    # -- replace ----------------------------------------------------------------------
+    def _delete_group(self, group_id: int) -> None:
+        for t in reversed(S.group_tables()):
+            frm, grp = scoped_from(t)
+            self.db.execute(f"DELETE FROM {t.name} WHERE id IN "
+                            f"(SELECT t0.id FROM {frm} WHERE {grp} = ?)", (group_id,))
+
+    # -- ids --------------------------------------------------------------------------
+    def _compute_deltas(self) -> None:
+        orgs = sorted({g.org_index for g in self.plans.values()})
+        for t in S.group_tables():
+            base = self.db.max_id(t.name)
+            for o in orgs:
+                spans = [g.ids[t.name] for g in self.plans.values()
+                         if g.org_index == o and t.name in g.ids]
+                if not spans:
+                    continue
+                lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
+                delta = base + 1 - lo
+                self.delta[(o, t.name)] = delta
+                self.ranges[(o, t.name)] = (lo + delta, hi + delta)
+                base = hi + delta
+
+    def _load_org_rows(self, org: int, table: str, rows: list[list]) -> None:
+        t = S.table(table)
+        cols = self.columns[table]
+        keys = [cols.index(k) for k in t.natural_key]
+        idx = cols.index("id")
+        mapping = self.org_maps.setdefault((org, table), {})
+        where = " AND ".join(f"{k} = ?" for k in t.natural_key)
+        for row in rows:
+            key = [row[i] for i in keys]
+            found = self.db.scalar(f"SELECT id FROM {table} WHERE {where}", key)
+            if found is None:
+                values = {c: v for c, v in zip(cols, row) if c != "id"}
+                if table == "languages":  # appended after the target's own languages
+                    values["position"] = (self.db.scalar(
+                        "SELECT COALESCE(MAX(position), -1) FROM languages") or 0) + 1
+                found = self.db.insert(table, values)
+            mapping[row[idx]] = found
+
+    def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[list]) -> None:
+        t = S.table(table)
+        cols = self.columns[table]
+        o = plan.org_index
+        if table == S.GROUP_TABLE:
+            i_uid, i_name = cols.index("uid"), cols.index("name")
+            for r in rows:
+                r[i_uid], r[i_name] = plan.target_uid, plan.target_name
+        elif table == "companies":
+            i_uid, i_name = cols.index("uid"), cols.index("name")
+            for r in rows:
+                old = r[i_uid]
+                r[i_uid], r[i_name] = plan.company_uids[old], plan.company_names[old]
+        shifts: list[tuple[int, int]] = []
+        maps: list[tuple[int, dict[int, int], str]] = []
+        for i, name in enumerate(cols):
+            c = t.column(name)
+            ref = t.name if c.type == "id" else c.ref
+            if ref is None:
+                continue
+            if S.table(ref).scope == S.ORG:
+                maps.append((i, self.org_maps.get((o, ref), {}), ref))
+            else:
+                shifts.append((i, self.delta.get((o, ref), 0)))
+        for i, mapping, ref in maps:
+            for r in rows:
+                v = r[i]
+                if v is not None:
+                    try:
+                        r[i] = mapping[v]
+                    except KeyError:
+                        raise IntegrityError(
+                            f"the backup references a {ref} row that it does not hold") from None
+        self.db.insert_shifted(table, cols, rows, shifts)
+
+    # -- checks -------------------------------------------------------------------------
+    def _check(self) -> None:
+        db = self.db
+        for (o, table), (lo, hi) in self.ranges.items():
+            t = S.table(table)
+            for c in t.foreign_keys:
+                bad = db.scalar(
+                    f"SELECT count(*) FROM {table} c LEFT JOIN {c.ref} p ON p.id = c.{c.name} "
+                    f"WHERE c.id BETWEEN ? AND ? AND c.{c.name} IS NOT NULL AND p.id IS NULL",
+                    (lo, hi))
+                if bad:
+                    raise IntegrityError(f"{bad} restored {table} rows point to missing "
+                                         f"{c.ref} rows; nothing was restored")
+            if table == S.BALANCED.table:
+                b = S.BALANCED
+                bad = db.scalar(
+                    f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE id BETWEEN ? AND ? "
+                    f"GROUP BY {b.key} HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
+                if bad:
+                    raise IntegrityError(f"{bad} restored journal entries do not balance; "
+                                         "nothing was restored")
+        for plan in self.plans.values():
+            gid_delta = self.delta.get((plan.org_index, S.GROUP_TABLE))
+            old_id = plan.ids.get(S.GROUP_TABLE, [None])[0]
+            if gid_delta is None or old_id is None:
+                raise IntegrityError(f'the backup holds no row for the group "{plan.name}"')
+            gid = old_id + gid_delta
+            for t in S.group_tables():
+                n = int(db.scalar(count_sql(t), (gid,)))
+                if n != plan.rows.get(t.name, 0):
+                    raise IntegrityError(
+                        f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
+                        f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
+
+
+__all__ = ["RestoreOptions", "RestoreReport", "plan_restore", "run_restore", "COPY", "SKIP"]

@@ -1,0 +1,157 @@
+"""Planning a restore: which groups, what happens to each, under which names. Changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import NotFound, RestoreConflict, UsageError
+from .store.engines import Database
+from .store.organizations import list_groups
+
+REPLACE, COPY, SKIP, FAIL, NEW = "replace", "copy", "skip", "fail", "new"
+POLICIES = (REPLACE, COPY, SKIP, FAIL)
+
+
+@dataclass
+class RestoreOptions:
+    """What to restore, where, and what to do with groups that already exist."""
+
+    file: Path | str
+    into: str
+    create: bool = False
+    postgres: str | None = None  # server URL when ``create`` makes a PostgreSQL organization
+    groups: list[str] = field(default_factory=list)  # name, uid or "ORG/GROUP"; empty: all
+    on_conflict: str = FAIL
+    # per-group choice (source uid → replace/copy/skip), overriding ``on_conflict``
+    decisions: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+
+
+@dataclass
+class GroupPlan:
+    org_index: int
+    key: str  # "g1", … inside the backup
+    source_org: str
+    uid: str
+    name: str
+    companies: list[dict]
+    rows: dict[str, int]
+    ids: dict[str, list[int]]
+    action: str = NEW  # new | replace | copy | skip
+    target_name: str = ""
+    target_uid: str = ""
+    replaces_id: int | None = None  # the target group replaced
+    renamed: bool = False
+    company_uids: dict[str, str] = field(default_factory=dict)  # old uid → uid in target
+    company_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def restored(self) -> bool:
+        return self.action != SKIP
+
+    def as_dict(self) -> dict:
+        return {"source_organization": self.source_org, "uid": self.uid, "name": self.name,
+                "action": self.action, "target_name": self.target_name,
+                "target_uid": self.target_uid, "renamed": self.renamed,
+                "companies": [self.company_names.get(c["uid"], c["name"])
+                              for c in self.companies],
+                "rows": self.rows if self.restored else {}}
+
+
+def backup_groups(manifest: dict) -> list[GroupPlan]:
+    out = []
+    for o in manifest["organizations"]:
+        for g in o["groups"]:
+            out.append(GroupPlan(o["index"], g["key"], o["name"], g["uid"], g["name"],
+                                 g["companies"], g["rows"], g.get("ids", {})))
+    return out
+
+
+def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
+    """The groups named by ``keys`` (uid, name, or "ORG/GROUP"); all when empty."""
+    if not keys:
+        return groups
+    chosen: list[GroupPlan] = []
+    for key in keys:
+        matches = [g for g in groups if g.uid == key]
+        if not matches and "/" in key:
+            org, _, name = key.partition("/")
+            matches = [g for g in groups if g.source_org.casefold() == org.casefold()
+                       and g.name.casefold() == name.casefold()]
+        if not matches:
+            matches = [g for g in groups if g.name.casefold() == key.casefold()]
+        if not matches:
+            known = ", ".join(g.name for g in groups)
+            raise NotFound(f'the backup holds no company group "{key}"',
+                           hint=f"it holds: {known}")
+        if len(matches) > 1:
+            raise UsageError(f'several organizations of the backup have a group "{key}"',
+                             hint="qualify it as ORGANIZATION/GROUP or give its uid")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
+def _free_name(name: str, taken: set[str], today: str) -> str:
+    candidate = f"{name} ({today})"
+    n = 2
+    while candidate.casefold() in taken:
+        candidate = f"{name} ({today} {n})"
+        n += 1
+    return candidate
+
+
+def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions,
+           today: date | None = None) -> list[GroupPlan]:
+    """Give each selected group its action and names in the target ``db`` (None: new org)."""
+    if options.on_conflict not in POLICIES:
+        raise UsageError(f'--on-conflict must be one of {", ".join(POLICIES)}')
+    day = (today or date.today()).isoformat()
+    existing = list_groups(db) if db is not None else []
+    by_uid = {g.uid: g for g in existing}
+    company_uids = {c.uid for g in existing for c in g.companies}
+    company_names = {c.name.casefold() for g in existing for c in g.companies}
+    conflicts = [g for g in groups if g.uid in by_uid]
+    undecided = [g for g in conflicts if options.decisions.get(g.uid, options.on_conflict) == FAIL]
+    if undecided:
+        names = ", ".join(f'"{g.name}"' for g in undecided)
+        raise RestoreConflict(
+            f"the target organization already holds the group(s) {names} of this backup",
+            hint="choose --on-conflict replace (the backup's data replaces them), copy "
+                 "(restored beside them under a new name) or skip (left as they are)")
+    # Names stay unique: groups that are replaced free theirs, restored ones take theirs.
+    taken = {g.name.casefold() for g in existing}
+    for g in groups:
+        if g.uid in by_uid:
+            g.action = options.decisions.get(g.uid, options.on_conflict)
+            if g.action == REPLACE:
+                g.replaces_id = by_uid[g.uid].id
+                taken.discard(by_uid[g.uid].name.casefold())
+                company_uids -= {c.uid for c in by_uid[g.uid].companies}
+                company_names -= {c.name.casefold() for c in by_uid[g.uid].companies}
+        else:
+            g.action = NEW
+    for g in groups:
+        if g.action == SKIP:
+            g.target_name, g.target_uid = by_uid[g.uid].name, g.uid
+            continue
+        fresh = g.action == COPY
+        g.target_uid = str(uuid.uuid4()) if fresh else g.uid
+        g.target_name = g.name
+        if fresh or g.name.casefold() in taken:
+            g.target_name = _free_name(g.name, taken, day)
+            g.renamed = True
+        taken.add(g.target_name.casefold())
+        for c in g.companies:
+            new_uid = str(uuid.uuid4()) if fresh or c["uid"] in company_uids else c["uid"]
+            new_name = c["name"]
+            if fresh or new_name.casefold() in company_names:
+                new_name = _free_name(new_name, company_names, day)
+            g.company_uids[c["uid"]] = new_uid
+            g.company_names[c["uid"]] = new_name
+            company_uids.add(new_uid)
+            company_names.add(new_name.casefold())
+    return groups
