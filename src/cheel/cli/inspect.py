@@ -23,7 +23,7 @@ def inspect_cmd(ctx: Ctx, file: str, password_file: str | None, password_command
                 as_json: bool) -> None:
     """Show what a backup holds, without reading its table data."""
     source = passwords.PasswordSource(password_file, password_command)
-    m = inspect_backup(file, source.for_reading())
+    m = inspect_backup(file, passwords.unlock(file, source))
     if as_json:
         print_json(m)
         return
@@ -57,7 +57,7 @@ def verify_cmd(ctx: Ctx, file: str, password_file: str | None, password_command:
     """Read the whole backup and check every chunk, checksum and count."""
     source = passwords.PasswordSource(password_file, password_command)
     with progress_bar("Verifying", enabled=None if not as_json else False) as update:
-        result = verify_backup(file, source.for_reading(), update)
+        result = verify_backup(file, passwords.unlock(file, source), update)
     if as_json:
         print_json(result.as_dict())
         return

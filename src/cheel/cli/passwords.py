@@ -91,3 +91,31 @@ def ask_new_password() -> str | None:
         if pw == again:
             return pw
         click.echo("The two passwords differ; please type them again.", err=True)
+
+
+def unlock(path: str, source: PasswordSource, interactive: bool | None = None):
+    """The password for reading ``path``: from a source, or typed (three tries) in a terminal.
+
+    Returns a provider when no prompt is possible, so that an unencrypted file never asks.
+    """
+    from ..errors import PasswordNeeded, WrongPassword
+    from ..verify import inspect_backup
+
+    interactive = is_interactive() if interactive is None else interactive
+    if not interactive or source.given() is not None:
+        return source.for_reading(interactive=False)
+    typed: dict[str, str] = {}
+
+    def ask() -> str:
+        typed["pw"] = click.prompt("Password of the backup", hide_input=True, err=True)
+        return typed["pw"]
+
+    for attempt in range(3):
+        try:
+            inspect_backup(path, ask)
+            return typed.get("pw")
+        except WrongPassword as e:
+            if isinstance(e, PasswordNeeded) or attempt == 2:
+                raise
+            click.echo("Wrong password; try again.", err=True)
+    return None
