@@ -129,9 +129,11 @@ def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None =
                 groups = list_groups(db)
         finally:
             db.close()
-        if not groups:
-            raise NotFound(f'the organization "{entry.name}" has no company group to back up')
         selections.append(OrgSelection(entry, groups))
+    if not any(s.groups for s in selections):
+        which = (f'the organization "{selections[0].entry.name}" has' if len(selections) == 1
+                 else "these organizations have")
+        raise NotFound(f"{which} no company group to back up")
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = safe_name(selections[0].entry.name)
     if len(selections) > 1:

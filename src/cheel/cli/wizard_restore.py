@@ -1,0 +1,89 @@
+"""The restore wizard in a terminal: target → file → password → groups → conflicts → summary."""
+
+from __future__ import annotations
+
+
+import click
+
+from ..errors import CheelError
+from ..restore import plan_restore, run_restore
+from ..restore_plan import COPY, REPLACE, SKIP, RestoreOptions, backup_groups
+from ..store import organizations as O
+from ..verify import inspect_backup
+from . import passwords
+from .checklist import checklist
+from .context import Ctx
+from .progress import progress_bar
+from .restore import print_report
+
+
+def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
+    console = ctx.console
+    console.print("[bold]Restore wizard[/]")
+    names = [e.name for e in ctx.catalog.list()]
+    console.print("\n[bold]Step 1: the organization to restore into[/]")
+    for i, n in enumerate(names, start=1):
+        console.print(f"  {i:>2}. {n}", markup=False)
+    console.print(f"  {len(names) + 1:>2}. a new organization")
+    while True:
+        pick = click.prompt("Number", type=int, default=len(names) + 1, err=True)
+        if 1 <= pick <= len(names) + 1:
+            break
+    create = pick == len(names) + 1
+    postgres = None
+    if create:
+        while True:
+            into = click.prompt("Name of the new organization", err=True).strip()
+            if into and not ctx.catalog.exists(into):
+                break
+            console.print("That name is empty or taken.", style="red")
+        if click.confirm("Put it on a PostgreSQL server (instead of the embedded database)?",
+                         default=False, err=True):
+            postgres = click.prompt("PostgreSQL URL", err=True)
+    else:
+        into = names[pick - 1]
+
+    console.print("\n[bold]Step 2: the backup file[/]")
+    while True:
+        file = click.prompt("Backup file (.cheelbackup)", err=True).strip()
+        try:
+            password = passwords.unlock(file, source, interactive=True)
+            manifest = inspect_backup(file, password)
+            break
+        except CheelError as e:
+            console.print(e.message, style="red")
+
+    groups = backup_groups(manifest)
+    labels = [f"{g.source_org} / {g.name} ({', '.join(c['name'] for c in g.companies)}; "
+              f"{sum(g.rows.values())} rows)" for g in groups]
+    picked = checklist(console, f"Step 3: groups to restore (backup of {manifest['created_at']})",
+                       labels, [True] * len(labels))
+    chosen = [g.uid for g, on in zip(groups, picked or []) if on]
+
+    decisions: dict[str, str] = {}
+    if not create:
+        with O.opened(ctx.catalog, into) as (_, db):
+            existing = {g.uid for g in O.list_groups(db)}
+        clashing = [g for g in groups if g.uid in chosen and g.uid in existing]
+        if clashing:
+            console.print("\n[bold]Step 4: groups that already exist in the target[/]")
+        for g in clashing:
+            answer = click.prompt(
+                f'"{g.name}" exists: replace (r), restore as a copy (c) or skip (s)?',
+                type=click.Choice(["r", "c", "s"]), default="c", err=True)
+            decisions[g.uid] = {"r": REPLACE, "c": COPY, "s": SKIP}[answer]
+
+    options = RestoreOptions(file, into, create, postgres, chosen, "fail", decisions)
+    _, plans = plan_restore(ctx.catalog, options, password)
+    console.print("\n[bold]Summary[/]")
+    target = f"new organization {into}" if create else into
+    console.print(f"  Into:  {target}", markup=False)
+    for g in plans:
+        extra = f' as "{g.target_name}"' if g.target_name != g.name else ""
+        console.print(f"  {g.action:>8}: {g.source_org} / {g.name}{extra}", markup=False)
+    if not click.confirm("Finish?", default=True, err=True):
+        console.print("Cancelled; nothing was changed.")
+        return
+    with progress_bar("Restoring") as update:
+        report = run_restore(ctx.catalog, options, password, update)
+    print_report(ctx, report)

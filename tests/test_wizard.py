@@ -1,0 +1,134 @@
+"""The backup and restore wizards, driven in a real terminal (pty) with pexpect."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from cheel.store import organizations as O
+from cheel.verify import inspect_backup, verify_backup
+
+CHEEL = str(Path(sys.executable).with_name("cheel"))
+
+
+@pytest.fixture
+def two_orgs(catalog):
+    a = O.create_organization(catalog, "Fiduciaire Alpha")
+    with O.opened(catalog, a.name) as (_, db):
+        O.create_company(db, "Alpha Holding SA", new_group="Groupe Alpha")
+        O.create_company(db, "Alpha Services SA", group="Groupe Alpha")
+        O.create_company(db, "Boulangerie Favre Sàrl")
+    O.create_organization(catalog, "Zeta SA")
+    return catalog
+
+
+def spawn(catalog, *args, env=None):
+    e = dict(os.environ, CHEEL_DATA_DIR=str(catalog.data_dir), COLUMNS="250", TERM="xterm")
+    e.pop("CHEEL_PASSWORD", None)
+    e.update(env or {})
+    return pexpect.spawn(CHEEL, list(args), env=e, encoding="utf-8", timeout=30,
+                         dimensions=(50, 250))
+
+
+def test_backup_wizard_one_org_untick_a_group(two_orgs, tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    p = spawn(two_orgs, "backup")
+    p.expect("Step 1 of 4")
+    p.expect("Enter = next")
+    p.sendline("")  # the first organization is checked
+    p.expect("Step 2 of 4: Company groups")
+    p.expect(r"1\. \[x\] Boulangerie Favre")
+    p.expect("Enter = next")
+    p.sendline("1")  # untick the bakery
+    p.expect(r"1\. \[ \] Boulangerie Favre")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Destination folder")
+    p.sendline(str(tmp_path / "missing"))
+    p.expect("does not exist")
+    p.expect("Destination folder")
+    p.sendline(str(dest))
+    p.expect("Password")
+    p.sendline("s3cret-pw")
+    p.expect("Password again")
+    p.sendline("other")
+    p.expect("differ")
+    p.expect("Password")
+    p.sendline("s3cret-pw")
+    p.expect("Password again")
+    p.sendline("s3cret-pw")
+    p.expect("Step 4 of 4")
+    p.expect("Groups: +Groupe Alpha")
+    p.expect("Encrypted: +yes")
+    p.expect("Finish")
+    p.sendline("f")
+    p.expect(r"\.cheelbackup")
+    p.expect(pexpect.EOF)
+    p.close()
+    assert p.exitstatus == 0
+    assert "s3cret-pw" not in (p.before or "")
+    files = list(dest.glob("*.cheelbackup"))
+    assert len(files) == 1
+    m = inspect_backup(files[0], "s3cret-pw")
+    assert [g["name"] for g in m["organizations"][0]["groups"]] == ["Groupe Alpha"]
+    verify_backup(files[0], "s3cret-pw")
+
+
+def test_backup_wizard_several_orgs_skip_group_step(two_orgs, tmp_path):
+    p = spawn(two_orgs, "backup")
+    p.expect("Enter = next")
+    p.sendline("a")  # all: check every organization
+    p.expect(r"2\. \[x\] Zeta SA")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("every group of each is included")
+    p.expect("Step 3 of 4")
+    p.expect("Destination folder")
+    p.sendline(str(tmp_path))
+    p.expect("Password")
+    p.sendline("")
+    p.expect("Step 4 of 4")
+    p.expect("Encrypted: +no")
+    p.sendline("c")
+    p.expect("nothing was written")
+    p.expect(pexpect.EOF)
+    assert not list(tmp_path.glob("*.cheelbackup"))
+
+
+def test_restore_wizard_with_password_retry(two_orgs, tmp_path):
+    from cheel.backup import BackupOptions, plan_backup, run_backup
+
+    plan = plan_backup(two_orgs, BackupOptions(["Fiduciaire Alpha"], tmp_path, password="pw-ok",
+                                               log2n=10))
+    path = run_backup(two_orgs, plan).path
+    p = spawn(two_orgs, "restore")
+    p.expect("organization to restore into")
+    p.expect("Number")
+    p.sendline("3")  # a new organization
+    p.expect("Name of the new organization")
+    p.sendline("Restored SA")
+    p.expect("PostgreSQL")
+    p.sendline("n")
+    p.expect("Backup file")
+    p.sendline(str(path))
+    p.expect("Password of the backup")
+    p.sendline("wrong")
+    p.expect("Wrong password")
+    p.expect("Password of the backup")
+    p.sendline("pw-ok")
+    p.expect("Step 3: groups to restore")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Finish")
+    p.sendline("y")
+    p.expect("Restored 2 group")
+    p.expect(pexpect.EOF)
+    p.close()
+    assert p.exitstatus == 0
+    info = O.describe(two_orgs, two_orgs.find("Restored SA"))
+    assert sorted(g["name"] for g in info["groups"]) == ["Boulangerie Favre Sàrl", "Groupe Alpha"]
