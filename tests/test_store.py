@@ -1,0 +1,136 @@
+"""Schema, catalog and organizations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cheel.errors import AlreadyExists, DatabaseUnreachable, NotFound, UsageError
+from cheel.store import organizations as O
+from cheel.store import schema as S
+from cheel.store.catalog import Catalog
+from cheel.store.engines import SQLiteDatabase, ddl
+from cheel.store.scope import scoped_from
+
+
+def test_every_table_declares_its_scope_and_keys():
+    for t in S.TABLES:
+        assert t.scope in (S.ORG, S.GROUP, S.COMPANY)
+        if t.scope == S.ORG:
+            assert t.natural_key, t.name
+        else:
+            hops = S.scope_chain(t)
+            assert t.name == S.GROUP_TABLE or hops[-1][1] == S.GROUP_TABLE
+    # company tables reach their scope through the companies table
+    for t in S.TABLES:
+        if t.scope == S.COMPANY and t.name != "companies":
+            assert "companies" in [ref for _, ref in S.scope_chain(t)], t.name
+
+
+def test_scope_columns_are_indexed_on_both_engines():
+    for engine in ("sqlite", "postgres"):
+        stmts = "\n".join(ddl(engine))
+        for t in S.group_tables():
+            if t.via:
+                assert f"ON {t.name} ({t.via})" in stmts
+
+
+def test_reading_one_group_uses_indexes(catalog):
+    entry = O.create_organization(catalog, "Plan SA")
+    db = SQLiteDatabase(catalog.sqlite_path(entry))
+    try:
+        for t in S.group_tables():
+            frm, grp = scoped_from(t)
+            plan = " ".join(str(r) for r in db.query(
+                f"EXPLAIN QUERY PLAN SELECT t0.id FROM {frm} WHERE {grp} = ?", (1,)))
+            assert "SCAN t0" not in plan.replace("SCAN t0 USING", "USING"), (t.name, plan)
+    finally:
+        db.close()
+
+
+def test_money_and_rates_are_never_float():
+    for t in S.TABLES:
+        for c in t.columns:
+            assert c.type in ("id", "int", "bool", "text", "decimal", "date", "timestamp",
+                              "binary")
+    assert S.table("entry_lines").column("debit").type == "int"
+    assert S.table("vat_codes").column("rate").type == "decimal"
+
+
+def test_schema_version_is_stored(engine_url, catalog):
+    entry = O.create_organization(catalog, "Version SA", postgres=engine_url)
+    with O.opened(catalog, entry.name) as (_, db):
+        assert db.schema_version() == S.SCHEMA_VERSION
+        assert O.languages(db) == ["fr", "de", "it", "en"]
+
+
+def test_groups_and_companies(engine_url, catalog):
+    entry = O.create_organization(catalog, "Fidu SA", ["de", "fr"], postgres=engine_url)
+    with O.opened(catalog, entry.name) as (_, db):
+        a = O.create_company(db, "Alpha AG", new_group="Gruppe Alpha", legal_form="AG")
+        b = O.create_company(db, "Beta AG", group="Gruppe Alpha")
+        solo = O.create_company(db, "Solo GmbH")
+        groups = {g.name: g for g in O.list_groups(db)}
+        assert [c.name for c in groups["Gruppe Alpha"].companies] == ["Alpha AG", "Beta AG"]
+        assert [c.name for c in groups["Solo GmbH"].companies] == ["Solo GmbH"]
+        assert a.uid != b.uid != solo.uid
+        with pytest.raises(AlreadyExists):
+            O.create_group(db, "gruppe alpha")
+        with pytest.raises(AlreadyExists):
+            O.create_company(db, "Alpha AG", group="Gruppe Alpha")
+        with pytest.raises(NotFound):
+            O.create_company(db, "Gamma AG", group="Nope")
+        # by uid too
+        assert O.find_group(db, groups["Solo GmbH"].uid).name == "Solo GmbH"
+    info = O.describe(catalog, entry)
+    assert info["languages"] == ["de", "fr"]
+    assert info["rows"]["companies"] == 3
+    alpha = next(g for g in info["groups"] if g["name"] == "Gruppe Alpha")
+    assert alpha["rows"]["companies"] == 2 and alpha["rows"]["contacts"] == 2
+
+
+def test_catalog_never_stores_a_password(catalog, pg_url, pg_dbname):
+    name = pg_dbname()
+    url = pg_url.replace("postgres@", "postgres:topsecret@") + "/" + name
+    entry = O.create_organization(catalog, "Secret SA", postgres=url)
+    text = catalog.path.read_text()
+    assert "topsecret" not in text
+    assert json.loads(text)["organizations"][0]["location"].endswith("/" + name)
+    assert entry.engine == "postgres"
+
+
+def test_catalog_rejects_duplicates_and_unknowns(catalog):
+    O.create_organization(catalog, "Dupont SA")
+    with pytest.raises(AlreadyExists):
+        O.create_organization(catalog, "dupont sa")
+    with pytest.raises(NotFound) as e:
+        catalog.find("Durand SA")
+    assert "Dupont SA" in e.value.hint
+    with pytest.raises(UsageError):
+        O.create_organization(catalog, "  ")
+    with pytest.raises(UsageError):
+        O.create_organization(catalog, "X", ["fr", "xx"])
+
+
+def test_unreachable_postgres_is_one_sentence(catalog):
+    with pytest.raises(DatabaseUnreachable) as e:
+        O.create_organization(catalog, "Far SA", postgres="postgresql://postgres@127.0.0.1:1")
+    assert "cannot connect to PostgreSQL" in e.value.message
+    assert not catalog.exists("Far SA")
+
+
+def test_failed_creation_leaves_nothing(catalog, monkeypatch):
+    def boom(db, langs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(O, "_init", boom)
+    with pytest.raises(RuntimeError):
+        O.create_organization(catalog, "Half SA")
+    assert not catalog.exists("Half SA")
+    assert not list(catalog.data_dir.glob("half-sa*"))
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHEEL_DATA_DIR", str(tmp_path / "env"))
+    assert Catalog().data_dir == tmp_path / "env"
