@@ -9,6 +9,7 @@ ones the backup format carries: ``int``, ``str`` (text, decimal, date, timestamp
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from ..errors import AlreadyExists, DatabaseUnreachable, NotFound
 from . import schema as S
 
 SQLITE, POSTGRES = "sqlite", "postgres"
+_CURSORS = itertools.count(1)
 
 
 class Database:
@@ -207,8 +209,14 @@ class PostgresDatabase(Database):
         return self.conn.execute(self._sql(sql), params or None)
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
+        from psycopg.pq import TransactionStatus
+
         # A named (server-side) cursor needs a transaction; snapshots provide one.
-        with self.conn.cursor(name=f"cheel_stream_{id(sql)}") as cur:
+        if self.conn.info.transaction_status == TransactionStatus.IDLE:
+            with self.conn.transaction():
+                yield from self.stream(sql, params, size)
+            return
+        with self.conn.cursor(name=f"cheel_stream_{next(_CURSORS)}") as cur:
             cur.itersize = size
             cur.execute(self._sql(sql), params or None)
             while True:

@@ -1,0 +1,67 @@
+"""Comparing organizations by content, whatever their surrogate keys or engine."""
+
+from __future__ import annotations
+
+import hashlib
+
+from cheel.store import organizations as O
+from cheel.store import schema as S
+from cheel.store.scope import select_sql
+
+
+def group_content(db, group_uid: str, ignore_uids: bool = False) -> dict[str, list[tuple]]:
+    """A group's rows with ids replaced by each row's rank in its table (by id), foreign keys
+    by the referenced row's rank, and organization rows by their natural key."""
+    gid = db.scalar("SELECT id FROM company_groups WHERE uid = ?", (group_uid,))
+    assert gid is not None, group_uid
+    ranks: dict[str, dict[int, int]] = {}
+    raw: dict[str, list[tuple]] = {}
+    for t in S.group_tables():
+        cols = t.backup_columns
+        exprs = [db.select_expr(c, "t0") for c in cols]
+        rows = [tuple(r) for batch in db.stream(select_sql(t, exprs), (gid,)) for r in batch]
+        ranks[t.name] = {r[0]: i for i, r in enumerate(rows)}
+        raw[t.name] = rows
+    org_keys = {}
+    for t in S.org_tables():
+        keys = ", ".join(t.natural_key)
+        org_keys[t.name] = {r[0]: r[1:] for r in db.query(f"SELECT id, {keys} FROM {t.name}")}
+    out: dict[str, list[tuple]] = {}
+    for t in S.group_tables():
+        cols = t.backup_columns
+        rows = []
+        for r in raw[t.name]:
+            vals = []
+            for c, v in zip(cols, r):
+                if c.type == "id":
+                    v = ranks[t.name][v]
+                elif c.ref and v is not None:
+                    v = (org_keys[c.ref][v] if S.table(c.ref).scope == S.ORG
+                         else ranks[c.ref][v])
+                elif ignore_uids and c.name in t.new_uid_on_copy + ("name",) and \
+                        t.name in (S.GROUP_TABLE, "companies"):
+                    v = None
+                elif isinstance(v, memoryview):
+                    v = bytes(v)
+                vals.append(v)
+            rows.append(tuple(vals))
+        out[t.name] = rows
+    return out
+
+
+def fingerprint(catalog, name: str) -> str:
+    """SHA-256 of every row of every table of an organization, in id order."""
+    h = hashlib.sha256()
+    with O.opened(catalog, name) as (_, db):
+        for t in S.TABLES:
+            exprs = [db.select_expr(c, "t0") for c in t.columns]
+            for batch in db.stream(f"SELECT {', '.join(exprs)} FROM {t.name} t0 ORDER BY t0.id"):
+                for r in batch:
+                    h.update(repr(tuple(bytes(v) if isinstance(v, memoryview) else v
+                                        for v in r)).encode())
+    return h.hexdigest()
+
+
+def group_uids(catalog, name: str) -> dict[str, str]:
+    with O.opened(catalog, name) as (_, db):
+        return {g.name: g.uid for g in O.list_groups(db)}

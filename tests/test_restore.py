@@ -1,0 +1,266 @@
+"""Restore: round trips on both engines and across them, conflicts, all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from cheel.backup import BackupOptions, plan_backup, run_backup
+from cheel.cli.main import cli
+from cheel.demo import DemoOptions, create_demo
+from cheel.errors import (DamagedFile, IntegrityError, NotFound, RestoreConflict, UsageError,
+                          WrongPassword)
+from cheel.restore import RestoreOptions, plan_restore, run_restore
+from cheel.store import organizations as O
+from helpers import fingerprint, group_content, group_uids
+
+PW = "correct horse"
+
+
+def backup(catalog, org, dest, groups=(), password=PW):
+    plan = plan_backup(catalog, BackupOptions([org], dest, list(groups), password, log2n=10))
+    return run_backup(catalog, plan).path
+
+
+def contents(catalog, org, ignore_uids=False):
+    with O.opened(catalog, org) as (_, db):
+        with db.snapshot():
+            return {g.name: group_content(db, g.uid, ignore_uids) for g in O.list_groups(db)}
+
+
+@pytest.fixture
+def demo(catalog):
+    create_demo(catalog, DemoOptions(name="Demo SA", entries=3000, seed=7))
+    return catalog
+
+
+def _url(request, engine):
+    if engine == "sqlite":
+        return None
+    return f"{request.getfixturevalue('pg_url')}/{request.getfixturevalue('pg_dbname')()}"
+
+
+@pytest.mark.parametrize("source,target", [("sqlite", "sqlite"), ("postgres", "postgres"),
+                                           ("sqlite", "postgres"), ("postgres", "sqlite")])
+def test_round_trip_content_is_identical(request, catalog, tmp_path, source, target):
+    create_demo(catalog, DemoOptions(name="Source", entries=3000, seed=3,
+                                     postgres=_url(request, source)))
+    path = backup(catalog, "Source", tmp_path)
+    report = run_restore(catalog, RestoreOptions(path, "Copy", create=True,
+                                                 postgres=_url(request, target)), PW)
+    assert report.created and all(g.action == "new" for g in report.groups)
+    assert catalog.find("Copy").engine == target
+    original, restored = contents(catalog, "Source"), contents(catalog, "Copy")
+    assert set(original) == set(restored)
+    for name in original:
+        for table, rows in original[name].items():
+            assert restored[name][table] == rows, (name, table)
+    assert sum(len(r) for r in original["Groupe Helvetia"].values()) > 3000
+
+
+def test_cross_engine_and_back(request, catalog, tmp_path):
+    create_demo(catalog, DemoOptions(name="Source", entries=1500, seed=5))
+    (tmp_path / "a").mkdir()
+    first = backup(catalog, "Source", tmp_path / "a")
+    run_restore(catalog, RestoreOptions(first, "OnPG", create=True,
+                                        postgres=_url(request, "postgres")), PW)
+    second = backup(catalog, "OnPG", tmp_path)
+    run_restore(catalog, RestoreOptions(second, "BackHome", create=True), PW)
+    assert contents(catalog, "Source") == contents(catalog, "BackHome")
+
+
+def test_restore_into_org_with_overlapping_keys(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path, groups=["Atelier Keller GmbH"])
+    create_demo(demo, DemoOptions(name="Other", entries=2000, seed=99))
+    before = contents(demo, "Other")
+    # another seed: other uids, overlapping surrogate keys, same group names
+    report = run_restore(demo, RestoreOptions(path, "Other"), PW)
+    assert [g.action for g in report.groups] == ["new"]
+    after = contents(demo, "Other")
+    restored_name = report.groups[0].target_name
+    assert restored_name != "Atelier Keller GmbH" or "Atelier Keller GmbH" not in before
+    for name, content in before.items():
+        assert after[name] == content  # the groups already there are untouched
+    src = contents(demo, "Demo SA", ignore_uids=True)["Atelier Keller GmbH"]
+    assert contents(demo, "Other", ignore_uids=True)[restored_name] == src
+    # the demo generator reuses group names: the restored group is renamed, the report says so
+    assert "Atelier Keller GmbH" in before
+    assert report.groups[0].renamed and restored_name.startswith("Atelier Keller GmbH (")
+    assert report.groups[0].company_names[report.groups[0].companies[0]["uid"]] != \
+        "Atelier Keller GmbH"
+
+
+def test_copy_twice_then_skip_and_fail(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path, groups=["Boulangerie Favre Sàrl"])
+    src = contents(demo, "Demo SA", ignore_uids=True)["Boulangerie Favre Sàrl"]
+    r1 = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="copy"), PW)
+    r2 = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="copy"), PW)
+    n1, n2 = r1.groups[0].target_name, r2.groups[0].target_name
+    assert n1 != n2 and n1.startswith("Boulangerie Favre Sàrl (") and r1.groups[0].renamed
+    uids = group_uids(demo, "Demo SA")
+    assert len({uids["Boulangerie Favre Sàrl"], uids[n1], uids[n2]}) == 3
+    after = contents(demo, "Demo SA", ignore_uids=True)
+    assert after[n1] == src and after[n2] == src
+    fp = fingerprint(demo, "Demo SA")
+    r3 = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="skip"), PW)
+    assert r3.groups[0].action == "skip"
+    with pytest.raises(RestoreConflict) as e:
+        run_restore(demo, RestoreOptions(path, "Demo SA"), PW)
+    assert "Boulangerie Favre Sàrl" in e.value.message and "replace" in e.value.hint
+    assert fingerprint(demo, "Demo SA") == fp
+
+
+def test_replace_gives_back_exactly_the_backup(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path, groups=["Groupe Helvetia"])
+    original = contents(demo, "Demo SA")
+    with O.opened(demo, "Demo SA") as (_, db):
+        gid = db.scalar("SELECT id FROM company_groups WHERE name = 'Groupe Helvetia'")
+        cid = db.scalar("SELECT min(id) FROM companies WHERE group_id = ?", (gid,))
+        with db.transaction():
+            # modified, deleted and added rows
+            db.execute("UPDATE contacts SET name = 'Changed' WHERE group_id = ?", (gid,))
+            eid = db.scalar("SELECT max(id) FROM journal_entries WHERE company_id = ?", (cid,))
+            db.execute("DELETE FROM documents WHERE entry_id = ?", (eid,))
+            db.execute("UPDATE invoices SET entry_id = NULL WHERE entry_id = ?", (eid,))
+            db.execute("UPDATE payments SET entry_id = NULL WHERE entry_id = ?", (eid,))
+            db.execute("DELETE FROM entry_lines WHERE entry_id = ?", (eid,))
+            db.execute("DELETE FROM journal_entries WHERE id = ?", (eid,))
+            O.create_company(db, "Newcomer SA", group="Groupe Helvetia")
+    assert contents(demo, "Demo SA")["Groupe Helvetia"] != original["Groupe Helvetia"]
+    report = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
+    assert report.groups[0].action == "replace" and not report.groups[0].renamed
+    assert contents(demo, "Demo SA") == original
+
+
+def test_dry_run_changes_nothing(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path)
+    fp = fingerprint(demo, "Demo SA")
+    report = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="copy",
+                                              dry_run=True), PW)
+    assert report.dry_run and len(report.groups) == 3
+    assert report.rows["entry_lines"] == 3000
+    assert fingerprint(demo, "Demo SA") == fp
+    assert not demo.exists("Nowhere")
+    run_restore(demo, RestoreOptions(path, "Nowhere", create=True, dry_run=True), PW)
+    assert not demo.exists("Nowhere")
+
+
+def test_group_selection(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path)
+    _, plans = plan_restore(demo, RestoreOptions(path, "X", create=True,
+                                                 groups=["Demo SA/atelier keller gmbh"]), PW)
+    assert [p.name for p in plans] == ["Atelier Keller GmbH"]
+    with pytest.raises(NotFound):
+        plan_restore(demo, RestoreOptions(path, "X", create=True, groups=["Nope"]), PW)
+    with pytest.raises(NotFound):
+        plan_restore(demo, RestoreOptions(path, "Missing"), PW)
+
+
+def test_bad_files_leave_the_target_unchanged(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path)
+    fp = fingerprint(demo, "Demo SA")
+    data = path.read_bytes()
+    cases = {
+        "flipped": data[: len(data) // 2] + bytes([data[len(data) // 2] ^ 0x40]) + data[len(data) // 2 + 1:],
+        "truncated": data[: len(data) - 1000],
+        "garbage": data + b"garbage",
+    }
+    for name, content in cases.items():
+        bad = tmp_path / f"{name}.cheelbackup"
+        bad.write_bytes(content)
+        with pytest.raises(DamagedFile):
+            run_restore(demo, RestoreOptions(bad, "Demo SA", on_conflict="replace"), PW)
+        with pytest.raises(DamagedFile):
+            run_restore(demo, RestoreOptions(bad, "Fresh", create=True), PW)
+        assert not demo.exists("Fresh")
+    with pytest.raises(WrongPassword):
+        run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), "nope")
+    assert fingerprint(demo, "Demo SA") == fp
+    assert sorted(p.name for p in demo.data_dir.iterdir() if p.suffix == ".sqlite") == \
+        ["demo-sa.sqlite"]
+
+
+def test_unbalanced_data_is_refused(demo, tmp_path, engine_url):
+    create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
+    with O.opened(demo, "Src") as (_, db):
+        with db.transaction():
+            db.execute("UPDATE entry_lines SET debit = debit + 1 WHERE id = "
+                       "(SELECT min(id) FROM entry_lines WHERE debit > 0)")
+    path = backup(demo, "Src", tmp_path)
+    fp = fingerprint(demo, "Demo SA")
+    with pytest.raises(IntegrityError) as e:
+        run_restore(demo, RestoreOptions(path, "Demo SA"), PW)
+    assert "balance" in e.value.message
+    assert fingerprint(demo, "Demo SA") == fp
+
+
+def test_cli_restore_exit_codes(demo, tmp_path):
+    path = backup(demo, "Demo SA", tmp_path, groups=["Atelier Keller GmbH"])
+    runner = CliRunner()
+    base = ["--data-dir", str(demo.data_dir), "restore", str(path)]
+    env = {"CHEEL_PASSWORD": PW}
+    r = runner.invoke(cli, base + ["--into", "Demo SA"], env=env)
+    assert r.exit_code == 5 and "Atelier Keller GmbH" in r.output + r.stderr
+    r = runner.invoke(cli, base + ["--into", "Demo SA", "--on-conflict", "copy", "--json"],
+                      env=env)
+    assert r.exit_code == 0, r.output
+    import json
+
+    rep = json.loads(r.stdout)
+    assert rep["groups"][0]["action"] == "copy" and rep["rows"]["entry_lines"] > 0
+    r = runner.invoke(cli, base + ["--into", "Demo SA", "--on-conflict", "skip", "--dry-run"],
+                      env=env)
+    assert r.exit_code == 0 and "Would restore 0 group" in r.output
+    r = runner.invoke(cli, base + ["--into", "Demo SA"], env={"CHEEL_PASSWORD": "wrong"})
+    assert r.exit_code == 3
+    r = runner.invoke(cli, base, env=env)
+    assert r.exit_code == 2 and "--into" in r.output + r.stderr
+    r = runner.invoke(cli, base + ["--into", "New SA"], env=env)
+    assert r.exit_code == 1 and "--create" in r.output + r.stderr
+    r = runner.invoke(cli, base + ["--into", "New SA", "--create"], env=env)
+    assert r.exit_code == 0 and "new organization" in r.output
+    assert PW not in r.output
+
+
+KILL_SCRIPT = """
+import sys
+from cheel.store.catalog import Catalog
+from cheel.restore import RestoreOptions, run_restore
+c = Catalog(sys.argv[1])
+print("start", flush=True)
+run_restore(c, RestoreOptions(sys.argv[2], sys.argv[3], create=sys.argv[4] == "1",
+                              on_conflict="replace"), "correct horse")
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_restore_leaves_target_unchanged(catalog, tmp_path):
+    create_demo(catalog, DemoOptions(name="Big", entries=120_000, seed=4))
+    path = backup(catalog, "Big", tmp_path)
+    fp = fingerprint(catalog, "Big")
+    finished = 0
+    for delay in (0.3, 0.8, 1.5, 2.5):
+        for create in ("0", "1"):
+            target = "Big" if create == "0" else "Created"
+            proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(catalog.data_dir),
+                                     str(path), target, create], stdout=subprocess.PIPE,
+                                    text=True)
+            assert proc.stdout.readline().strip() == "start"
+            time.sleep(delay)
+            os.kill(proc.pid, signal.SIGKILL)
+            out = proc.communicate()[0]
+            finished += "done" in out
+            assert fingerprint(catalog, "Big") == fp
+            if "done" not in out:
+                assert not catalog.exists("Created")
+            else:
+                O.drop_database(catalog, catalog.find("Created"))
+                catalog.remove("Created")
+    assert finished < 8  # at least some kills landed mid-restore
