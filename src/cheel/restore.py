@@ -102,7 +102,7 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
 
     entry, db, temp_db = _open_target(catalog, options, manifest, groups)
     try:
-        with db.transaction():
+        with db.bulk_load(), db.transaction():
             _Loader(db, manifest, groups).run(options.file, password, progress)
         if options.create:
             db.close()
@@ -289,10 +289,14 @@ class _Loader:
                     raise IntegrityError(f"{bad} restored {table} rows point to missing "
                                          f"{c.ref} rows; nothing was restored")
             if table == S.BALANCED.table:
+                # Walk the key's index over the restored parents' range: no sort, flat memory.
                 b = S.BALANCED
+                parent = t.column(b.key).ref
+                plo, phi = self.ranges.get((o, parent), (0, -1))
                 bad = db.scalar(
-                    f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE id BETWEEN ? AND ? "
-                    f"GROUP BY {b.key} HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
+                    f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
+                    f"BETWEEN ? AND ? GROUP BY {b.key} "
+                    f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (plo, phi))
                 if bad:
                     raise IntegrityError(f"{bad} restored journal entries do not balance; "
                                          "nothing was restored")

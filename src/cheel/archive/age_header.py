@@ -213,6 +213,29 @@ def scrypt_kdf(passphrase: bytes, salt: bytes, log2n: int) -> bytes:
     return kdf.derive(passphrase)
 
 
+_RECENT: dict[bytes, bytes] = {}
+
+
+def _unwrap_key(passphrase: bytes, salt: bytes, log2n: int) -> bytes:
+    """``scrypt_kdf`` for reading, remembered for the few files this process just opened.
+
+    Reading a backup opens it more than once (manifest first, then the data); scrypt is
+    deliberately slow, so its result for the same file and passphrase is kept in memory.
+    The entry is keyed by a hash; neither the passphrase nor the key is ever written out.
+    """
+    import hashlib
+
+    key = hashlib.sha256(len(passphrase).to_bytes(4, "big") + passphrase + salt +
+                         bytes([log2n])).digest()
+    found = _RECENT.get(key)
+    if found is None:
+        found = scrypt_kdf(passphrase, salt, log2n)
+        if len(_RECENT) >= 8:
+            _RECENT.pop(next(iter(_RECENT)))
+        _RECENT[key] = found
+    return found
+
+
 def scrypt_wrap(
     file_key: bytes, passphrase: str | bytes, log2n: int = DEFAULT_LOG2N
 ) -> Stanza:
@@ -281,7 +304,7 @@ def scrypt_unwrap(
     it does but the header MAC does not match.
     """
     salt, log2n, body = check_scrypt_header(header, max_log2n)
-    wrap_key = scrypt_kdf(_passphrase_bytes(passphrase), salt, log2n)
+    wrap_key = _unwrap_key(_passphrase_bytes(passphrase), salt, log2n)
     try:
         file_key = ChaCha20Poly1305(wrap_key).decrypt(_ZERO_NONCE, body, None)
     except InvalidTag:

@@ -73,6 +73,11 @@ class Database:
         """Let generated ids continue after rows inserted with explicit ids."""
 
     @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Settings for loading many rows in the next transaction; the caller checks keys."""
+        yield
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         raise NotImplementedError
         yield
@@ -162,6 +167,19 @@ class SQLiteDatabase(Database):
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        # Foreign keys are checked by the loader itself, for the loaded rows only, before it
+        # commits; SQLite's own per-row check would only repeat that work. A larger page
+        # cache (64 MiB, bounded) keeps index pages of big tables in memory.
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        self.conn.execute("PRAGMA cache_size = -65536")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA cache_size = -2000")
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
