@@ -195,11 +195,11 @@ class _OrgReader:
                 f"({', '.join('?' for _ in ids[i:i + 500])}) ORDER BY t0.id", ids[i:i + 500])
                 for i in range(0, len(ids), 500))
         else:
-            batches = self.db.stream(select_sql(t, exprs), (group.id,), size=10000)
+            # Rows with binary content (documents) can be large: fetch few at a time.
+            size = 16 if any(c.type == "binary" for c in cols) else 10000
+            batches = self.db.stream(select_sql(t, exprs), (group.id,), size=size)
         for batch in batches:
-            builder.add(batch)
-            if builder.full:
-                yield builder.take()
+            yield from builder.add(batch)
         if not builder.empty:
             yield builder.take()
 

@@ -79,18 +79,25 @@ class ChunkStream:
 
     def __iter__(self):
         types: dict[str, list[str]] | None = None
+        positions: dict[str, int] = {}
         next_chunk: dict[tuple[int, str, str], int] = {}
+        last: tuple[int, int, int] = (-1, -1, -1)
         for member in self.reader.members():
             if types is None:
                 types = table_types(self.reader.manifest or {})
+                positions = {name: i for i, name in enumerate(types)}
             m = DATA_RE.match(member.name)
             assert m  # the container yields only data members here
-            org, scope, table, n = int(m[1]), m[2], m[4], int(m[5])
-            if table not in types:
+            org, scope, seq, table, n = int(m[1]), m[2], int(m[3]), m[4], int(m[5])
+            if table not in types or positions[table] != seq:
                 raise DamagedFile(f'the chunk "{member.name}" names an unknown table')
+            # The writer's order: organizations, then "org" before g1, g2, …, then tables
+            # in manifest order, then chunk numbers from 0 without a gap.
+            place = (org, 0 if scope == "org" else int(scope[1:]), seq)
             key = (org, scope, table)
-            if n != next_chunk.get(key, 0):
+            if place < last or n != next_chunk.get(key, 0):
                 raise DamagedFile(f'the chunks of "{table}" are out of order or missing')
+            last = place
             next_chunk[key] = n + 1
             rows = decode_chunk(member.data, types[table], member.name)
             self.member_rows[member.name] = len(rows)

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..errors import DamagedFile, NotABackup, PasswordNeeded, UnsupportedVersion
+from ..errors import (CheelError, DamagedFile, NotABackup, PasswordNeeded,
+                      UnsupportedVersion)
 from . import compression
 from .age_stream import DecryptReader, EncryptWriter, is_age_file
 
@@ -58,6 +59,11 @@ class ContainerWriter:
     def add(self, name: str, data: bytes, rows: int | None = None) -> None:
         if name not in (MANIFEST, INDEX) and not DATA_RE.match(name):
             raise ValueError(f"bad member name {name}")
+        limit = MAX_META if name in (MANIFEST, INDEX) else MAX_MEMBER
+        if len(data) > limit:  # never write what a reader would refuse
+            raise CheelError(f'"{name}" would be {len(data)} bytes, more than the '
+                             f"{limit} bytes a backup member may hold",
+                             hint="a single row (e.g. a document) is too large to back up")
         info = tarfile.TarInfo(name)
         info.size = len(data)
         info.mtime = self._mtime

@@ -37,36 +37,43 @@ def row_converter(types: Sequence[str], to_file: bool) -> Callable[[Sequence], S
 
 
 class ChunkBuilder:
-    """Accumulates encoded rows and hands out chunks of about ``CHUNK_BYTES``."""
+    """Accumulates encoded rows and hands out chunks of about ``CHUNK_BYTES``.
 
-    def __init__(self, types: Sequence[str], limit: int = CHUNK_BYTES):
+    A chunk is closed as soon as its size (rows and their newlines, in bytes) reaches the
+    limit, so a chunk is at most the limit plus one row, however many rows one ``add`` gets.
+    """
+
+    def __init__(self, types: Sequence[str], limit: int | None = None):
         self._convert = row_converter(types, to_file=True)
-        self._parts: list[str] = []
+        self._parts: list[bytes] = []
         self._size = 0
-        self._rows = 0
-        self._limit = limit
+        self._limit = CHUNK_BYTES if limit is None else limit
 
-    def add(self, rows: Sequence[Sequence]) -> None:
+    def add(self, rows: Sequence[Sequence]) -> list[tuple[bytes, int]]:
+        """Add rows; returns the chunks ``(data, rows)`` they completed (often none)."""
+        done: list[tuple[bytes, int]] = []
         if not rows:
-            return
+            return done
         encoded: Iterable[Sequence] = map(self._convert, rows) if self._convert else rows
-        text = "\n".join(map(_ENCODE, encoded))
-        self._parts.append(text)
-        self._size += len(text)
-        self._rows += len(rows)
-
-    @property
-    def full(self) -> bool:
-        return self._size >= self._limit
+        parts, size, limit = self._parts, self._size, self._limit
+        for text in map(_ENCODE, encoded):
+            line = text.encode("utf-8")
+            parts.append(line)
+            size += len(line) + 1
+            if size >= limit:
+                done.append(self.take())
+                parts, size = self._parts, 0
+        self._size = size
+        return done
 
     @property
     def empty(self) -> bool:
-        return self._rows == 0
+        return not self._parts
 
     def take(self) -> tuple[bytes, int]:
-        data = ("\n".join(self._parts) + "\n").encode("utf-8")
-        rows = self._rows
-        self._parts, self._size, self._rows = [], 0, 0
+        data = b"\n".join(self._parts) + b"\n"
+        rows = len(self._parts)
+        self._parts, self._size = [], 0
         return data, rows
 
 

@@ -1,0 +1,763 @@
+"""Backups end to end: typed round trips, chunking, damage, snapshots, kills, names, interop.
+
+Real files, real SQLite, real PostgreSQL (skipped with a reason when the server is not
+reachable, unless CHEEL_REQUIRE_PG=1). Encryption uses the test-only work factor log2n=10.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pexpect
+import pyrage
+import pytest
+
+import cheel.backup
+from cheel.archive import age_header as hdr
+from cheel.archive import container, rows
+from cheel.archive.age_stream import SEALED_CHUNK_SIZE
+from cheel.archive.container import ContainerReader
+from cheel.backup import BackupOptions, plan_backup, run_backup
+from cheel.errors import (CheelError, DamagedFile, DestinationError, UsageError,
+                          WrongPassword)
+from cheel.store import organizations as O
+from cheel.store import schema as S
+from cheel.store.catalog import Catalog
+from cheel.verify import ChunkStream, verify_backup
+
+PW = "Backup-Passwort ü 42"
+LOG2N = 10  # test-only weak work factor
+AGE = shutil.which("age")
+ZSTD = shutil.which("zstd")
+ALL_BYTES = bytes(range(256))
+PYTHON = sys.executable
+
+
+def _load_make_vectors():
+    path = Path(__file__).parent / "vectors" / "make_vectors.py"
+    spec = importlib.util.spec_from_file_location("make_vectors", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+mv = _load_make_vectors()
+
+
+# -- helpers -------------------------------------------------------------------------------
+@pytest.fixture
+def fast_kdf(monkeypatch):
+    """Memoize scrypt: thousands of reads of one header stay fast (everything else is real)."""
+    monkeypatch.setattr(hdr, "scrypt_kdf", functools.lru_cache(maxsize=64)(hdr.scrypt_kdf))
+
+
+@pytest.fixture
+def dest(tmp_path) -> Path:
+    d = tmp_path / "backups"
+    d.mkdir()
+    return d
+
+
+def backup(catalog: Catalog, orgs: list[str], dest: Path, groups=(), password=None,
+           now: datetime | None = None, progress=None):
+    plan = plan_backup(catalog, BackupOptions(list(orgs), dest, list(groups), password,
+                                              log2n=LOG2N), now=now)
+    return run_backup(catalog, plan, progress)
+
+
+def read_backup(path: Path, password=None) -> tuple[dict, dict[tuple[int, str, str], list]]:
+    """(manifest, rows by (org index, scope key, table)) read with ChunkStream."""
+    out: dict[tuple[int, str, str], list] = {}
+    with open(path, "rb") as f:
+        reader = ContainerReader(f, password)
+        for chunk in ChunkStream(reader):
+            out.setdefault((chunk.org, chunk.scope, chunk.table), []).extend(chunk.rows)
+        return reader.manifest, out
+
+
+def raw_members(path: Path, password=None) -> list[tuple[str, bytes]]:
+    with open(path, "rb") as f:
+        reader = ContainerReader(f, password)
+        return [(m.name, m.data) for m in reader.members()]
+
+
+def table_rows(manifest: dict, data: dict, table: str) -> list[dict]:
+    cols = next([c["name"] for c in t["columns"]] for t in manifest["tables"]
+                if t["name"] == table)
+    return [dict(zip(cols, r)) for key, rs in sorted(data.items()) if key[2] == table
+            for r in rs]
+
+
+def make_org(catalog: Catalog, name: str, url: str | None = None) -> None:
+    O.create_organization(catalog, name, ["fr", "de"], postgres=url)
+
+
+def must_fail(path: Path, password=None) -> CheelError:
+    """verify_backup must refuse ``path`` with WrongPassword or DamagedFile, nothing else."""
+    try:
+        verify_backup(path, password)
+    except (WrongPassword, DamagedFile) as e:
+        assert PW not in e.message
+        return e
+    except Exception as e:  # noqa: BLE001 - any other exception is the failure we look for
+        raise AssertionError(f"{type(e).__name__}: {e}") from e
+    raise AssertionError("a damaged backup was accepted")
+
+
+# -- every column type, both engines -------------------------------------------------------
+TEXTS = ["", "plain", 'double " quote, back\\slash and \\" both', "line\nfeed\r\nCRLF\ttab",
+         "Zürich, Genève, Ticino, Graubünden – ß", "emoji 😀 👍🏽 𝄞", "\u2028\u2029 separators",
+         "control \x01\x1f\x7f", "עברית العربية", "e\u0301 combining", "'single' `back`",
+         '{"json": [1, 2], "x": null}', "x" * 5000]
+BIG_INTS = [0, 1, -1, 2**31, 2**53 + 1, 2**63 - 1, -(2**63)]
+DECIMALS_18_6 = ["0.000000", "0.000001", "-1.500000", "123456789012.123456", "0.950000"]
+DECIMALS_5_2 = ["8.10", "-0.01", "999.99", "0.00"]
+DATES = ["2024-02-29", "1900-01-01", "9999-12-31", "2000-01-01"]
+STAMPS = ["2024-12-31 23:59:59", "1970-01-01 00:00:00", "2024-02-29 12:00:00"]
+
+
+def _fill_types(db) -> dict[str, dict[int, dict]]:
+    """Rows of every column type; returns what was written, by table and id."""
+    rng = random.Random(5)
+    blobs = [b"", ALL_BYTES, b"\x00", rng.randbytes(100_000), "ü\n".encode()]
+    want: dict[str, dict[int, dict]] = {}
+
+    def put(table: str, values: dict) -> int:
+        rid = db.insert(table, values)
+        want.setdefault(table, {})[rid] = dict(values, id=rid)
+        return rid
+
+    with db.transaction():
+        gid = put("company_groups", {"uid": "g-types", "name": "Types ü", "created_at": STAMPS[0]})
+        chf = put("currencies", {"group_id": gid, "code": "CHF", "name": TEXTS[4], "decimals": 2})
+        for i, rate in enumerate(DECIMALS_18_6):
+            put("exchange_rates", {"currency_id": chf, "valid_from": DATES[i % len(DATES)],
+                                   "rate": rate})
+        acc = [put("accounts", {"group_id": gid, "number": str(1000 + i), "kind": "asset",
+                                "currency_id": chf if i else None, "active": bool(i % 2)})
+               for i in range(3)]
+        for i, rate in enumerate(DECIMALS_5_2):
+            put("vat_codes", {"group_id": gid, "code": f"V{i}", "kind": "sales", "rate": rate,
+                              "valid_from": DATES[i], "valid_to": None if i % 2 else DATES[2],
+                              "account_id": acc[0] if i else None})
+        contact = None
+        for i, text in enumerate(TEXTS):
+            contact = put("contacts", {"group_id": gid, "kind": "firm", "name": text,
+                                       "first_name": None if i % 2 else text, "firm_id": contact,
+                                       "language": None, "created_by": None,
+                                       "created_at": STAMPS[i % len(STAMPS)]})
+        company = put("companies", {"group_id": gid, "uid": "c-types", "name": "Typen AG",
+                                    "legal_form": None, "ide_number": "CHE-123.456.788",
+                                    "vat_number": None, "contact_id": contact,
+                                    "created_at": STAMPS[1]})
+        year = put("fiscal_years", {"company_id": company, "name": "2024",
+                                    "start_date": DATES[3], "end_date": DATES[2], "closed": True})
+        entry = put("journal_entries", {"company_id": company, "fiscal_year_id": year,
+                                        "number": 2**40, "date": DATES[0], "reference": None,
+                                        "description": TEXTS[3], "journal": "main",
+                                        "created_by": None, "created_at": STAMPS[2]})
+        for i, n in enumerate(BIG_INTS):
+            put("entry_lines", {"entry_id": entry, "account_id": acc[i % 3], "debit": n,
+                                "credit": -n if n != -(2**63) else 0, "vat_code_id": None,
+                                "currency_id": chf if i % 2 else None,
+                                "amount_fc": None if i % 2 else n,
+                                "rate": DECIMALS_18_6[i % 5] if i % 3 else None,
+                                "text": TEXTS[i % len(TEXTS)]})
+        for i, blob in enumerate(blobs):
+            put("documents", {"company_id": company, "entry_id": entry if i % 2 else None,
+                              "filename": f"doc-{i}.bin", "mime_type": "application/octet-stream",
+                              "content": blob, "created_at": STAMPS[i % 3]})
+    return want
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_every_column_type_round_trips(catalog, dest, engine_url, encrypted):
+    make_org(catalog, "Types", engine_url)
+    with O.opened(catalog, "Types") as (_, db):
+        want = _fill_types(db)
+    result = backup(catalog, ["Types"], dest, password=PW if encrypted else None)
+    assert result.encrypted is encrypted
+    verified = verify_backup(result.path, PW if encrypted else None)
+    manifest, data = read_backup(result.path, PW if encrypted else None)
+    assert verified.rows == sum(manifest["rows"].values()) == sum(len(v) for v in data.values())
+    for table, by_id in want.items():
+        got = {r["id"]: r for r in table_rows(manifest, data, table)}
+        assert got == by_id, table
+    # The raw JSON Lines: no float, no true/false; binary as base64 text; one row per line.
+    for name, chunk in raw_members(result.path, PW if encrypted else None):
+        if not name.startswith("data/"):
+            continue
+        assert chunk.endswith(b"\n")
+        for line in chunk.decode("utf-8").split("\n")[:-1]:
+            row = json.loads(line)
+            assert isinstance(row, list)
+            assert all(v is None or type(v) in (int, str) for v in row), row
+    # Manifest: column types and decimal scales as declared.
+    tables = {t["name"]: t for t in manifest["tables"]}
+    assert [t["name"] for t in manifest["tables"]] == [t.name for t in S.TABLES]
+    rate = next(c for c in tables["exchange_rates"]["columns"] if c["name"] == "rate")
+    assert rate == {"name": "rate", "type": "decimal", "nullable": False, "scale": 6}
+    assert "password_hash" not in [c["name"] for c in tables["users"]["columns"]]
+
+
+@pytest.mark.postgres
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="store/engines.py reads PostgreSQL dates with ::text, which follows "
+                          "the session DateStyle; reported to the lead")
+def test_postgres_dates_do_not_depend_on_datestyle(catalog, dest, pg_url, pg_dbname):
+    import psycopg
+
+    name = pg_dbname()
+    make_org(catalog, "Datestyle", f"{pg_url}/{name}")
+    with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET DateStyle = 'German, DMY'")
+    with O.opened(catalog, "Datestyle") as (_, db):
+        with db.transaction():
+            db.insert("company_groups", {"uid": "u", "name": "G",
+                                         "created_at": "2024-02-29 10:00:00"})
+    _, data = read_backup(backup(catalog, ["Datestyle"], dest).path)
+    assert data[(0, "g1", "company_groups")][0][3] == "2024-02-29 10:00:00"
+
+
+# -- chunk boundaries ----------------------------------------------------------------------
+ROW_VALUE = "v" * 50
+
+
+def _row_bytes(contact: int) -> int:
+    """Encoded size of one communications row (ids of 6 digits) plus its newline."""
+    line = json.dumps([100000, contact, "email", ROW_VALUE], separators=(",", ":"))
+    return len(line.encode()) + 1
+
+
+def _chunking_org(catalog: Catalog, n: int) -> int:
+    make_org(catalog, "Chunks")
+    with O.opened(catalog, "Chunks") as (_, db):
+        O.create_company(db, "Chunk AG")
+        contact = db.scalar("SELECT id FROM contacts")
+        with db.transaction():
+            db.insert_rows("communications", ["id", "contact_id", "kind", "value"],
+                           [(100000 + i, contact, "email", ROW_VALUE) for i in range(n)])
+    return contact
+
+
+@pytest.mark.parametrize("n, limit_rows, limit_delta, chunks", [
+    (0, 10, 0, []),  # no rows: no chunk at all
+    (10, 10, 0, [10]),  # exactly one full chunk
+    (10, 10, -1, [10]),  # one byte under the size of 10 rows: still 10 rows
+    (10, 10, +1, [10]),  # one byte over: the chunk is not full, ends with the table
+    (9, 10, 0, [9]),  # one row short
+    (11, 10, 0, [10, 1]),  # one row over: a second chunk of one row
+    (103, 10, 0, [10] * 10 + [3]),  # many chunks
+    (25_003, 1000, 0, [1000] * 25 + [3]),  # across the 10,000-row fetch batches
+    (3, 0, 1, [1, 1, 1]),  # a limit below one row: one row per chunk
+])
+def test_chunk_boundaries(catalog, dest, monkeypatch, n, limit_rows, limit_delta, chunks):
+    contact = _chunking_org(catalog, n)
+    size = _row_bytes(contact)
+    monkeypatch.setattr(rows, "CHUNK_BYTES", limit_rows * size + limit_delta)
+    result = backup(catalog, ["Chunks"], dest)
+    verify_backup(result.path)
+    members = [(name, data) for name, data in raw_members(result.path)
+               if "-communications-" in name]
+    assert [len(d.split(b"\n")) - 1 for _, d in members] == chunks
+    assert [name.rsplit("-", 1)[1] for name, _ in members] == \
+        [f"{i:06d}.jsonl" for i in range(len(chunks))]
+    assert all(len(d) == k * size for (_, d), k in zip(members, chunks))
+    manifest, data = read_backup(result.path)
+    got = data.get((0, "g1", "communications"), [])
+    assert [r[0] for r in got] == [100000 + i for i in range(n)]
+    assert manifest["organizations"][0]["groups"][0]["rows"]["communications"] == n
+
+
+def test_large_rows_never_make_large_chunks(catalog, dest, monkeypatch):
+    """Documents are fetched and chunked row by row: a chunk is at most the limit + one row."""
+    make_org(catalog, "Docs")
+    rng = random.Random(3)
+    with O.opened(catalog, "Docs") as (_, db):
+        O.create_company(db, "Docs AG")
+        company = db.scalar("SELECT id FROM companies")
+        with db.transaction():
+            for i in range(40):
+                db.insert("documents", {"company_id": company, "filename": f"{i}.pdf",
+                                        "mime_type": "application/pdf",
+                                        "content": rng.randbytes(20_000),
+                                        "created_at": STAMPS[0]})
+    monkeypatch.setattr(rows, "CHUNK_BYTES", 64 * 1024)
+    result = backup(catalog, ["Docs"], dest)
+    docs = [d for name, d in raw_members(result.path) if "-documents-" in name]
+    assert len(docs) > 5
+    assert max(len(d) for d in docs) < 64 * 1024 + 30_000
+    assert verify_backup(result.path).rows == 40 + 3
+
+
+def test_a_row_too_large_for_the_format_fails_the_backup(catalog, dest, monkeypatch):
+    make_org(catalog, "Huge")
+    with O.opened(catalog, "Huge") as (_, db):
+        O.create_company(db, "Huge AG")
+        with db.transaction():
+            db.insert("documents", {"company_id": db.scalar("SELECT id FROM companies"),
+                                    "filename": "big.bin", "mime_type": "x/y",
+                                    "content": bytes(3000), "created_at": STAMPS[0]})
+    monkeypatch.setattr(container, "MAX_MEMBER", 2000)
+    with pytest.raises(CheelError, match="more than the 2000 bytes"):
+        backup(catalog, ["Huge"], dest)
+    assert list(dest.iterdir()) == []  # neither a final file nor a .part
+
+
+# -- damage: every flipped byte, every cut -------------------------------------------------
+def _small_backup(catalog: Catalog, dest: Path, password: str | None) -> bytes:
+    make_org(catalog, "Klein")
+    with O.opened(catalog, "Klein") as (_, db):
+        O.create_company(db, "Klein GmbH")
+    result = backup(catalog, ["Klein"], dest, password=password)
+    data = result.path.read_bytes()
+    result.path.unlink()
+    return data
+
+
+@pytest.mark.parametrize("password", [None, PW], ids=["plain", "encrypted"])
+def test_every_flipped_byte_is_detected(catalog, dest, tmp_path, fast_kdf, password):
+    data = _small_backup(catalog, dest, password)
+    assert 1000 < len(data) < 8000
+    path = tmp_path / "flipped.cheelbackup"
+    kinds: dict[str, int] = {}
+    for i in range(len(data)):
+        b = bytearray(data)
+        b[i] ^= 1 << (i % 8)
+        path.write_bytes(b)
+        e = must_fail(path, password)
+        kinds[type(e).__name__] = kinds.get(type(e).__name__, 0) + 1
+    if password:
+        assert kinds.get("WrongPassword", 0) > 0  # the salt and the wrapped key
+    assert kinds.get("DamagedFile", 0) > len(data) // 2
+    path.write_bytes(data)
+    verify_backup(path, password)  # and the original is fine
+
+
+@pytest.mark.parametrize("password", [None, PW], ids=["plain", "encrypted"])
+def test_every_truncation_is_detected(catalog, dest, tmp_path, fast_kdf, password):
+    data = _small_backup(catalog, dest, password)
+    path = tmp_path / "cut.cheelbackup"
+    for cut in range(len(data)):
+        path.write_bytes(data[:cut])
+        e = must_fail(path, password)
+        assert isinstance(e, DamagedFile), (cut, e.message)
+
+
+@pytest.fixture(scope="module")
+def large_backups(tmp_path_factory) -> dict[str | None, bytes]:
+    """A >200 KiB backup (incompressible documents), encrypted and not."""
+    base = tmp_path_factory.mktemp("large")
+    catalog = Catalog(base / "data")
+    make_org(catalog, "Gross")
+    rng = random.Random(11)
+    with O.opened(catalog, "Gross") as (_, db):
+        O.create_company(db, "Gross AG")
+        company = db.scalar("SELECT id FROM companies")
+        with db.transaction():
+            for i in range(6):
+                db.insert("documents", {"company_id": company, "filename": f"{i}.jpg",
+                                        "mime_type": "image/jpeg",
+                                        "content": rng.randbytes(45_000),
+                                        "created_at": STAMPS[0]})
+    out = {}
+    for password in (None, PW):
+        d = base / f"out-{bool(password)}"
+        d.mkdir()
+        out[password] = backup(catalog, ["Gross"], d, password=password).path.read_bytes()
+    assert all(len(v) > 200 * 1024 for v in out.values())
+    return out
+
+
+@pytest.mark.parametrize("password", [None, PW], ids=["plain", "encrypted"])
+def test_large_backup_cuts_and_flips(large_backups, tmp_path, fast_kdf, password):
+    data = large_backups[password]
+    path = tmp_path / "large.cheelbackup"
+    path.write_bytes(data)
+    assert verify_backup(path, password).rows == 6 + 3
+    rng = random.Random(1)
+    cuts = set(rng.sample(range(len(data)), 60))
+    if password:
+        start = hdr.parse_header(data)[0].size + 16
+        for k in range(len(data) // SEALED_CHUNK_SIZE + 2):
+            boundary = start + k * SEALED_CHUNK_SIZE
+            cuts.update(c for c in (boundary - 1, boundary, boundary + 1) if c < len(data))
+    else:
+        cuts.update(range(len(data) - 60, len(data)))  # around the end of the frame and seal
+    for cut in sorted(cuts):
+        path.write_bytes(data[:cut])
+        assert isinstance(must_fail(path, password), DamagedFile), cut
+    for i in rng.sample(range(len(data)), 40):
+        b = bytearray(data)
+        b[i] ^= 0x40
+        path.write_bytes(b)
+        must_fail(path, password)
+
+
+# -- group content -------------------------------------------------------------------------
+def _owner_group(db) -> dict[str, dict[int, int]]:
+    """For every group-level row: the id of the group it belongs to, found in Python by
+    following the declared foreign keys (an oracle independent of cheel's scope SQL)."""
+    owner: dict[str, dict[int, int]] = {}
+    for t in S.group_tables():
+        if t.name == S.GROUP_TABLE:
+            owner[t.name] = {r[0]: r[0] for r in db.query("SELECT id FROM company_groups")}
+            continue
+        ref = t.column(t.via).ref
+        owner[t.name] = {rid: owner[ref][parent]
+                         for rid, parent in db.query(f"SELECT id, {t.via} FROM {t.name}")}
+    return owner
+
+
+@pytest.mark.parametrize("group, users, languages", [
+    ("Muster Gruppe", ["admin", "marie"], ["de", "fr"]),
+    ("Solo Sàrl", ["admin"], ["de", "fr"]),
+])
+def test_group_backup_holds_its_rows_and_nothing_else(catalog, dest, engine_url, group, users,
+                                                      languages):
+    mv.build_sample(catalog, "Sample", postgres=engine_url)
+    with O.opened(catalog, "Sample") as (_, db):
+        owner = _owner_group(db)
+        gid = O.find_group(db, group).id
+        companies = sorted(c.name for c in O.find_group(db, group).companies)
+    result = backup(catalog, ["Sample"], dest, groups=[group])
+    manifest, data = read_backup(result.path)
+    (org,) = manifest["organizations"]
+    assert [g["name"] for g in org["groups"]] == [group]
+    assert sorted(c["name"] for c in org["groups"][0]["companies"]) == companies
+    for t in S.group_tables():
+        mine = sorted(i for i, g in owner[t.name].items() if g == gid)
+        got = [r[0] for r in data.get((0, "g1", t.name), [])]
+        assert got == mine, t.name
+    assert sorted(r["login"] for r in table_rows(manifest, data, "users")) == users
+    assert sorted(r["code"] for r in table_rows(manifest, data, "languages")) == languages
+    assert {k[1] for k in data} <= {"org", "g1"}
+    assert sorted(result.companies) == companies
+
+
+def test_whole_organization_and_several_organizations(catalog, dest):
+    mv.build_sample(catalog, "Erste")
+    mv.build_sample(catalog, "Zweite")
+    result = backup(catalog, ["Erste", "Zweite"], dest)
+    assert result.path.name.startswith("erste+1_")
+    manifest, data = read_backup(result.path)
+    assert [(o["index"], o["name"]) for o in manifest["organizations"]] == \
+        [(0, "Erste"), (1, "Zweite")]
+    assert {k[:2] for k in data} == {(o, s) for o in (0, 1) for s in ("org", "g1", "g2")}
+    assert result.groups == ["Muster Gruppe", "Solo Sàrl"] * 2
+    assert len(result.companies) == 6
+
+
+def test_group_choice_with_several_organizations_is_a_usage_error(catalog, dest):
+    make_org(catalog, "A")
+    make_org(catalog, "B")
+    with pytest.raises(UsageError) as info:
+        plan_backup(catalog, BackupOptions(["A", "B"], dest, ["G"]))
+    assert info.value.exit_code == 2
+
+
+# -- names, no overwrite, destination ------------------------------------------------------
+def test_file_name_and_never_overwriting(catalog, dest):
+    make_org(catalog, "Müller & Söhne AG")
+    with O.opened(catalog, "Müller & Söhne AG") as (_, db):
+        O.create_company(db, "Müller AG")
+    before = datetime.now().replace(microsecond=0)
+    first = backup(catalog, ["Müller & Söhne AG"], dest)
+    m = re.fullmatch(r"muller-sohne-ag_(\d{8}-\d{6})\.cheelbackup", first.path.name)
+    assert m, first.path.name
+    stamp = datetime.strptime(m[1], "%Y%m%d-%H%M%S")
+    assert before <= stamp <= datetime.now()
+    # Same second, twice more, and a foreign file already holding the next name.
+    now = datetime(2025, 1, 2, 3, 4, 5)
+    name = "muller-sohne-ag_20250102-030405"
+    (dest / f"{name}.cheelbackup").write_bytes(b"not ours")
+    second = backup(catalog, ["Müller & Söhne AG"], dest, now=now)
+    third = backup(catalog, ["Müller & Söhne AG"], dest, now=now)
+    assert second.path.name == f"{name}-2.cheelbackup"
+    assert third.path.name == f"{name}-3.cheelbackup"
+    assert (dest / f"{name}.cheelbackup").read_bytes() == b"not ours"
+    for r in (first, second, third):
+        verify_backup(r.path)
+        assert r.size == r.path.stat().st_size
+    assert not [p for p in dest.iterdir() if p.name.endswith(".part")]
+
+
+def test_destination_is_checked_before_any_work(catalog, tmp_path, monkeypatch):
+    make_org(catalog, "Ziel")
+
+    def no_database(*a, **k):
+        raise AssertionError("a database was opened before the destination was checked")
+
+    monkeypatch.setattr(cheel.backup, "open_database", no_database)
+    missing = tmp_path / "nowhere" / "deeper"
+    with pytest.raises(DestinationError, match="does not exist") as info:
+        plan_backup(catalog, BackupOptions(["Ziel"], missing))
+    assert info.value.exit_code == 1
+    assert not missing.exists()
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(DestinationError, match="not a folder"):
+        plan_backup(catalog, BackupOptions(["Ziel"], a_file))
+    if os.geteuid() == 0:  # root writes anywhere a permission allows nothing special
+        readonly = Path("/proc/self")
+    else:
+        readonly = tmp_path / "ro"
+        readonly.mkdir()
+        readonly.chmod(0o555)
+    with pytest.raises(DestinationError, match="not writable"):
+        plan_backup(catalog, BackupOptions(["Ziel"], readonly))
+
+
+# -- a writer in another process during the backup -----------------------------------------
+WRITER = textwrap.dedent("""
+    import random, sys
+    from cheel.store.catalog import Catalog
+    from cheel.store.organizations import opened
+    data_dir, org = sys.argv[1], sys.argv[2]
+    rng = random.Random(99)
+    with opened(Catalog(data_dir), org) as (_, db):
+        company, year = db.query("SELECT company_id, id FROM fiscal_years ORDER BY id")[0]
+        gid = db.scalar("SELECT group_id FROM companies WHERE id = ?", (company,))
+        accounts = [r[0] for r in db.query(
+            "SELECT id FROM accounts WHERE group_id = ? ORDER BY id", (gid,))][:20]
+        number = 10_000_000
+        while True:
+            number += 1
+            with db.transaction():
+                eid = db.insert("journal_entries", {
+                    "company_id": company, "fiscal_year_id": year, "number": number,
+                    "date": "2024-06-30", "description": "concurrent", "journal": "main",
+                    "created_at": "2024-06-30 12:00:00"})
+                amounts = [rng.randint(1, 10**7) for _ in range(rng.randint(1, 4))]
+                for a in amounts:
+                    db.insert("entry_lines", {"entry_id": eid, "account_id": rng.choice(accounts),
+                                              "debit": a, "credit": 0})
+                db.insert("entry_lines", {"entry_id": eid, "account_id": accounts[0],
+                                          "debit": 0, "credit": sum(amounts)})
+            print(number, flush=True)
+""")
+
+
+def _entries(catalog: Catalog, org: str) -> int:
+    with O.opened(catalog, org) as (_, db):
+        return int(db.scalar("SELECT count(*) FROM journal_entries"))
+
+
+def test_backup_is_one_snapshot_while_another_process_writes(catalog, dest, engine_url):
+    from cheel.demo import DemoOptions, create_demo
+
+    create_demo(catalog, DemoOptions(name="Busy", entries=20_000, postgres=engine_url))
+    writer = subprocess.Popen([PYTHON, "-c", WRITER, str(catalog.data_dir), "Busy"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(20):  # the writer is running and committing
+            assert writer.stdout.readline(), "the writer process stopped"
+
+        def slow(done, total):  # widen the window between tables
+            time.sleep(0.01)
+
+        before = _entries(catalog, "Busy")
+        result = backup(catalog, ["Busy"], dest, progress=slow)
+        after = _entries(catalog, "Busy")
+    finally:
+        writer.kill()
+        writer.wait()
+    assert writer.returncode is not None
+    verified = verify_backup(result.path)
+    manifest, data = read_backup(result.path)
+    entries = table_rows(manifest, data, "journal_entries")
+    lines = table_rows(manifest, data, "entry_lines")
+    assert before <= len(entries) < after, "the writer committed nothing during the backup"
+    assert sum(manifest["rows"].values()) == verified.rows
+    ids = {e["id"] for e in entries}
+    sums: dict[int, list[int]] = {}
+    for line in lines:
+        assert line["entry_id"] in ids, "a line whose entry is not in the backup"
+        s = sums.setdefault(line["entry_id"], [0, 0, 0])
+        s[0] += line["debit"]
+        s[1] += line["credit"]
+        s[2] += 1
+    assert set(sums) == ids, "an entry without its lines"
+    unbalanced = [e for e, (d, c, _) in sums.items() if d != c]
+    assert not unbalanced
+    assert all(n >= 2 for _, _, n in sums.values())
+    concurrent = [e for e in entries if e["description"] == "concurrent"]
+    assert concurrent, "the backup holds none of the writer's entries"
+
+
+# -- killed while writing ------------------------------------------------------------------
+RUNNER = textwrap.dedent("""
+    import sys, time
+    from cheel.backup import BackupOptions, plan_backup, run_backup
+    from cheel.store.catalog import Catalog
+    catalog = Catalog(sys.argv[1])
+    plan = plan_backup(catalog, BackupOptions([sys.argv[2]], sys.argv[3]))
+    fraction = float(sys.argv[4])
+    def progress(done, total):
+        if done > 0 and done >= fraction * total:
+            print("waiting", flush=True)  # parked here until killed
+            time.sleep(60)
+    run_backup(catalog, plan, progress)
+    print("finished", flush=True)
+""")
+
+
+@pytest.fixture(scope="module")
+def big_demo(tmp_path_factory) -> Catalog:
+    from cheel.demo import DemoOptions, create_demo
+
+    catalog = Catalog(tmp_path_factory.mktemp("big") / "data")
+    create_demo(catalog, DemoOptions(name="Gross Demo", entries=60_000))
+    return catalog
+
+
+def _no_final_file(dest: Path) -> list[str]:
+    names = sorted(p.name for p in dest.iterdir())
+    assert not [n for n in names if n.endswith(".cheelbackup")], names
+    return names
+
+
+@pytest.mark.parametrize("fraction", [0.01, 0.5, 1.0])
+def test_killed_backup_leaves_no_final_file(big_demo, tmp_path, fraction):
+    """SIGKILL after a share of the rows was written (1.0: all rows, before the file is closed)."""
+    dest = tmp_path / "out"
+    dest.mkdir()
+    proc = subprocess.Popen([PYTHON, "-c", RUNNER, str(big_demo.data_dir), "Gross Demo",
+                             str(dest), str(fraction)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "waiting\n"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    names = _no_final_file(dest)
+    # The kill hit mid-write: what is left is a hidden temporary file, never a backup.
+    assert len(names) == 1 and names[0].startswith(".") and names[0].endswith(".part"), names
+    with pytest.raises(DamagedFile):
+        verify_backup(dest / names[0])
+
+
+@pytest.mark.parametrize("after, password", [(0.3, None), (0.8, None), (1.0, PW)],
+                         ids=["0.3s", "0.8s", "1.0s-encrypted"])
+def test_killed_cli_backup_at_a_time_leaves_no_final_file(big_demo, tmp_path, after, password):
+    """``cheel backup`` killed after a time (encrypted: with the real work factor)."""
+    dest = tmp_path / "out"
+    dest.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "CHEEL_PASSWORD"}
+    if password:
+        env["CHEEL_PASSWORD"] = password
+    proc = subprocess.Popen([PYTHON, "-c", "from cheel.cli.main import main; main()",
+                             "--data-dir", str(big_demo.data_dir), "backup", "Gross Demo",
+                             "--dest", str(dest)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the backup ended before it could be killed"
+    for name in _no_final_file(dest):
+        assert name.startswith(".") and name.endswith(".part")
+
+
+def test_after_a_kill_the_next_backup_works(big_demo, tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    stale = dest / ".gross-demo_20250101-000000.cheelbackup.deadbeef.part"
+    stale.write_bytes(b"left by a killed backup")
+    result = run_backup(big_demo, plan_backup(big_demo, BackupOptions(["Gross Demo"], dest)))
+    assert verify_backup(result.path).rows > 60_000
+    assert stale.exists()  # cheel leaves other files alone
+
+
+# -- interoperability with standard tools --------------------------------------------------
+def _sample_backup(catalog: Catalog, dest: Path, password: str | None) -> Path:
+    mv.build_sample(catalog, "Interop")
+    return backup(catalog, ["Interop"], dest, password=password).path
+
+
+@pytest.mark.skipif(AGE is None or ZSTD is None, reason="the age and zstd commands are needed")
+def test_age_zstd_tar_read_an_encrypted_backup(catalog, dest, tmp_path):
+    path = _sample_backup(catalog, dest, PW)
+    out = tmp_path / "backup.tar.zst"
+    child = pexpect.spawn(AGE, ["-d", "-o", str(out), str(path)], timeout=60)
+    child.expect_exact("Enter passphrase")
+    child.sendline(PW)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    listing = subprocess.run(f"zstd -d -c '{out}' | tar t", shell=True, check=True,
+                             capture_output=True, text=True).stdout.splitlines()
+    assert listing[0] == "manifest.json"
+    assert listing[-1] == "index.json"
+    assert all(re.fullmatch(r"data/0/(org|g\d+)/\d{3}-[a-z_]+-\d{6}\.jsonl", n)
+               for n in listing[1:-1])
+    # pyrage decrypts it too, to the same bytes.
+    assert pyrage.passphrase.decrypt(path.read_bytes(), PW) == out.read_bytes()
+
+
+def _recovery_blocks() -> tuple[list[str], str]:
+    """The shell lines and the Python block of "Recovering data without cheel" in FORMAT.md."""
+    text = (Path(__file__).parents[1] / "docs" / "FORMAT.md").read_text("utf-8")
+    section = text.split("## Recovering data without cheel", 1)[1]
+    blocks = re.findall(r"```(sh|python)\n(.*?)```", section, re.S)
+    shell = [line.split("  #")[0].strip() for kind, body in blocks if kind == "sh"
+             for line in body.splitlines() if line.strip()]
+    (python,) = [body for kind, body in blocks if kind == "python"]
+    return shell, python
+
+
+@pytest.mark.skipif(AGE is None or ZSTD is None or shutil.which("jq") is None,
+                    reason="age, zstd and jq are needed")
+def test_recovery_commands_of_format_md(catalog, dest, tmp_path):
+    """The "Recovering data without cheel" commands of docs/FORMAT.md, run as written."""
+    shell, python = _recovery_blocks()
+    age_line, zstd_line, check_line, *jq_lines = shell
+    assert age_line.startswith("age -d ") and zstd_line.startswith("zstd -d ")
+    mv.build_sample(catalog, "Recover")
+    extracted = {}
+    for password, line in ((PW, age_line), (None, zstd_line)):
+        work = tmp_path / ("enc" if password else "plain")
+        work.mkdir()
+        made = backup(catalog, ["Recover"], dest, password=password).path
+        shutil.copy(made, work / "backup.cheelbackup")
+        if password:
+            child = pexpect.spawn("bash", ["-c", line], cwd=str(work), timeout=60)
+            child.expect_exact("Enter passphrase")
+            child.sendline(password)
+            child.expect(pexpect.EOF)
+            child.close()
+            assert child.exitstatus == 0, child.before
+        else:
+            subprocess.run(line, shell=True, check=True, cwd=work)
+        (work / "backup.cheelbackup").unlink()
+        extracted[password] = (work, made)
+        manifest = json.loads((work / "manifest.json").read_text("utf-8"))
+        assert manifest["format"] == "cheel-backup" and manifest["encrypted"] is bool(password)
+    work, plain = extracted[None]
+    subprocess.run(check_line, shell=True, check=True, cwd=work, capture_output=True)
+    for line in jq_lines:
+        subprocess.run(line, shell=True, check=True, cwd=work, capture_output=True)
+    assert (work / "document-2").read_bytes() == ALL_BYTES
+    assert "alle-bytes.bin" in (work / "documents.csv").read_text("utf-8")
+    out = subprocess.run([PYTHON, "-c", python], cwd=work, check=True, capture_output=True,
+                         text=True).stdout
+    assert "2 alle-bytes.bin 256" in out.splitlines()
+    # A damaged member is caught by the index check too.
+    chunk = next(work.glob("data/0/g1/*-documents-*.jsonl"))
+    chunk.write_bytes(chunk.read_bytes().replace(b"alle-bytes", b"alle-Bytes"))
+    assert subprocess.run(check_line, shell=True, cwd=work, capture_output=True).returncode != 0
+    # zstd checks the content checksum and ignores the seal (a skippable frame).
+    assert subprocess.run(["zstd", "-t", "-q", str(plain)]).returncode == 0
