@@ -214,9 +214,6 @@ def test_every_column_type_round_trips(catalog, dest, engine_url, encrypted):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="store/engines.py reads PostgreSQL dates with ::text, which follows "
-                          "the session DateStyle; reported to the lead")
 def test_postgres_dates_do_not_depend_on_datestyle(catalog, dest, pg_url, pg_dbname):
     import psycopg
 

@@ -114,7 +114,15 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
     by_uid = {g.uid: g for g in existing}
     company_uids = {c.uid for g in existing for c in g.companies}
     company_names = {c.name.casefold() for g in existing for c in g.companies}
-    conflicts = [g for g in groups if g.uid in by_uid]
+    # Two organizations of one backup can hold the same group (one was restored from the
+    # other): the later one is restored as a copy, under a new identity.
+    seen: set[str] = set()
+    duplicates = set()
+    for g in groups:
+        if g.uid in seen:
+            duplicates.add(id(g))
+        seen.add(g.uid)
+    conflicts = [g for g in groups if g.uid in by_uid and id(g) not in duplicates]
     undecided = [g for g in conflicts if options.decisions.get(g.uid, options.on_conflict) == FAIL]
     if undecided:
         names = ", ".join(f'"{g.name}"' for g in undecided)
@@ -125,7 +133,9 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
     # Names stay unique: groups that are replaced free theirs, restored ones take theirs.
     taken = {g.name.casefold() for g in existing}
     for g in groups:
-        if g.uid in by_uid:
+        if id(g) in duplicates:
+            g.action = COPY
+        elif g.uid in by_uid:
             g.action = options.decisions.get(g.uid, options.on_conflict)
             if g.action == REPLACE:
                 g.replaces_id = by_uid[g.uid].id

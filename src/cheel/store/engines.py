@@ -212,7 +212,11 @@ class PostgresDatabase(Database):
 
         self.url = url
         try:
-            self.conn = psycopg.connect(url, autocommit=True)
+            # ISO dates and plain numbers whatever the server or database defaults say: the
+            # text forms of dates and timestamps are what a backup stores.
+            self.conn = psycopg.connect(url, autocommit=True,
+                                        options="-c DateStyle=ISO,YMD -c IntervalStyle=postgres "
+                                                "-c TimeZone=UTC -c extra_float_digits=3")
         except psycopg.OperationalError as e:
             raise DatabaseUnreachable(
                 f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
@@ -248,6 +252,32 @@ class PostgresDatabase(Database):
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+
+    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
+        """One JSON array text per row, built by the server (the backup's row encoding)."""
+        parts = []
+        for c in cols:
+            if c.type == "binary":
+                parts.append(f"translate(encode({alias}.{c.name}, 'base64'), E'\\n', '')")
+            else:
+                parts.append(self.select_expr(c, alias))
+        return f"json_build_array({', '.join(parts)})::text"
+
+    def insert_json(self, table: str, cols: Sequence[S.Column], payload: str,
+                    shifts: dict[int, int], maps: dict[int, dict[int, int]]) -> int:
+        """Insert the rows of a JSON array of rows, parsed and converted by the server."""
+        exprs = []
+        for i, c in enumerate(cols):
+            v = f"(r.v->>{i})"
+            e = f"decode({v}, 'base64')" if c.type == "binary" else v + _PG_CASTS[c.type]
+            if shifts.get(i):
+                e = f"({e} + {shifts[i]})"
+            if i in maps:
+                e = map_case(e, maps[i])
+            exprs.append(e)
+        sql = (f"INSERT INTO {table} ({', '.join(c.name for c in cols)}) "
+               f"SELECT {', '.join(exprs)} FROM json_array_elements(%s::json) AS r(v)")
+        return self.conn.execute(sql, (payload,)).rowcount
 
     def select_expr(self, col: S.Column, alias: str) -> str:
         if col.type in ("date", "timestamp", "decimal"):
@@ -291,6 +321,18 @@ class PostgresDatabase(Database):
 
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
+
+
+_PG_CASTS = {"id": "::bigint", "int": "::bigint", "bool": "::boolean", "text": "",
+             "decimal": "::numeric", "date": "::date", "timestamp": "::timestamp"}
+
+
+def map_case(expr: str, mapping: dict[int, int]) -> str:
+    """SQL mapping old ids to new ones; an id missing from ``mapping`` becomes -1, which no
+    row has, so the loader's key check reports it instead of a silent NULL."""
+    whens = " ".join(f"WHEN {int(k)} THEN {int(v)}" for k, v in mapping.items())
+    inner = f"(CASE {expr} {whens} ELSE -1 END)" if whens else "-1"
+    return f"(CASE WHEN {expr} IS NULL THEN NULL ELSE {inner} END)"
 
 
 # -- DDL ------------------------------------------------------------------------------------
