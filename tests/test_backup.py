@@ -196,13 +196,13 @@ def test_every_column_type_round_trips(catalog, dest, engine_url, encrypted):
     for table, by_id in want.items():
         got = {r["id"]: r for r in table_rows(manifest, data, table)}
         assert got == by_id, table
-    # The raw JSON Lines: no float, no true/false; binary as base64 text; one row per line.
+    # The raw chunks: a JSON array of rows; no float, no true/false; binary as base64 text.
     for name, chunk in raw_members(result.path, PW if encrypted else None):
         if not name.startswith("data/"):
             continue
-        assert chunk.endswith(b"\n")
-        for line in chunk.decode("utf-8").split("\n")[:-1]:
-            row = json.loads(line)
+        rows = json.loads(chunk)
+        assert isinstance(rows, list) and rows
+        for row in rows:
             assert isinstance(row, list)
             assert all(v is None or type(v) in (int, str) for v in row), row
     # Manifest: column types and decimal scales as declared.
@@ -234,7 +234,7 @@ ROW_VALUE = "v" * 50
 
 
 def _row_bytes(contact: int) -> int:
-    """Encoded size of one communications row (ids of 6 digits) plus its newline."""
+    """Encoded size of one communications row (ids of 6 digits) plus its separator."""
     line = json.dumps([100000, contact, "email", ROW_VALUE], separators=(",", ":"))
     return len(line.encode()) + 1
 
@@ -269,10 +269,10 @@ def test_chunk_boundaries(catalog, dest, monkeypatch, n, limit_rows, limit_delta
     verify_backup(result.path)
     members = [(name, data) for name, data in raw_members(result.path)
                if "-communications-" in name]
-    assert [len(d.split(b"\n")) - 1 for _, d in members] == chunks
+    assert [len(json.loads(d)) for _, d in members] == chunks
     assert [name.rsplit("-", 1)[1] for name, _ in members] == \
-        [f"{i:06d}.jsonl" for i in range(len(chunks))]
-    assert all(len(d) == k * size for (_, d), k in zip(members, chunks))
+        [f"{i:06d}.json" for i in range(len(chunks))]
+    assert all(len(d) == k * size + 1 for (_, d), k in zip(members, chunks))
     manifest, data = read_backup(result.path)
     got = data.get((0, "g1", "communications"), [])
     assert [r[0] for r in got] == [100000 + i for i in range(n)]
@@ -699,7 +699,7 @@ def test_age_zstd_tar_read_an_encrypted_backup(catalog, dest, tmp_path):
                              capture_output=True, text=True).stdout.splitlines()
     assert listing[0] == "manifest.json"
     assert listing[-1] == "index.json"
-    assert all(re.fullmatch(r"data/0/(org|g\d+)/\d{3}-[a-z_]+-\d{6}\.jsonl", n)
+    assert all(re.fullmatch(r"data/0/(org|g\d+)/\d{3}-[a-z_]+-\d{6}\.json", n)
                for n in listing[1:-1])
     # pyrage decrypts it too, to the same bytes.
     assert pyrage.passphrase.decrypt(path.read_bytes(), PW) == out.read_bytes()
@@ -753,7 +753,7 @@ def test_recovery_commands_of_format_md(catalog, dest, tmp_path):
                          text=True).stdout
     assert "2 alle-bytes.bin 256" in out.splitlines()
     # A damaged member is caught by the index check too.
-    chunk = next(work.glob("data/0/g1/*-documents-*.jsonl"))
+    chunk = next(work.glob("data/0/g1/*-documents-*.json"))
     chunk.write_bytes(chunk.read_bytes().replace(b"alle-bytes", b"alle-Bytes"))
     assert subprocess.run(check_line, shell=True, cwd=work, capture_output=True).returncode != 0
     # zstd checks the content checksum and ignores the seal (a skippable frame).

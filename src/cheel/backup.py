@@ -197,6 +197,13 @@ class _OrgReader:
         else:
             # Rows with binary content (documents) can be large: fetch few at a time.
             size = 16 if any(c.type == "binary" for c in cols) else 10000
+            json_expr = self.db.json_row_expr(cols, "t0")
+            if json_expr:  # the server encodes each row; Python only joins the texts
+                for batch in self.db.stream(select_sql(t, [json_expr]), (group.id,), size=size):
+                    yield from builder.add_json([r[0] for r in batch])
+                if not builder.empty:
+                    yield builder.take()
+                return
             batches = self.db.stream(select_sql(t, exprs), (group.id,), size=size)
         for batch in batches:
             yield from builder.add(batch)
@@ -249,7 +256,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
                         for t in tables:
                             seq = S.TABLES.index(t)
                             for n, (data, rows) in enumerate(r.chunks(t, group)):
-                                name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.jsonl"
+                                name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
                                 writer.add(name, data, rows)
                                 done += rows
                                 if progress:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive.container import ContainerReader
-from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
+from .errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry
@@ -191,8 +191,7 @@ class _Loader:
                 plan = self.plans.get((chunk.org, chunk.scope))
                 if plan is None:
                     continue
-                self._load_group_rows(plan, chunk.table, chunk.rows)
-                done += len(chunk.rows)
+                done += self._load_group_chunk(plan, chunk)
                 if progress:
                     progress(done, total)
         # The whole file is verified at this point; now check what it left in the target.
@@ -239,6 +238,31 @@ class _Loader:
                         "SELECT COALESCE(MAX(position), -1) FROM languages") or 0) + 1
                 found = self.db.insert(table, values)
             mapping[row[idx]] = found
+
+    def _load_group_chunk(self, plan: GroupPlan, chunk) -> int:
+        """Load one chunk; returns its row count."""
+        table = chunk.table
+        if table not in (S.GROUP_TABLE, "companies"):
+            t = S.table(table)
+            cols = [t.column(name) for name in self.columns[table]]
+            shifts, maps = {}, {}
+            for i, c in enumerate(cols):
+                ref = t.name if c.type == "id" else c.ref
+                if ref is None:
+                    continue
+                if S.table(ref).scope == S.ORG:
+                    maps[i] = self.org_maps.get((plan.org_index, ref), {})
+                else:
+                    shifts[i] = self.delta.get((plan.org_index, ref), 0)
+            try:
+                n = self.db.insert_json(table, cols, chunk.data.decode("utf-8"), shifts, maps)
+            except UnicodeDecodeError:
+                raise DamagedFile(f'the chunk "{chunk.name}" is not UTF-8') from None
+            if n is not None:  # the database parsed the chunk itself
+                chunk.count = n
+                return n
+        self._load_group_rows(plan, table, chunk.rows)
+        return len(chunk.rows)
 
     def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[list]) -> None:
         t = S.table(table)

@@ -63,10 +63,23 @@ def expected_counts(manifest: dict) -> dict[tuple[int, str, str], int]:
 
 @dataclass
 class Chunk:
+    """One table chunk. ``rows`` decodes it on first use; a consumer that loads ``data``
+    some other way (the database parses the JSON) sets ``count`` to the rows it loaded."""
+
     org: int
     scope: str  # "org" or a group key "g1", …
     table: str
-    rows: list[list]
+    data: bytes
+    types: list[str]
+    name: str
+    count: int | None = None
+    _rows: list[list] | None = None
+
+    @property
+    def rows(self) -> list[list]:
+        if self._rows is None:
+            self._rows = decode_chunk(self.data, self.types, self.name)
+        return self._rows
 
 
 class ChunkStream:
@@ -99,10 +112,11 @@ class ChunkStream:
                 raise DamagedFile(f'the chunks of "{table}" are out of order or missing')
             last = place
             next_chunk[key] = n + 1
-            rows = decode_chunk(member.data, types[table], member.name)
-            self.member_rows[member.name] = len(rows)
-            self.counts[key] = self.counts.get(key, 0) + len(rows)
-            yield Chunk(org, scope, table, rows)
+            chunk = Chunk(org, scope, table, member.data, types[table], member.name)
+            yield chunk
+            n_rows = chunk.count if chunk.count is not None else len(chunk.rows)
+            self.member_rows[member.name] = n_rows
+            self.counts[key] = self.counts.get(key, 0) + n_rows
         self.check_counts()
 
     def check_counts(self) -> None:

@@ -388,7 +388,7 @@ def make(out: Path) -> list[dict]:
     
         enc = backup(catalog, [org], dest, password=PASSWORD, seed=1)
         plain = backup(catalog, [org], dest, groups=["Muster Gruppe"], seed=2)
-        multi = backup(catalog, [org], dest, groups=["Muster Gruppe"], seed=3, chunk_bytes=200)
+        multi = backup(catalog, [org], dest, groups=["Muster Gruppe"], seed=3, chunk_bytes=120)
         two = backup(catalog, [org, "Zweite Org GmbH"], dest, seed=4)
         solo_enc = backup(catalog, [org], dest, groups=["Solo Sàrl"], password=PASSWORD, seed=5)
         same = backup(catalog, [org, "Kopie Treuhand AG"], dest, seed=6)
@@ -399,7 +399,7 @@ def make(out: Path) -> list[dict]:
         rows=expected_rows(enc, PASSWORD), groups=["Muster Gruppe", "Solo Sàrl"])
     add("v1-ok-plain", plain, "ok", "one group chosen out of two, not encrypted",
         encrypted=False, rows=expected_rows(plain, None), groups=["Muster Gruppe"])
-    add("v1-ok-multichunk", multi, "ok", "like v1-ok-plain, written with CHUNK_BYTES=200: "
+    add("v1-ok-multichunk", multi, "ok", "like v1-ok-plain, written with CHUNK_BYTES=120: "
         "several chunks per table", encrypted=False, rows=expected_rows(multi, None),
         groups=["Muster Gruppe"])
     add("v1-ok-two-orgs", two, "ok", "two organizations in one file (data/0/…, data/1/…)",
@@ -525,8 +525,9 @@ def make(out: Path) -> list[dict]:
         "every member but no closing index", match="closing index is missing")
     fewer = list(items)
     cname, cdata = fewer[chunk_i]
-    first, _, rest = cdata.partition(b"\n")
-    fewer[chunk_i] = (cname, rest)
+    compact = dict(ensure_ascii=False, separators=(",", ":"))
+    chunk_rows = json.loads(cdata)
+    fewer[chunk_i] = (cname, json.dumps(chunk_rows[1:], **compact).encode())
     add("v1-missing-row", rebuild(fewer, dict(rows_of, **{cname: rows_of[cname] - 1})),
         "DamagedFile", "a row removed from a chunk, index made consistent: the manifest's "
         "counts disagree", match="rows of entry_lines")
@@ -534,7 +535,8 @@ def make(out: Path) -> list[dict]:
         "a row removed from a chunk; the index's checksum made to match but not its row "
         "count", match="does not hold the rows its index lists")
     wide = list(items)
-    wide[chunk_i] = (cname, cdata.replace(b"]\n", b",0]\n", 1))
+    wide[chunk_i] = (cname, json.dumps([chunk_rows[0] + [0]] + chunk_rows[1:],
+                                       **compact).encode())
     add("v1-row-shape", rebuild(wide, rows_of), "DamagedFile",
         "a row with one value too many, index consistent", match="wrong shape")
     b64 = list(items)
@@ -582,28 +584,28 @@ def make(out: Path) -> list[dict]:
         extra=[member("/etc/cron.d/cheel", b"* * * * * root true\n")]), "DamagedFile",
         'a member named "/etc/cron.d/cheel"', match="unexpected member")
     add("hostile-symlink", rebuild(items, rows_of, extra=[
-        header("data/0/g1/020-documents-000001.jsonl", 0, tarfile.SYMTYPE, "../../etc/passwd")]),
+        header("data/0/g1/020-documents-000001.json", 0, tarfile.SYMTYPE, "../../etc/passwd")]),
         "DamagedFile", "a member of type symlink (with a data chunk name)",
         match="unsupported kind")
     add("hostile-hardlink", rebuild(items, rows_of, extra=[
-        header("data/0/g1/020-documents-000001.jsonl", 0, tarfile.LNKTYPE, "manifest.json")]),
+        header("data/0/g1/020-documents-000001.json", 0, tarfile.LNKTYPE, "manifest.json")]),
         "DamagedFile", "a member of type hard link", match="unsupported kind")
     add("hostile-directory", rebuild(items, rows_of, extra=[header("data/", 0, tarfile.DIRTYPE)]),
         "DamagedFile", "a directory member", match="unsupported kind")
     add("hostile-absurd-size", rebuild(items, rows_of, extra=[
-        header("data/0/g1/020-documents-000001.jsonl", 8 * 1024 ** 3 - 1) + bytes(512)]),
+        header("data/0/g1/020-documents-000001.json", 8 * 1024 ** 3 - 1) + bytes(512)]),
         "DamagedFile", "a chunk whose header claims 8 GiB - 1 bytes", match="absurd size")
     add("hostile-bomb", _bomb(items, rows_of), "DamagedFile",
         "a chunk of 300 MiB of zeros (compressed to a few KB): refused from its header",
         match="absurd size")
     add("hostile-member-after-index", rebuild(items, rows_of,
-        after_index=[member("data/0/g1/020-documents-000001.jsonl", b"[]\n")]), "DamagedFile",
+        after_index=[member("data/0/g1/020-documents-000001.json", b"[]")]), "DamagedFile",
         "a chunk after the closing index", match="after its closing index")
     add("hostile-second-manifest", rebuild(items, rows_of,
         extra=[member("manifest.json", items[0][1])]), "DamagedFile",
         "a second manifest.json", match="second manifest")
     add("hostile-non-ascii-name", rebuild(items, rows_of,
-        extra=[member("data/0/g1/020-dócuments-000001.jsonl", b"[]\n")]), "DamagedFile",
+        extra=[member("data/0/g1/020-dócuments-000001.json", b"[]")]), "DamagedFile",
         "a member name with a non-ASCII character", match="invalid name")
 
     (out / "vectors.json").write_text(json.dumps(
@@ -619,7 +621,7 @@ def _bomb(items: list[tuple[str, bytes]], rows_of: dict) -> bytes:
     out = io.BytesIO()
     z = compression.writer(out)
     z.write(b"".join(member(n, d) for n, d in items))
-    z.write(header("data/0/g1/020-documents-000001.jsonl", size))
+    z.write(header("data/0/g1/020-documents-000001.json", size))
     zeros = bytes(1 << 20)
     for _ in range(size >> 20):
         z.write(zeros)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, DatabaseUnreachable, NotFound
+from ..errors import AlreadyExists, DamagedFile, DatabaseUnreachable, NotFound
 from . import schema as S
 
 SQLITE, POSTGRES = "sqlite", "postgres"
@@ -65,6 +65,15 @@ class Database:
     def select_expr(self, col: S.Column, alias: str) -> str:
         """SQL expression that reads ``col`` in canonical form."""
         return f"{alias}.{col.name}"
+
+    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str | None:
+        """SQL making one JSON array text per row, or None if Python encodes faster here."""
+        return None
+
+    def insert_json(self, table: str, cols: Sequence[S.Column], payload: str,
+                    shifts: dict[int, int], maps: dict[int, dict[int, int]]) -> int | None:
+        """Insert a chunk's JSON text directly, or return None if Python should decode it."""
+        return None
 
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
@@ -275,9 +284,18 @@ class PostgresDatabase(Database):
             if i in maps:
                 e = map_case(e, maps[i])
             exprs.append(e)
+        # Rows of the wrong shape are left out, so the row count check reports them.
         sql = (f"INSERT INTO {table} ({', '.join(c.name for c in cols)}) "
-               f"SELECT {', '.join(exprs)} FROM json_array_elements(%s::json) AS r(v)")
-        return self.conn.execute(sql, (payload,)).rowcount
+               f"SELECT {', '.join(exprs)} FROM json_array_elements(%s::json) AS r(v) "
+               f"WHERE json_typeof(r.v) = 'array' AND json_array_length(r.v) = {len(cols)}")
+        import psycopg
+
+        try:
+            with self.conn.transaction():  # a savepoint: the error below stays readable
+                return self.conn.execute(sql, (payload,)).rowcount
+        except (psycopg.errors.DataException, psycopg.errors.InvalidTextRepresentation) as e:
+            raise DamagedFile(f"a chunk of {table} holds invalid values ({first_line(e)})") \
+                from None
 
     def select_expr(self, col: S.Column, alias: str) -> str:
         if col.type in ("date", "timestamp", "decimal"):
