@@ -664,7 +664,11 @@ def test_killed_cli_backup_at_a_time_leaves_no_final_file(big_demo, tmp_path, af
     time.sleep(after)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the backup ended before it could be killed"
+    if proc.returncode == 0:  # finished first (a fast machine): the file must be whole
+        (final,) = dest.glob("*.cheelbackup")
+        verify_backup(final, password)
+        return
+    assert proc.returncode == -signal.SIGKILL
     for name in _no_final_file(dest):
         assert name.startswith(".") and name.endswith(".part")
 

@@ -19,13 +19,12 @@ from pathlib import Path
 
 from . import __version__
 from .archive.container import FORMAT_NAME, FORMAT_VERSION, ContainerWriter
-from .archive.rows import ChunkBuilder
-from .errors import DestinationError, NotFound, UsageError
+from .errors import CheelError, DestinationError, NotFound, UsageError
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, safe_name
 from .store.engines import Database
-from .store.organizations import GroupInfo, find_group, languages, list_groups, open_database
-from .store.scope import range_sql, referenced_sql, select_sql
+from .extract import OrgReader
+from .store.organizations import GroupInfo, find_group, list_groups, open_database
 
 EXTENSION = ".cheelbackup"
 Progress = Callable[[int, int], None]
@@ -151,66 +150,6 @@ def _table_manifest(t: S.Table) -> dict:
             **({"new_uid_on_copy": list(t.new_uid_on_copy)} if t.new_uid_on_copy else {})}
 
 
-class _OrgReader:
-    """Everything read from one organization inside its snapshot."""
-
-    def __init__(self, db: Database, sel: OrgSelection, index: int):
-        self.db, self.sel, self.index = db, sel, index
-
-    def describe(self) -> dict:
-        """Counts, id ranges and referenced organization rows of the selection."""
-        groups = []
-        org_ids: dict[str, set[int]] = {t.name: set() for t in S.org_tables()}
-        for k, g in enumerate(self.sel.groups, start=1):
-            rows, ids = {}, {}
-            for t in S.group_tables():
-                n, lo, hi = self.db.execute(range_sql(t), (g.id,)).fetchone()
-                rows[t.name] = int(n)
-                if n:
-                    ids[t.name] = [int(lo), int(hi)]
-                for c in t.foreign_keys:
-                    if S.table(c.ref).scope == S.ORG:
-                        org_ids[c.ref].update(
-                            r[0] for r in self.db.query(referenced_sql(t, c.name), (g.id,)))
-            groups.append({
-                "key": f"g{k}", "uid": g.uid, "name": g.name,
-                "companies": [{"uid": c.uid, "name": c.name} for c in g.companies],
-                "rows": rows, "ids": ids})
-        self.org_ids = {name: sorted(ids) for name, ids in org_ids.items()}
-        return {"index": self.index, "name": self.sel.entry.name,
-                "engine": self.sel.entry.engine, "schema_version": self.db.schema_version(),
-                "languages": languages(self.db),
-                "org_rows": {name: len(ids) for name, ids in self.org_ids.items()},
-                "groups": groups}
-
-    def chunks(self, t: S.Table, group: GroupInfo | None):
-        """Yield ``(data, rows)`` chunks of ``t`` for ``group`` (or the org rows)."""
-        cols = t.backup_columns
-        exprs = [self.db.select_expr(c, "t0") for c in cols]
-        builder = ChunkBuilder([c.type for c in cols])
-        if group is None:
-            ids = self.org_ids[t.name]
-            batches = (self.db.query(
-                f"SELECT {', '.join(exprs)} FROM {t.name} t0 WHERE t0.id IN "
-                f"({', '.join('?' for _ in ids[i:i + 500])}) ORDER BY t0.id", ids[i:i + 500])
-                for i in range(0, len(ids), 500))
-        else:
-            # Rows with binary content (documents) can be large: fetch few at a time.
-            size = 16 if any(c.type == "binary" for c in cols) else 10000
-            json_expr = self.db.json_row_expr(cols, "t0")
-            if json_expr:  # the server encodes each row; Python only joins the texts
-                for batch in self.db.stream(select_sql(t, [json_expr]), (group.id,), size=size):
-                    yield from builder.add_json([r[0] for r in batch])
-                if not builder.empty:
-                    yield builder.take()
-                return
-            batches = self.db.stream(select_sql(t, exprs), (group.id,), size=size)
-        for batch in batches:
-            yield from builder.add(batch)
-        if not builder.empty:
-            yield builder.take()
-
-
 def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = None) -> BackupResult:
     """Write the backup file; returns what was written."""
     started = time.monotonic()
@@ -225,8 +164,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             for i, sel in enumerate(plan.selections):
                 db = open_database(catalog, sel.entry)
                 dbs.append(db)
-                stack.enter_context(db.snapshot())
-                readers.append(_OrgReader(db, sel, i))
+                reader = OrgReader(db, sel.groups, i, sel.entry.name, sel.entry.engine)
+                readers.append(stack.enter_context(reader.session()))
             orgs = [r.describe() for r in readers]
             for t in S.TABLES:
                 totals[t.name] = sum(
@@ -249,20 +188,20 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
                 writer.add("manifest.json", json.dumps(manifest, indent=1,
                                                        ensure_ascii=False).encode())
                 for r in readers:
-                    scopes = [(None, "org")] + [(g, f"g{k}")
-                                                for k, g in enumerate(r.sel.groups, start=1)]
-                    for group, key in scopes:
-                        tables = S.org_tables() if group is None else S.group_tables()
-                        for t in tables:
-                            seq = S.TABLES.index(t)
-                            for n, (data, rows) in enumerate(r.chunks(t, group)):
-                                name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
-                                writer.add(name, data, rows)
-                                done += rows
-                                if progress:
-                                    progress(done, total)
+                    parts = [("org", t, r.org_chunks(t)) for t in S.org_tables()]
+                    parts += [(f"g{k}", t, r.group_chunks(k, t))
+                              for k in range(1, len(r.groups) + 1) for t in S.group_tables()]
+                    for key, t, chunks in parts:
+                        seq = S.TABLES.index(t)
+                        for n, (data, rows) in enumerate(chunks):
+                            name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
+                            writer.add(name, data, rows)
+                            done += rows
+                            if progress:
+                                progress(done, total)
                 if done != total:
-                    raise AssertionError(f"read {done} rows, the snapshot counted {total}")
+                    raise CheelError(f"read {done} rows where the snapshot counted {total}; "
+                                     "no backup was written")
                 writer.close()
                 raw.flush()
                 os.fsync(raw.fileno())

@@ -97,6 +97,13 @@ class Database:
         raise NotImplementedError
         yield
 
+    @contextlib.contextmanager
+    def shared_snapshot(self, helpers: int) -> Iterator[list["Database"]]:
+        """A snapshot on this connection and on ``helpers`` new connections, all seeing
+        exactly the same data, so that several threads can read one consistent state."""
+        raise NotImplementedError
+        yield []
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -200,6 +207,32 @@ class SQLiteDatabase(Database):
             yield
         finally:
             self.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def shared_snapshot(self, helpers: int) -> Iterator[list[Database]]:
+        # No writer can commit while one connection holds the write lock: every reader that
+        # starts its read transaction meanwhile sees the same state. Writers wait (busy
+        # timeout) only for the few milliseconds this takes.
+        lock = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
+        clones = [SQLiteDatabase(self.path) for _ in range(helpers)]
+        try:
+            with contextlib.ExitStack() as stack:
+                lock.execute("BEGIN IMMEDIATE")
+                try:
+                    for db in [self, *clones]:
+                        stack.enter_context(db.snapshot())
+                finally:
+                    lock.execute("ROLLBACK")
+                yield clones
+        finally:
+            lock.close()
+            for db in clones:
+                db.close()
+
+    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str | None:
+        if any(c.type == "binary" for c in cols):
+            return None  # SQLite has no base64: Python encodes these (few) rows
+        return f"json_array({', '.join(f'{alias}.{c.name}' for c in cols)})"
 
     def close(self) -> None:
         self.conn.close()
@@ -333,6 +366,25 @@ class PostgresDatabase(Database):
             yield
         finally:
             self.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def shared_snapshot(self, helpers: int) -> Iterator[list[Database]]:
+        # As pg_dump --jobs does: the helpers import this transaction's exported snapshot.
+        clones: list[PostgresDatabase] = []
+        try:
+            with self.snapshot():
+                sid = self.scalar("SELECT pg_export_snapshot()")
+                for _ in range(helpers):
+                    db = PostgresDatabase(self.url)
+                    clones.append(db)
+                    db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    db.execute(f"SET TRANSACTION SNAPSHOT '{sid}'")
+                yield clones
+        finally:
+            for db in clones:
+                with contextlib.suppress(Exception):
+                    db.conn.rollback()
+                db.close()
 
     def close(self) -> None:
         self.conn.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from . import schema as S
 
 
-def scoped_from(t: S.Table) -> tuple[str, str]:
+def scoped_from(t: S.Table, join: str = "JOIN") -> tuple[str, str]:
     """``(FROM clause, group-id expression)`` for table ``t`` aliased ``t0``.
 
     The joins follow the table's declared scope path, each hop over an indexed foreign key,
-    so reading one group never scans the whole organization.
+    so reading one group never scans the whole organization. ``join="CROSS JOIN"`` makes
+    SQLite keep this order (``t0`` first), for reading an id range of ``t0``.
     """
     if t.name == S.GROUP_TABLE:
         return f"{t.name} t0", "t0.id"
@@ -18,15 +19,15 @@ def scoped_from(t: S.Table) -> tuple[str, str]:
     hops = S.scope_chain(t)
     for i, (col, ref) in enumerate(hops):
         if ref == S.GROUP_TABLE:
-            return _join(parts), f"{alias}.{col}"
+            return _join(parts, join), f"{alias}.{col}"
         nxt = f"t{i + 1}"
         parts.append(f"{ref} {nxt} ON {nxt}.id = {alias}.{col}")
         alias = nxt
     raise AssertionError("scope chain does not reach the group table")
 
 
-def _join(parts: list[str]) -> str:
-    return parts[0] + "".join(f" JOIN {p}" for p in parts[1:])
+def _join(parts: list[str], join: str = "JOIN") -> str:
+    return parts[0] + "".join(f" {join} {p}" for p in parts[1:])
 
 
 def count_sql(t: S.Table) -> str:
@@ -39,9 +40,17 @@ def range_sql(t: S.Table) -> str:
     return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
 
 
-def select_sql(t: S.Table, exprs: list[str]) -> str:
+def select_sql(t: S.Table, exprs: list[str], ordered: bool = True) -> str:
     frm, grp = scoped_from(t)
-    return f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ? ORDER BY t0.id"
+    order = " ORDER BY t0.id" if ordered else ""
+    return f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ?{order}"
+
+
+def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN") -> str:
+    """One group's rows of ``t`` whose id lies in ``[?, ?]`` (params: group, low, high)."""
+    frm, grp = scoped_from(t, join)
+    return (f"SELECT {', '.join(exprs)} FROM {frm} "
+            f"WHERE {grp} = ? AND t0.id BETWEEN ? AND ?")
 
 
 def referenced_sql(t: S.Table, column: str) -> str:

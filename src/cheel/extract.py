@@ -1,0 +1,148 @@
+"""Reading the selected groups of one organization, in parallel, from one snapshot.
+
+The rows of a (group, table) are read in units: an id range when the group's rows are dense
+in it, else the whole group through its indexed scope joins (so a small group never costs a
+scan of the organization). Helper threads, each on its own connection to the same snapshot,
+run the units; the database encodes rows as JSON where it can, outside Python's GIL. Units
+are consumed in order, so the file is the same as a sequential read would write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .archive.rows import ChunkBuilder
+from .store import schema as S
+from .store.engines import SQLITE, Database
+from .store.organizations import GroupInfo, languages
+from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
+
+HELPERS = 2  # threads reading the database besides the one writing the file
+UNIT_ROWS = 50_000  # rows per unit, roughly: bounds memory in flight
+DENSE = 0.5  # id ranges are used when at least this share of the range is the group's
+
+
+class OrgReader:
+    """Everything read from one organization; use inside :meth:`session`."""
+
+    def __init__(self, db: Database, groups: list[GroupInfo], index: int, name: str,
+                 engine: str):
+        self.db, self.groups, self.index = db, groups, index
+        self.name, self.engine = name, engine
+        self._pool: ThreadPoolExecutor | None = None
+        self._free: queue.Queue[Database] = queue.Queue()
+
+    @contextlib.contextmanager
+    def session(self, helpers: int = HELPERS) -> Iterator["OrgReader"]:
+        """Open the shared snapshot and the helper threads."""
+        with self.db.shared_snapshot(helpers) as clones:
+            for c in clones:
+                self._free.put(c)
+            with ThreadPoolExecutor(max_workers=max(1, helpers),
+                                    thread_name_prefix="cheel-read") as pool:
+                self._pool = pool
+                try:
+                    yield self
+                finally:
+                    self._pool = None
+
+    def describe(self) -> dict:
+        """Counts, id ranges and referenced organization rows of the selection."""
+        groups = []
+        org_ids: dict[str, set[int]] = {t.name: set() for t in S.org_tables()}
+        for k, g in enumerate(self.groups, start=1):
+            rows, ids = {}, {}
+            for t in S.group_tables():
+                n, lo, hi = self.db.execute(range_sql(t), (g.id,)).fetchone()
+                rows[t.name] = int(n)
+                if n:
+                    ids[t.name] = [int(lo), int(hi)]
+                for c in t.foreign_keys:
+                    if S.table(c.ref).scope == S.ORG:
+                        org_ids[c.ref].update(
+                            r[0] for r in self.db.query(referenced_sql(t, c.name), (g.id,)))
+            groups.append({
+                "key": f"g{k}", "uid": g.uid, "name": g.name,
+                "companies": [{"uid": c.uid, "name": c.name} for c in g.companies],
+                "rows": rows, "ids": ids})
+        self.org_ids = {name: sorted(ids) for name, ids in org_ids.items()}
+        self.described = groups
+        return {"index": self.index, "name": self.name, "engine": self.engine,
+                "schema_version": self.db.schema_version(), "languages": languages(self.db),
+                "org_rows": {name: len(ids) for name, ids in self.org_ids.items()},
+                "groups": groups}
+
+    # -- organization rows (few): read directly ------------------------------------------
+    def org_chunks(self, t: S.Table) -> Iterator[tuple[bytes, int]]:
+        cols = t.backup_columns
+        exprs = [self.db.select_expr(c, "t0") for c in cols]
+        builder = ChunkBuilder([c.type for c in cols])
+        ids = self.org_ids[t.name]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            batch = self.db.query(f"SELECT {', '.join(exprs)} FROM {t.name} t0 WHERE t0.id IN "
+                                  f"({', '.join('?' for _ in part)}) ORDER BY t0.id", part)
+            yield from builder.add(batch)
+        if not builder.empty:
+            yield builder.take()
+
+    # -- group rows: in units, on the helper threads ---------------------------------------
+    def group_chunks(self, k: int, t: S.Table) -> Iterator[tuple[bytes, int]]:
+        """Chunks ``(data, rows)`` of table ``t`` for the k-th selected group (1-based)."""
+        group = self.groups[k - 1]
+        info = self.described[k - 1]
+        n = info["rows"][t.name]
+        if not n:
+            return
+        cols = t.backup_columns
+        builder = ChunkBuilder([c.type for c in cols])
+        json_expr = self.db.json_row_expr(cols, "t0")
+        binary = any(c.type == "binary" for c in cols)
+        size = 16 if binary else 10_000  # documents can be large: fetch few at a time
+        exprs = [json_expr] if json_expr else [self.db.select_expr(c, "t0") for c in cols]
+        lo, hi = info["ids"][t.name]
+        units: list[tuple[str, tuple]] = []
+        if n > UNIT_ROWS and n >= DENSE * (hi - lo + 1) and not binary:
+            join = "CROSS JOIN" if self.db.engine == SQLITE else "JOIN"
+            sql = select_range_sql(t, exprs, join)
+            step = max(1, (hi - lo + 1) * UNIT_ROWS // n)
+            for start in range(lo, hi + 1, step):
+                units.append((sql, (group.id, start, min(hi, start + step - 1))))
+        else:
+            units.append((select_sql(t, exprs, ordered=False), (group.id,)))
+        for batches in self._in_order(units, size, json_expr is not None):
+            for batch in batches:
+                yield from (builder.add_json(batch) if json_expr else builder.add(batch))
+        if not builder.empty:
+            yield builder.take()
+
+    def _in_order(self, units: list[tuple[str, tuple]], size: int, texts: bool
+                  ) -> Iterator[list[list]]:
+        """Results of the units, in order, with at most a few units in flight."""
+        assert self._pool is not None, "use inside session()"
+        pending: deque[Future] = deque()
+        todo = iter(units)
+        ahead = 2 * max(1, self._free.qsize()) + 1
+        for unit in todo:
+            pending.append(self._pool.submit(self._run, unit, size, texts))
+            if len(pending) >= ahead:
+                break
+        while pending:
+            yield pending.popleft().result()
+            for unit in todo:
+                pending.append(self._pool.submit(self._run, unit, size, texts))
+                break
+
+    def _run(self, unit: tuple[str, tuple], size: int, texts: bool) -> list[list]:
+        db = self._free.get()
+        try:
+            sql, params = unit
+            if texts:
+                return [[r[0] for r in batch] for batch in db.stream(sql, params, size)]
+            return [list(batch) for batch in db.stream(sql, params, size)]
+        finally:
+            self._free.put(db)

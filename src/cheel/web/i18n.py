@@ -1,0 +1,143 @@
+"""Languages of the web UI: French (the source language of the templates), German, English.
+
+Every visible text goes through gettext: templates call ``_()`` (Jinja2's i18n extension with
+``gettext.translation`` catalogs compiled from ``locale/*/LC_MESSAGES/messages.po``), Python
+code marks texts with :func:`N_` and the templates translate them.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import errors as E
+
+HERE = Path(__file__).parent
+LOCALE_DIR = HERE / "locale"
+TEMPLATE_DIR = HERE / "templates"
+DOMAIN = "messages"
+COOKIE = "cheel_lang"
+DEFAULT = "fr"
+SOURCE = "fr"  # msgids are French
+LANGUAGES = {"fr": "Français", "de": "Deutsch", "en": "English"}
+LOCALES = {"fr": "fr_CH", "de": "de_CH", "en": "en_CH"}
+
+
+def N_(text: str) -> str:
+    """Marks a text for extraction; the templates translate it."""
+    return text
+
+
+def language_from_cookies(cookies: dict[str, str]) -> str:
+    lang = cookies.get(COOKIE, DEFAULT)
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+@lru_cache(maxsize=None)
+def translations(lang: str) -> gettext.NullTranslations:
+    if lang == SOURCE:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def gettext_for(lang: str):
+    return translations(lang).gettext
+
+
+# -- formatting ---------------------------------------------------------------------------
+def fmt_number(value: int | float | None, lang: str) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=LOCALES[lang])
+
+
+SIZE_UNITS = (N_("o"), N_("Ko"), N_("Mo"), N_("Go"), N_("To"))
+
+
+def fmt_size(n: int | float | None, lang: str) -> str:
+    if n is None:
+        return ""
+    _ = gettext_for(lang)
+    value, unit = float(n), 0
+    while value >= 1024 and unit < len(SIZE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    number = format_decimal(value, format="#,##0" if unit == 0 else "#,##0.0",
+                            locale=LOCALES[lang])
+    return f"{number}\u00a0{_(SIZE_UNITS[unit])}"
+
+
+def fmt_datetime(value: str | datetime | None, lang: str) -> str:
+    if not value:
+        return ""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if dt.tzinfo is not None:
+        dt = dt.astimezone()
+    return format_datetime(dt, "dd.MM.yyyy HH:mm", locale=LOCALES[lang])
+
+
+def fmt_seconds(value: float | None, lang: str) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.0", locale=LOCALES[lang]) + "\u00a0s"
+
+
+# -- errors of the core, in the user's language --------------------------------------------
+ERROR_TITLES: list[tuple[type[E.CheelError], str]] = [
+    (E.PasswordNeeded, N_("Cette sauvegarde est protégée par un mot de passe.")),
+    (E.WrongPassword, N_("Le mot de passe est incorrect. Veuillez réessayer.")),
+    (E.NotABackup, N_("Ce fichier n'est pas une sauvegarde Cheel.")),
+    (E.UnsupportedVersion,
+     N_("Cette sauvegarde vient d'une version de Cheel plus récente ou inconnue.")),
+    (E.DamagedFile, N_("La sauvegarde est endommagée ou incomplète.")),
+    (E.DestinationError, N_("Le dossier de destination ne peut pas être utilisé.")),
+    (E.RestoreConflict,
+     N_("Des groupes de la sauvegarde existent déjà dans l'organisation cible.")),
+    (E.AlreadyExists, N_("Ce nom est déjà utilisé.")),
+    (E.NotFound, N_("Élément introuvable.")),
+    (E.DatabaseUnreachable, N_("La base de données est inaccessible.")),
+    (E.IntegrityError,
+     N_("Les données restaurées n'ont pas passé les contrôles ; rien n'a été modifié.")),
+    (E.PasswordError, N_("Le mot de passe ne peut pas être utilisé.")),
+    (E.Interrupted, N_("L'opération a été interrompue ; rien n'a été modifié.")),
+    (E.UsageError, N_("Cette saisie ne convient pas.")),
+    (E.CheelError, N_("L'opération a échoué.")),
+]
+
+
+def error_view(e: E.CheelError) -> dict:
+    """A core error as the pages show it: a translated headline, the core's sentence, the hint.
+
+    The core's sentence and hint are kept as they are (they name the folder, the group, …).
+    """
+    title = next(t for cls, t in ERROR_TITLES if isinstance(e, cls))
+    message = e.message[:1].upper() + e.message[1:]
+    if message and not message.endswith((".", "?", "!")):
+        message += "."
+    return {"title": title, "params": {}, "detail": message, "hint": e.hint,
+            "kind": type(e).__name__}
+
+
+def message(text: str, **params) -> dict:
+    """A UI message (a French msgid marked with N_) with its parameters."""
+    return {"title": text, "params": params, "detail": None, "hint": None, "kind": "ui"}
+
+
+# -- templates ----------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def environment(lang: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR),
+                      autoescape=select_autoescape(["html"], default_for_string=True),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.globals.update(lang=lang, languages=LANGUAGES)
+    env.filters.update(
+        number=lambda v: fmt_number(v, lang), size=lambda v: fmt_size(v, lang),
+        datetime=lambda v: fmt_datetime(v, lang), seconds=lambda v: fmt_seconds(v, lang))
+    return env

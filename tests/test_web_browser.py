@@ -1,0 +1,549 @@
+"""The web UI in a real browser (Debian Chromium driven by Playwright), following the help
+article step by step; screenshots of every step go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cheel.store import organizations as O
+from cheel.store.catalog import Catalog
+from cheel.verify import inspect_backup, verify_backup
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+DEMO = "Fiduciaire Démo SA"
+OTHER = "Zeta Conseils Sàrl"
+PASSWORD = "Sel-et-poivre 2024"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+# -- the app, served for real on a free port ------------------------------------------------
+class LiveServer:
+    def __init__(self, catalog: Catalog):
+        import uvicorn
+
+        from cheel.cli.ui import bind
+        from cheel.web.app import create_app
+        from cheel.web.security import Secrets
+
+        self.secrets = Secrets()
+        self.app = create_app(catalog, self.secrets)
+        self.sock = bind(0)
+        self.port = self.sock.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/?token={self.secrets.token}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning",
+                                                    lifespan="off", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the web server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+def make_orgs(catalog: Catalog) -> None:
+    """A demo organization (three groups, one holding three companies) and a second one."""
+    try:
+        from cheel.demo import DemoOptions, create_demo
+    except ImportError:  # the demo generator is not there yet: a smaller, hand-made one
+        create_demo = None
+    if create_demo is not None:
+        create_demo(catalog, DemoOptions(name=DEMO, entries=500))
+    else:
+        O.create_organization(catalog, DEMO)
+        with O.opened(catalog, DEMO) as (_, db):
+            O.create_company(db, "Atelier Keller GmbH")
+            O.create_company(db, "Boulangerie Favre Sàrl")
+            O.create_company(db, "Helvetia Holding SA", new_group="Groupe Helvetia")
+            O.create_company(db, "Helvetia Services SA", group="Groupe Helvetia")
+    O.create_organization(catalog, OTHER, ["de", "fr"])
+    with O.opened(catalog, OTHER) as (_, db):
+        O.create_company(db, "Zeta Conseils Sàrl")
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory) -> Catalog:
+    cat = Catalog(tmp_path_factory.mktemp("web") / "data")
+    make_orgs(cat)
+    return cat
+
+
+@pytest.fixture(scope="module")
+def server(catalog):
+    with LiveServer(catalog) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1180, "height": 760}, locale="fr-CH")
+    context.set_default_timeout(20_000)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.goto(server.url)  # the token sets the cookie; later navigation needs no token
+    yield pg
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+@pytest.fixture(scope="module")
+def state() -> dict:
+    """What one test leaves for the next (the backup made by following the article)."""
+    return {}
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+
+
+def ready(page) -> None:
+    """The page's script has set up its handlers (context menus, pickers, …)."""
+    expect(page.locator("html[data-ready]")).to_be_attached()
+
+
+def step_title(page):
+    return page.locator(".step-title")
+
+
+def open_menu(page, *path: str, screenshot: str | None = None) -> None:
+    """Menu bar: Fichier → … (submenus opened by clicking their titles)."""
+    page.get_by_role("button", name="Fichier", exact=True).click()
+    for name in path[:-1]:
+        page.locator(".menu").get_by_role("menuitem", name=name, exact=True).click()
+    item = page.locator(".menu").get_by_role("menuitem", name=path[-1], exact=True)
+    expect(item).to_be_visible()
+    if screenshot:
+        item.hover()
+        shot(page, screenshot)
+    item.click()
+    page.wait_for_load_state()
+
+
+def org_row(page, name: str):
+    return page.locator("#organizations tbody tr", has=page.locator("td.name", has_text=name))
+
+
+# -- 1. the article, step by step -------------------------------------------------------------
+def test_backup_follows_the_help_article(page, server, catalog, tmp_path_factory, state):
+    dest = tmp_path_factory.mktemp("picked") / "Sauvegardes"
+    dest.mkdir()
+
+    # "Accédez à la page Organisations: Menu Fichier, Organisations."
+    page.goto(server.base + "/companies/new")
+    open_menu(page, "Organisations")
+    expect(page).to_have_url(server.base + "/organizations")
+    expect(page.get_by_role("heading", name="Organisations", exact=True)).to_be_visible()
+    expect(org_row(page, DEMO)).to_be_visible()
+    expect(org_row(page, OTHER)).to_be_visible()
+    shot(page, "01-organisations.png")
+
+    # "Faites un clic droit sur l'organisation concernée et choisissez Sauvegarder"
+    org_row(page, DEMO).click(button="right")
+    menu = page.locator("#org-context-menu")
+    expect(menu).to_be_visible()
+    shot(page, "02-context-menu.png")
+    menu.get_by_role("menuitem", name="Sauvegarder").click()
+
+    # "L'organisation sélectionnée sera activée par défaut."
+    expect(step_title(page)).to_have_text(
+        "Veuillez sélectionner la ou les organisation(s) à sauvegarder")
+    ready(page)
+    demo_box = page.get_by_role("checkbox", name=DEMO)
+    other_box = page.get_by_role("checkbox", name=OTHER)
+    expect(demo_box).to_be_checked()
+    expect(other_box).not_to_be_checked()
+    shot(page, "03-backup-organisations.png")
+
+    # a right-click checks or unchecks everything
+    page.locator("[data-checklist] tbody").click(button="right")
+    expect(other_box).to_be_checked()
+    page.locator("[data-checklist] tbody").click(button="right")
+    expect(demo_box).not_to_be_checked()
+    expect(other_box).not_to_be_checked()
+
+    # several organizations: no choice of groups, Suivant goes straight to the settings
+    demo_box.check()
+    other_box.check()
+    page.get_by_role("button", name="Suivant").click()
+    expect(step_title(page)).to_have_text("Veuillez définir les paramètres de sauvegarde")
+    expect(page.locator(".wizard-steps li[data-step=groups]")).to_have_class(re.compile("skipped"))
+    page.get_by_role("button", name="Précédent").click()
+    expect(step_title(page)).to_have_text(
+        "Veuillez sélectionner la ou les organisation(s) à sauvegarder")
+
+    # one organization: the groups step
+    page.get_by_role("checkbox", name=OTHER).uncheck()
+    page.get_by_role("button", name="Suivant").click()
+    expect(step_title(page)).to_have_text("Veuillez sélectionner le(s) groupe(s) de sociétés")
+    ready(page)
+    groups = page.locator("[data-checklist] tbody input[type=checkbox]")
+    expect(groups).to_have_count(3)
+    for i in range(3):
+        expect(groups.nth(i)).to_be_checked()
+    page.locator("[data-checklist] tbody").click(button="right")  # right-click: none
+    for i in range(3):
+        expect(groups.nth(i)).not_to_be_checked()
+    page.locator("[data-checklist] tbody").click(button="right")  # right-click: all
+    for i in range(3):
+        expect(groups.nth(i)).to_be_checked()
+    page.get_by_role("checkbox", name="Boulangerie Favre Sàrl").uncheck()
+    shot(page, "04-backup-groups.png")
+    page.get_by_role("button", name="Suivant").click()
+
+    # "Cliquez sur le bouton Parcourir représenté par trois petits points …"
+    expect(step_title(page)).to_have_text("Veuillez définir les paramètres de sauvegarde")
+    ready(page)
+    page.get_by_role("button", name="Parcourir").click()
+    dialog = page.locator("dialog#picker")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading")).to_have_text("Choisir un dossier")
+    expect(dialog.locator(".picker-list")).to_have_attribute("aria-busy", "false")
+    dialog.locator("#picker-path").fill(str(dest.parent))
+    dialog.locator("#picker-path").press("Enter")
+    entry = dialog.locator(".picker-list li", has_text="Sauvegardes")
+    expect(entry).to_be_visible()
+    entry.dblclick()  # into the folder …
+    expect(dialog.locator("#picker-path")).to_have_value(str(dest))
+    dialog.get_by_role("button", name="Dossier parent").click()  # … and back up again
+    expect(dialog.locator("#picker-path")).to_have_value(str(dest.parent))
+    dialog.locator(".picker-list li", has_text="Sauvegardes").click()
+    expect(dialog.locator("[data-picker-chosen]")).to_have_text(str(dest))
+    shot(page, "05-folder-picker.png")
+    dialog.get_by_role("button", name="Choisir", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_label("Dossier", exact=True)).to_have_value(str(dest))
+
+    # an error of the core (here: a folder that does not exist) is shown on the step
+    folder = page.get_by_label("Dossier", exact=True)
+    folder.fill(str(dest / "nulle-part"))
+    page.get_by_role("button", name="Suivant").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Le dossier de destination ne peut pas être utilisé.")
+    expect(page.get_by_role("alert")).to_contain_text("does not exist")
+    shot(page, "06-backup-folder-error.png")
+    ready(page)
+    folder.fill(str(dest))
+
+    # "Entrez un mot de passe (facultatif)" — two that differ are caught before submitting
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD + "x")
+    page.get_by_role("button", name="Suivant").click()
+    expect(page.locator(".client-error")).to_have_text(
+        "Les deux mots de passe ne sont pas identiques.")
+    expect(step_title(page)).to_have_text("Veuillez définir les paramètres de sauvegarde")
+    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
+    shot(page, "07-backup-settings.png")
+    page.get_by_role("button", name="Suivant").click()
+
+    # "Dans l'étape Fin de l'assistant, un résumé des informations de la sauvegarde s'affiche"
+    expect(step_title(page)).to_have_text("Fin")
+    summary = page.locator("#backup-summary")
+    expect(summary.locator("[data-summary=organizations]")).to_have_text(DEMO)
+    expect(summary.locator("[data-summary=groups]")).to_contain_text("Groupe Helvetia")
+    expect(summary.locator("[data-summary=groups]")).not_to_contain_text("Boulangerie")
+    expect(summary.locator("[data-summary=destination]")).to_contain_text(str(dest) + "/")
+    expect(summary.locator("[data-summary=encrypted]")).to_contain_text("Oui")
+    shot(page, "08-backup-summary.png")
+    page.get_by_role("button", name="Terminer").click()
+
+    # progress, then "un fichier avec une extension .cheelbackup est créé"
+    expect(page.get_by_role("heading", name="Sauvegarde terminée")).to_be_visible(timeout=60_000)
+    shot(page, "09-backup-done.png")
+    path = Path(page.locator("#result-path").inner_text())
+    assert path.parent == dest and path.suffix == ".cheelbackup" and path.is_file()
+    assert verify_backup(path, PASSWORD).rows > 0
+    manifest = inspect_backup(path, PASSWORD)
+    assert manifest["encrypted"] is True
+    [org] = manifest["organizations"]
+    names = {g["name"] for g in org["groups"]}
+    assert "Boulangerie Favre Sàrl" not in names
+    assert {"Atelier Keller GmbH", "Groupe Helvetia"} <= names
+    state["backup"] = path
+
+
+# -- 2. the "…" (More) button ---------------------------------------------------------------
+def test_more_button_starts_the_backup_wizard(page, server):
+    page.goto(server.base + "/organizations")
+    more = page.get_by_role("button", name="Plus")
+    more.click()
+    backup = page.locator("[data-more]").get_by_role("menuitem", name="Sauvegarder")
+    expect(backup).to_be_disabled()  # nothing selected yet
+    page.keyboard.press("Escape")
+    org_row(page, OTHER).click()
+    expect(org_row(page, OTHER)).to_have_class(re.compile("selected"))
+    expect(page.locator(f"[data-details-for='{OTHER}']")).to_contain_text("Zeta Conseils Sàrl")
+    more.click()
+    expect(backup).to_be_enabled()
+    shot(page, "10-more-menu.png")
+    backup.click()
+    expect(step_title(page)).to_have_text(
+        "Veuillez sélectionner la ou les organisation(s) à sauvegarder")
+    expect(page.get_by_role("checkbox", name=OTHER)).to_be_checked()
+    expect(page.get_by_role("checkbox", name=DEMO)).not_to_be_checked()
+
+
+# -- progress fed by the server ----------------------------------------------------------------
+def test_progress_bar_follows_the_job(page, server, tmp_path):
+    release = threading.Event()
+
+    def work(progress):
+        progress(0, 200)
+        time.sleep(0.3)
+        progress(100, 200)
+        release.wait(30)
+        progress(200, 200)
+        return {"path": str(tmp_path / "x.cheelbackup"), "size": 12345, "encrypted": False,
+                "organizations": [OTHER], "groups": ["Zeta Conseils Sàrl"],
+                "companies": ["Zeta Conseils Sàrl"], "rows": {"entry_lines": 200},
+                "seconds": 1.5}
+
+    job = server.app.state.jobs.start("backup", work, meta={"summary": {
+        "organizations": [OTHER]}})
+    page.goto(f"{server.base}/jobs/{job.id}")
+    expect(page.get_by_role("heading", name="Sauvegarde en cours…")).to_be_visible()
+    bar = page.locator("[data-job] progress")
+    expect(bar).to_have_attribute("value", "50")
+    expect(page.locator("[data-percent]")).to_have_text("50")
+    shot(page, "11-backup-progress.png")
+    release.set()
+    expect(page.get_by_role("heading", name="Sauvegarde terminée")).to_be_visible()
+    expect(page.locator("#result-path")).to_have_text(str(tmp_path / "x.cheelbackup"))
+
+
+# -- 3. restore that backup into a new organization ----------------------------------------
+def _backup_for_restore(catalog, state, tmp_path_factory) -> Path:
+    if "backup" in state:
+        return state["backup"]
+    from cheel.backup import BackupOptions, plan_backup, run_backup
+
+    dest = tmp_path_factory.mktemp("made")
+    plan = plan_backup(catalog, BackupOptions([DEMO], dest, ["Atelier Keller GmbH",
+                                                             "Groupe Helvetia"], PASSWORD))
+    state["backup"] = run_backup(catalog, plan).path
+    return state["backup"]
+
+
+def test_restore_into_a_new_organization(page, server, catalog, state, tmp_path_factory):
+    backup = _backup_for_restore(catalog, state, tmp_path_factory)
+    target = "Fiduciaire Restaurée SA"
+
+    # "Menu Fichier, Nouveau, Restauration de données Cheel"
+    open_menu(page, "Nouveau", "Restauration de données Cheel",
+              screenshot="12-menu-fichier-nouveau.png")
+    expect(step_title(page)).to_have_text(
+        "Veuillez sélectionner l'organisation dans laquelle les données seront restaurées")
+    page.get_by_label("Une nouvelle organisation").check()
+    page.get_by_label("Nom", exact=True).fill(target)
+    expect(page.get_by_label("SQLite (fichier local, par défaut)")).to_be_checked()
+    shot(page, "13-restore-target.png")
+    page.get_by_role("button", name="Suivant").click()
+
+    # the backup file, chosen with the file picker (only folders and .cheelbackup files)
+    expect(step_title(page)).to_have_text("Veuillez choisir le fichier de sauvegarde")
+    (backup.parent / "notes.txt").write_text("not a backup")
+    ready(page)
+    page.get_by_role("button", name="Parcourir").click()
+    dialog = page.locator("dialog#picker")
+    expect(dialog.get_by_role("heading")).to_have_text("Choisir un fichier de sauvegarde")
+    expect(dialog.locator(".picker-list")).to_have_attribute("aria-busy", "false")
+    dialog.locator("#picker-path").fill(str(backup.parent))
+    dialog.get_by_role("button", name="Aller").click()
+    item = dialog.locator(".picker-list li", has_text=backup.name)
+    expect(item).to_be_visible()
+    expect(dialog.locator(".picker-list li", has_text="notes.txt")).to_have_count(0)
+    item.click()
+    shot(page, "14-restore-file-picker.png")
+    dialog.get_by_role("button", name="Ouvrir").click()
+    expect(page.get_by_role("textbox", name="Fichier", exact=True)).to_have_value(str(backup))
+    page.get_by_role("button", name="Suivant").click()
+
+    # the password: a wrong one is said as such, and can be retried
+    expect(step_title(page)).to_have_text("Cette sauvegarde est protégée par un mot de passe")
+    page.get_by_label("Mot de passe", exact=True).fill("pas le bon")
+    page.get_by_role("button", name="Suivant").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Le mot de passe est incorrect. Veuillez réessayer.")
+    shot(page, "15-restore-wrong-password.png")
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Suivant").click()
+
+    # what the backup holds: organizations → groups → companies, all checked
+    expect(step_title(page)).to_have_text(
+        "Veuillez sélectionner les groupes de sociétés à restaurer")
+    boxes = page.locator("[data-checklist] tbody input[type=checkbox]")
+    expect(boxes).to_have_count(2)
+    expect(boxes.nth(0)).to_be_checked()
+    expect(boxes.nth(1)).to_be_checked()
+    expect(page.locator("[data-checklist]")).to_contain_text("Helvetia Services SA")
+    shot(page, "16-restore-groups.png")
+    page.get_by_role("button", name="Suivant").click()
+
+    # a new organization has no conflicts: straight to the summary
+    expect(step_title(page)).to_have_text("Fin")
+    plan = page.locator("#restore-plan")
+    expect(plan.locator("tbody tr")).to_have_count(2)
+    expect(plan).to_contain_text("Nouveau groupe")
+    expect(page.locator("[data-summary=target]")).to_contain_text(target)
+    shot(page, "17-restore-summary.png")
+    page.get_by_role("button", name="Terminer").click()
+
+    expect(page.get_by_role("heading", name="Restauration terminée")).to_be_visible(
+        timeout=60_000)
+    expect(page.locator("#restore-report tbody tr")).to_have_count(2)
+    shot(page, "18-restore-report.png")
+
+    d = O.describe(catalog, catalog.find(target))
+    assert sorted(g["name"] for g in d["groups"]) == ["Atelier Keller GmbH", "Groupe Helvetia"]
+    source = O.describe(catalog, catalog.find(DEMO))
+    helvetia = next(g for g in source["groups"] if g["name"] == "Groupe Helvetia")
+    restored = next(g for g in d["groups"] if g["name"] == "Groupe Helvetia")
+    assert restored["uid"] == helvetia["uid"]
+    assert restored["rows"] == helvetia["rows"]
+    assert [c["name"] for c in restored["companies"]] == [c["name"] for c in
+                                                           helvetia["companies"]]
+
+
+def test_restore_conflicts_into_the_source_organization(page, server, catalog, state,
+                                                        tmp_path_factory):
+    backup = _backup_for_restore(catalog, state, tmp_path_factory)
+    before = O.describe(catalog, catalog.find(DEMO))
+    page.goto(server.base + "/organizations")
+    org_row(page, DEMO).click(button="right")
+    page.locator("#org-context-menu").get_by_role("menuitem",
+                                                  name="Restaurer des données…").click()
+    expect(page.get_by_label("Une organisation existante")).to_be_checked()
+    expect(page.locator("select#into")).to_have_value(DEMO)
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_role("textbox", name="Fichier", exact=True).fill(str(backup))
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Suivant").click()
+    page.get_by_role("button", name="Suivant").click()
+
+    # both groups exist in the target: replace / copy / skip, per group
+    expect(step_title(page)).to_have_text(
+        f"Ces groupes de sociétés existent déjà dans « {DEMO} »")
+    expect(page.locator("[data-conflict]")).to_have_count(2)
+    page.get_by_role("radio", name="Ignorer — Atelier Keller GmbH").check()
+    page.get_by_role("radio", name="Copie — Groupe Helvetia").check()
+    shot(page, "19-restore-conflicts.png")
+    page.get_by_role("button", name="Suivant").click()
+    expect(step_title(page)).to_have_text("Fin")
+    expect(page.locator("tr[data-group='Atelier Keller GmbH']")).to_have_attribute(
+        "data-action", "skip")
+    copy_row = page.locator("tr[data-group='Groupe Helvetia']")
+    expect(copy_row).to_have_attribute("data-action", "copy")
+    expect(copy_row).to_contain_text(re.compile(r"Groupe Helvetia \(\d{4}-\d\d-\d\d\)"))
+    page.get_by_role("button", name="Terminer").click()
+    expect(page.get_by_role("heading", name="Restauration terminée")).to_be_visible(
+        timeout=60_000)
+
+    after = O.describe(catalog, catalog.find(DEMO))
+    assert len(after["groups"]) == len(before["groups"]) + 1
+    copies = [g for g in after["groups"] if g["name"].startswith("Groupe Helvetia (")]
+    assert len(copies) == 1 and copies[0]["uid"] not in {g["uid"] for g in before["groups"]}
+
+
+# -- new organization, new company ----------------------------------------------------------
+def test_new_organization_and_company(page, server, catalog):
+    open_menu(page, "Nouveau", "Nouvelle organisation")
+    expect(page.get_by_role("heading", name="Nouvelle organisation")).to_be_visible()
+    page.get_by_label("Nom", exact=True).fill("Cabinet Rossi")
+    page.get_by_role("button", name="Monter — Allemand").click()  # German first
+    page.get_by_role("checkbox", name="Italien (it)").uncheck()
+    expect(page.get_by_label("SQLite (fichier local, par défaut)")).to_be_checked()
+    shot(page, "20-new-organisation.png")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "L'organisation « Cabinet Rossi » a été créée.")
+    expect(org_row(page, "Cabinet Rossi")).to_have_class(re.compile("selected"))
+    assert O.describe(catalog, catalog.find("Cabinet Rossi"))["languages"] == ["de", "fr", "en"]
+
+    # a company that forms its own group, under an edited group name
+    open_menu(page, "Nouveau", "Nouvelle société")
+    page.get_by_label("Organisation", exact=True).select_option("Cabinet Rossi")
+    expect(page.get_by_label("Oui : la société rejoint un groupe existant")).to_be_disabled()
+    page.get_by_label("Nom de la société").fill("Rossi Fiduciaire SA")
+    expect(page.get_by_label("Nom du nouveau groupe")).to_have_value("Rossi Fiduciaire SA")
+    page.get_by_label("Nom du nouveau groupe").fill("Groupe Rossi")
+    page.get_by_label("Nom de la société").fill("Rossi Fiduciaire SA")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_role("status")).to_contain_text("Rossi Fiduciaire SA")
+
+    # a second company that shares the data of that group
+    open_menu(page, "Nouveau", "Nouvelle société")
+    page.get_by_label("Organisation", exact=True).select_option("Cabinet Rossi")
+    page.get_by_label("Nom de la société").fill("Rossi Immobilier Sàrl")
+    page.get_by_label("Oui : la société rejoint un groupe existant").check()
+    expect(page.get_by_label("Groupe de sociétés", exact=True)).to_contain_text("Groupe Rossi")
+    shot(page, "21-new-company.png")
+    page.get_by_role("button", name="Créer").click()
+    expect(page.get_by_role("status")).to_contain_text("Rossi Immobilier Sàrl")
+    d = O.describe(catalog, catalog.find("Cabinet Rossi"), counts=False)
+    assert [(g["name"], sorted(c["name"] for c in g["companies"])) for g in d["groups"]] == [
+        ("Groupe Rossi", ["Rossi Fiduciaire SA", "Rossi Immobilier Sàrl"])]
+
+
+# -- 4. languages --------------------------------------------------------------------------
+def test_languages(page, server):
+    page.goto(server.base + "/organizations")
+    expect(page.get_by_role("heading", name="Organisations", exact=True)).to_be_visible()
+    page.get_by_role("link", name="DE", exact=True).click()
+    expect(page.get_by_role("heading", name="Organisationen", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Datei", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    ready(page)
+    org_row(page, DEMO).click()
+    shot(page, "22-organisations-de.png")
+    org_row(page, DEMO).click(button="right")
+    page.locator("#org-context-menu").get_by_role("menuitem", name="Sichern").click()
+    expect(page.get_by_role("button", name="Weiter")).to_be_visible()
+    expect(page.get_by_role("button", name="Zurück")).to_be_visible()
+
+    page.get_by_role("link", name="EN", exact=True).click()  # stays on the same step
+    expect(step_title(page)).to_have_text("Please select the organization(s) to back up")
+    expect(page.get_by_role("button", name="Next")).to_be_visible()
+    page.goto(server.base + "/organizations")  # the language is remembered (cookie)
+    expect(page.get_by_role("heading", name="Organizations", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="File", exact=True)).to_be_visible()
+    shot(page, "23-organisations-en.png")
+
+    page.get_by_role("link", name="FR", exact=True).click()
+    expect(page.get_by_role("heading", name="Organisations", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Fichier", exact=True)).to_be_visible()
