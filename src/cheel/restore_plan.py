@@ -87,11 +87,12 @@ def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
             known = ", ".join(g.name for g in groups)
             raise NotFound(f'the backup holds no company group "{key}"',
                            hint=f"it holds: {known}")
-        if len(matches) > 1:
+        if len(matches) > 1 and any(g.uid != key for g in matches):
             raise UsageError(f'several organizations of the backup have a group "{key}"',
                              hint="qualify it as ORGANIZATION/GROUP or give its uid")
-        if matches[0] not in chosen:
-            chosen.append(matches[0])
+        for g in matches:  # a uid may name the same group in two organizations
+            if g not in chosen:
+                chosen.append(g)
     return chosen
 
 

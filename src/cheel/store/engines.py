@@ -256,7 +256,7 @@ class PostgresDatabase(Database):
         try:
             # ISO dates and plain numbers whatever the server or database defaults say: the
             # text forms of dates and timestamps are what a backup stores.
-            self.conn = psycopg.connect(url, autocommit=True,
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
                                         options="-c DateStyle=ISO,YMD -c IntervalStyle=postgres "
                                                 "-c TimeZone=UTC -c extra_float_digits=3")
         except psycopg.OperationalError as e:
@@ -483,7 +483,7 @@ def pg_create_database(url: str, dbname: str) -> None:
 
     admin = with_database(url, "postgres")
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                   (dbname,)).fetchone()
             if exists:
