@@ -103,7 +103,8 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
     entry, db, temp_db = _open_target(catalog, options, manifest, groups)
     try:
         with db.bulk_load(), db.transaction():
-            _Loader(db, manifest, groups).run(options.file, password, progress)
+            loader = _Loader(db, manifest, groups, deferred_indexes=options.create)
+            loader.run(options.file, password, progress)
         if options.create:
             db.close()
             entry = _finish_created(catalog, entry, temp_db)
@@ -136,7 +137,9 @@ def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
         temp_db = f"cheel_restoring_{secrets.token_hex(6)}"
         postgres = with_database(postgres, temp_db)
         options_final = final
-    entry = create_organization(catalog, options.into, langs, postgres, register=False)
+    # As pg_restore does: a new database gets its indexes after the data is in.
+    entry = create_organization(catalog, options.into, langs, postgres, register=False,
+                                indexes=False)
     if postgres:
         entry.location = with_database(options.postgres, options_final) if options_final \
             else entry.location
@@ -163,8 +166,10 @@ def _finish_created(catalog: Catalog, entry: OrgEntry, temp_db: str | None) -> O
 class _Loader:
     """Streams the backup's chunks into the open transaction and checks the result."""
 
-    def __init__(self, db: Database, manifest: dict, groups: list[GroupPlan]):
+    def __init__(self, db: Database, manifest: dict, groups: list[GroupPlan],
+                 deferred_indexes: bool = False):
         self.db = db
+        self.deferred_indexes = deferred_indexes
         self.manifest = manifest
         self.plans = {(g.org_index, g.key): g for g in groups if g.restored}
         self.columns = {t["name"]: [c["name"] for c in t["columns"]]
@@ -195,6 +200,8 @@ class _Loader:
                 if progress:
                     progress(done, total)
         # The whole file is verified at this point; now check what it left in the target.
+        if self.deferred_indexes:
+            self.db.create_indexes()
         self._check()
         self.db.after_explicit_ids([t.name for t in S.TABLES])
 
@@ -304,14 +311,19 @@ class _Loader:
         db = self.db
         for (o, table), (lo, hi) in self.ranges.items():
             t = S.table(table)
-            for c in t.foreign_keys:
-                bad = db.scalar(
-                    f"SELECT count(*) FROM {table} c LEFT JOIN {c.ref} p ON p.id = c.{c.name} "
-                    f"WHERE c.id BETWEEN ? AND ? AND c.{c.name} IS NOT NULL AND p.id IS NULL",
-                    (lo, hi))
-                if bad:
-                    raise IntegrityError(f"{bad} restored {table} rows point to missing "
-                                         f"{c.ref} rows; nothing was restored")
+            fks = t.foreign_keys
+            if fks:  # one pass over the restored rows for all of the table's keys
+                joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}"
+                                 for i, c in enumerate(fks))
+                counts = ", ".join(
+                    f"SUM(CASE WHEN c.{c.name} IS NOT NULL AND p{i}.id IS NULL THEN 1 ELSE 0 END)"
+                    for i, c in enumerate(fks))
+                bad = db.execute(f"SELECT {counts} FROM {table} c {joins} "
+                                 f"WHERE c.id BETWEEN ? AND ?", (lo, hi)).fetchone()
+                for c, n in zip(fks, bad):
+                    if n:
+                        raise IntegrityError(f"{n} restored {table} rows point to missing "
+                                             f"{c.ref} rows; nothing was restored")
             if table == S.BALANCED.table:
                 # Walk the key's index over the restored parents' range: no sort, flat memory.
                 b = S.BALANCED

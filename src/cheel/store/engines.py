@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, DamagedFile, DatabaseUnreachable, NotFound
+from ..errors import AlreadyExists, DamagedFile, DatabaseUnreachable, IntegrityError, NotFound
 from . import schema as S
 
 SQLITE, POSTGRES = "sqlite", "postgres"
@@ -108,12 +108,18 @@ class Database:
         raise NotImplementedError
 
     # -- schema --------------------------------------------------------------------------
-    def create_schema(self) -> None:
+    def create_schema(self, indexes: bool = True) -> None:
+        """The tables; ``indexes=False`` leaves out the foreign-key indexes, for a bulk load
+        into a new database that :meth:`create_indexes` then completes."""
         with self.transaction():
-            for stmt in ddl(self.engine):
+            for stmt in ddl(self.engine, indexes):
                 self.execute(stmt)
             self.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
                          ("schema_version", str(S.SCHEMA_VERSION)))
+
+    def create_indexes(self) -> None:
+        for stmt in index_ddl():
+            self.execute(stmt)
 
     def schema_version(self) -> int:
         try:
@@ -295,6 +301,18 @@ class PostgresDatabase(Database):
                 for row in rows:
                     copy.write_row(row)
 
+    def create_indexes(self) -> None:
+        import psycopg
+
+        # Pending deferred key checks block CREATE INDEX in the same transaction: run them.
+        try:
+            self.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        except psycopg.errors.ForeignKeyViolation as e:
+            raise IntegrityError(f"restored rows point to missing rows ({first_line(e)}); "
+                                 "nothing was restored") from None
+        super().create_indexes()
+        self.execute("SET CONSTRAINTS ALL DEFERRED")
+
     def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
         """One JSON array text per row, built by the server (the backup's row encoding)."""
         parts = []
@@ -431,15 +449,19 @@ def _column_ddl(engine: str, c: S.Column) -> str:
     return " ".join(parts)
 
 
-def ddl(engine: str) -> list[str]:
+def ddl(engine: str, indexes: bool = True) -> list[str]:
     out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
     for t in S.TABLES:
         cols = [_column_ddl(engine, c) for c in t.columns]
         cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
         out.append(f"CREATE TABLE {t.name} (\n  " + ",\n  ".join(cols) + "\n)")
-        for c in t.foreign_keys:
-            out.append(f"CREATE INDEX ix_{t.name}_{c.name} ON {t.name} ({c.name})")
-    return out
+    return out + (index_ddl() if indexes else [])
+
+
+def index_ddl() -> list[str]:
+    """An index on every foreign key: scope joins and key checks walk them."""
+    return [f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
+            for t in S.TABLES for c in t.foreign_keys]
 
 
 # -- opening -------------------------------------------------------------------------------

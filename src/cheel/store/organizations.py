@@ -58,8 +58,12 @@ def opened(catalog: Catalog, name: str) -> Iterator[tuple[OrgEntry, Database]]:
 
 
 def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = DEFAULT_LANGUAGES,
-                        postgres: str | None = None, register: bool = True) -> OrgEntry:
-    """Create the database of a new organization and (unless ``register`` is false) list it."""
+                        postgres: str | None = None, register: bool = True,
+                        indexes: bool = True) -> OrgEntry:
+    """Create the database of a new organization and (unless ``register`` is false) list it.
+
+    ``indexes=False`` is for a caller that bulk-loads it and then calls ``create_indexes``.
+    """
     name = check_name(name)
     langs = parse_languages(languages)
     if catalog.exists(name):
@@ -70,7 +74,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         entry = OrgEntry(name, POSTGRES, with_database(postgres, dbname))
         try:
             db: Database = PostgresDatabase(entry.location)
-            _init(db, langs)
+            _init(db, langs, indexes)
             db.close()
         except BaseException:
             pg_drop_database(postgres, dbname)
@@ -81,7 +85,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         path = catalog.sqlite_path(entry)
         try:
             db = SQLiteDatabase(path, create=True)
-            _init(db, langs)
+            _init(db, langs, indexes)
             db.close()
         except BaseException:
             remove_sqlite_files(path)
@@ -104,8 +108,8 @@ def drop_database(catalog: Catalog, entry: OrgEntry) -> None:
         pg_drop_database(entry.location, dbname)
 
 
-def _init(db: Database, languages: list[str]) -> None:
-    db.create_schema()
+def _init(db: Database, languages: list[str], indexes: bool = True) -> None:
+    db.create_schema(indexes)
     with db.transaction():
         for pos, code in enumerate(languages):
             db.insert("languages", {"code": code, "position": pos})
