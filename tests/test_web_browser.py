@@ -1,10 +1,13 @@
 """The web UI in a real browser (Debian Chromium driven by Playwright), following the help
-article step by step; screenshots of every step go to docs/screenshots/."""
+article step by step. Screenshots of every step are taken each run; they go to
+docs/screenshots/ when CHEEL_SCREENSHOTS=1 (to refresh the README's pictures), else to a
+temporary folder so that a test run leaves the work tree clean."""
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,7 +19,9 @@ from cheel.store.catalog import Catalog
 from cheel.verify import inspect_backup, verify_backup
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SHOTS = (Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+         if os.environ.get("CHEEL_SCREENSHOTS") == "1"
+         else Path(tempfile.gettempdir()) / "cheel-screenshots")
 DEMO = "Fiduciaire Démo SA"
 OTHER = "Zeta Conseils Sàrl"
 PASSWORD = "Sel-et-poivre 2024"
