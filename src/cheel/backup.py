@@ -13,6 +13,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -160,6 +161,13 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
     totals: dict[str, int] = {}
     try:
         with contextlib.ExitStack() as stack:
+            raw = stack.enter_context(open(tmp, "xb"))
+            # scrypt takes about a second by design and releases the GIL: derive the key
+            # while the organizations are being counted.
+            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cheel-key"))
+            opening = pool.submit(ContainerWriter, raw, opts.password,
+                                  mtime=int(created.timestamp()), log2n=opts.log2n)
+            stack.callback(lambda: opening.exception())  # never leave it running
             readers = []
             for i, sel in enumerate(plan.selections):
                 db = open_database(catalog, sel.entry)
@@ -182,29 +190,27 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             done = 0
             if progress:
                 progress(0, total)
-            with open(tmp, "xb") as raw:
-                writer = ContainerWriter(raw, opts.password, mtime=int(created.timestamp()),
-                                         log2n=opts.log2n)
-                writer.add("manifest.json", json.dumps(manifest, indent=1,
-                                                       ensure_ascii=False).encode())
-                for r in readers:
-                    parts = [("org", t, r.org_chunks(t)) for t in S.org_tables()]
-                    parts += [(f"g{k}", t, r.group_chunks(k, t))
-                              for k in range(1, len(r.groups) + 1) for t in S.group_tables()]
-                    for key, t, chunks in parts:
-                        seq = S.TABLES.index(t)
-                        for n, (data, rows) in enumerate(chunks):
-                            name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
-                            writer.add(name, data, rows)
-                            done += rows
-                            if progress:
-                                progress(done, total)
-                if done != total:
-                    raise CheelError(f"read {done} rows where the snapshot counted {total}; "
-                                     "no backup was written")
-                writer.close()
-                raw.flush()
-                os.fsync(raw.fileno())
+            writer = opening.result()
+            writer.add("manifest.json", json.dumps(manifest, indent=1,
+                                                   ensure_ascii=False).encode())
+            for r in readers:
+                parts = [("org", t, r.org_chunks(t)) for t in S.org_tables()]
+                parts += [(f"g{k}", t, r.group_chunks(k, t))
+                          for k in range(1, len(r.groups) + 1) for t in S.group_tables()]
+                for key, t, chunks in parts:
+                    seq = S.TABLES.index(t)
+                    for n, (data, rows) in enumerate(chunks):
+                        name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
+                        writer.add(name, data, rows)
+                        done += rows
+                        if progress:
+                            progress(done, total)
+            if done != total:
+                raise CheelError(f"read {done} rows where the snapshot counted {total}; "
+                                 "no backup was written")
+            writer.close()
+            raw.flush()
+            os.fsync(raw.fileno())
         final = _publish(tmp, plan.dest, plan.filename)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

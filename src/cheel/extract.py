@@ -22,7 +22,7 @@ from .store.organizations import GroupInfo, languages
 from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
 
 HELPERS = 2  # threads reading the database besides the one writing the file
-UNIT_ROWS = 50_000  # rows per unit, roughly: bounds memory in flight
+UNIT_ROWS = 25_000  # rows per unit, roughly: bounds memory in flight
 DENSE = 0.5  # id ranges are used when at least this share of the range is the group's
 
 
@@ -54,17 +54,22 @@ class OrgReader:
         """Counts, id ranges and referenced organization rows of the selection."""
         groups = []
         org_ids: dict[str, set[int]] = {t.name: set() for t in S.org_tables()}
+        # All the counting queries at once, on the helpers (same snapshot), then collected.
+        ranges, refs = {}, []
+        for g in self.groups:
+            for t in S.group_tables():
+                ranges[(g.id, t.name)] = self._query(range_sql(t), (g.id,))
+                refs += [(c.ref, self._query(referenced_sql(t, c.name), (g.id,)))
+                         for c in t.foreign_keys if S.table(c.ref).scope == S.ORG]
+        for ref, future in refs:
+            org_ids[ref].update(r[0] for r in future.result())
         for k, g in enumerate(self.groups, start=1):
             rows, ids = {}, {}
             for t in S.group_tables():
-                n, lo, hi = self.db.execute(range_sql(t), (g.id,)).fetchone()
+                n, lo, hi = ranges[(g.id, t.name)].result()[0]
                 rows[t.name] = int(n)
                 if n:
                     ids[t.name] = [int(lo), int(hi)]
-                for c in t.foreign_keys:
-                    if S.table(c.ref).scope == S.ORG:
-                        org_ids[c.ref].update(
-                            r[0] for r in self.db.query(referenced_sql(t, c.name), (g.id,)))
             groups.append({
                 "key": f"g{k}", "uid": g.uid, "name": g.name,
                 "companies": [{"uid": c.uid, "name": c.name} for c in g.companies],
@@ -103,46 +108,67 @@ class OrgReader:
         json_expr = self.db.json_row_expr(cols, "t0")
         binary = any(c.type == "binary" for c in cols)
         size = 16 if binary else 10_000  # documents can be large: fetch few at a time
-        exprs = [json_expr] if json_expr else [self.db.select_expr(c, "t0") for c in cols]
+        exprs = ([self.db.as_bytes(json_expr)] if json_expr
+                 else [self.db.select_expr(c, "t0") for c in cols])
         lo, hi = info["ids"][t.name]
         units: list[tuple[str, tuple]] = []
-        if n > UNIT_ROWS and n >= DENSE * (hi - lo + 1) and not binary:
+        whole = False
+        if json_expr and n >= DENSE * (hi - lo + 1):
+            # Dense rows: id ranges, each encoded and joined by the database in one step
+            # (rows separated by newlines, which JSON text never holds), so a helper thread
+            # hands Python one string per unit instead of one row at a time.
             join = "CROSS JOIN" if self.db.engine == SQLITE else "JOIN"
-            sql = select_range_sql(t, exprs, join)
+            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join)
             step = max(1, (hi - lo + 1) * UNIT_ROWS // n)
             for start in range(lo, hi + 1, step):
                 units.append((sql, (group.id, start, min(hi, start + step - 1))))
+            whole = True
         else:
             units.append((select_sql(t, exprs, ordered=False), (group.id,)))
-        for batches in self._in_order(units, size, json_expr is not None):
+        for batches in self._in_order(units, size, json_expr is not None, whole):
             for batch in batches:
                 yield from (builder.add_json(batch) if json_expr else builder.add(batch))
         if not builder.empty:
             yield builder.take()
 
-    def _in_order(self, units: list[tuple[str, tuple]], size: int, texts: bool
+    def _query(self, sql: str, params: tuple) -> Future:
+        assert self._pool is not None, "use inside session()"
+        return self._pool.submit(self._fetchall, sql, params)
+
+    def _fetchall(self, sql: str, params: tuple) -> list[tuple]:
+        db = self._free.get()
+        try:
+            return db.query(sql, params)
+        finally:
+            self._free.put(db)
+
+    def _in_order(self, units: list[tuple[str, tuple]], size: int, texts: bool, whole: bool
                   ) -> Iterator[list[list]]:
         """Results of the units, in order, with at most a few units in flight."""
         assert self._pool is not None, "use inside session()"
         pending: deque[Future] = deque()
         todo = iter(units)
-        ahead = 2 * max(1, self._free.qsize()) + 1
+        ahead = max(1, self._free.qsize()) + 1
         for unit in todo:
-            pending.append(self._pool.submit(self._run, unit, size, texts))
+            pending.append(self._pool.submit(self._run, unit, size, texts, whole))
             if len(pending) >= ahead:
                 break
         while pending:
             yield pending.popleft().result()
             for unit in todo:
-                pending.append(self._pool.submit(self._run, unit, size, texts))
+                pending.append(self._pool.submit(self._run, unit, size, texts, whole))
                 break
 
-    def _run(self, unit: tuple[str, tuple], size: int, texts: bool) -> list[list]:
+    def _run(self, unit: tuple[str, tuple], size: int, texts: bool, whole: bool
+             ) -> list[list]:
         db = self._free.get()
         try:
             sql, params = unit
+            if whole:
+                joined = db.scalar(sql, params)
+                return [bytes(joined).split(b"\n")] if joined else []
             if texts:
-                return [[r[0] for r in batch] for batch in db.stream(sql, params, size)]
+                return [[bytes(r[0]) for r in batch] for batch in db.stream(sql, params, size)]
             return [list(batch) for batch in db.stream(sql, params, size)]
         finally:
             self._free.put(db)

@@ -49,7 +49,7 @@ class ContainerWriter:
     """Streams members into ``raw``; ``close()`` writes the index and ends every layer."""
 
     def __init__(self, raw: BinaryIO, passphrase: str | None, *, mtime: int,
-                 log2n: int = 18, threads: int = 0):
+                 log2n: int = 18, threads: int = 2):
         self._enc = EncryptWriter(raw, passphrase, log2n=log2n) if passphrase else None
         self._zstd = compression.writer(self._enc or raw, threads=threads)
         self._tar = tarfile.open(fileobj=self._zstd, mode="w|", format=tarfile.USTAR_FORMAT)

@@ -11,6 +11,8 @@ per row made by the database server), so no Python code runs per value on the ho
 from __future__ import annotations
 
 import base64
+import bisect
+import itertools
 import json
 from collections.abc import Callable, Sequence
 
@@ -60,9 +62,23 @@ class ChunkBuilder:
             rows = [self._convert(r) for r in rows]
         return self._add(rows, lambda batch: _ENCODE(batch)[1:-1].encode("utf-8"))
 
-    def add_json(self, texts: Sequence[str]) -> list[tuple[bytes, int]]:
-        """Add rows the database already encoded, one JSON array text per row."""
-        return self._add(texts, lambda batch: ",".join(batch).encode("utf-8"))
+    def add_json(self, texts: Sequence[bytes]) -> list[tuple[bytes, int]]:
+        """Add rows the database already encoded, one UTF-8 JSON array text per row."""
+        done: list[tuple[bytes, int]] = []
+        start = 0
+        while start < len(texts):
+            room = self._limit - self._size
+            # Running sizes (row + separator) in C; the first row to reach ``room`` ends the chunk.
+            ends = list(itertools.accumulate(map(len, texts[start:]), lambda a, b: a + b + 1,
+                                             initial=0))
+            cut = bisect.bisect_left(ends, room, lo=1)
+            if cut >= len(ends):
+                self._push(b",".join(texts[start:]), len(texts) - start)
+                break
+            self._push(b",".join(texts[start:start + cut]), cut)
+            done.append(self.take())
+            start += cut
+        return done
 
     def _add(self, rows: Sequence, encode: Callable[[Sequence], bytes]
              ) -> list[tuple[bytes, int]]:

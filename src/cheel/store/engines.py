@@ -70,6 +70,14 @@ class Database:
         """SQL making one JSON array text per row, or None if Python encodes faster here."""
         return None
 
+    def concat_rows_expr(self, expr: str) -> str:
+        """Aggregate joining the texts of ``expr`` with newlines, read as UTF-8 bytes."""
+        raise NotImplementedError
+
+    def as_bytes(self, expr: str) -> str:
+        """``expr`` (text) read as UTF-8 bytes, with no decoding into Python strings."""
+        raise NotImplementedError
+
     def insert_json(self, table: str, cols: Sequence[S.Column], payload: str,
                     shifts: dict[int, int], maps: dict[int, dict[int, int]]) -> int | None:
         """Insert a chunk's JSON text directly, or return None if Python should decode it."""
@@ -235,6 +243,12 @@ class SQLiteDatabase(Database):
             for db in clones:
                 db.close()
 
+    def concat_rows_expr(self, expr: str) -> str:
+        return f"CAST(group_concat({expr}, char(10)) AS BLOB)"
+
+    def as_bytes(self, expr: str) -> str:
+        return f"CAST({expr} AS BLOB)"
+
     def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str | None:
         if any(c.type == "binary" for c in cols):
             return None  # SQLite has no base64: Python encodes these (few) rows
@@ -312,6 +326,12 @@ class PostgresDatabase(Database):
                                  "nothing was restored") from None
         super().create_indexes()
         self.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def concat_rows_expr(self, expr: str) -> str:
+        return f"convert_to(string_agg({expr}, E'\\n'), 'UTF8')"
+
+    def as_bytes(self, expr: str) -> str:
+        return f"convert_to({expr}, 'UTF8')"
 
     def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
         """One JSON array text per row, built by the server (the backup's row encoding)."""
