@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.cli.main import cli
 from cheel.demo import DemoOptions, create_demo
-from cheel.errors import (DamagedFile, IntegrityError, NotFound, RestoreConflict, UsageError,
+from cheel.errors import (DamagedFile, IntegrityError, NotFound, RestoreConflict,
                           WrongPassword)
 from cheel.restore import RestoreOptions, plan_restore, run_restore
 from cheel.store import organizations as O

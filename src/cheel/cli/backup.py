@@ -62,7 +62,3 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
                f"company(ies), {sum(result.rows.values())} rows in {result.seconds:.1f} s "
                f"({human_size(result.size)}, {lock}):")
     click.echo(str(result.path))
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(backup)

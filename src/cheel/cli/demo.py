@@ -34,7 +34,3 @@ def demo(ctx: Ctx, name: str, entries: int, seed: int, postgres: str | None,
         return
     click.echo(f'Created demo organization "{entry.name}" in {time.monotonic() - started:.1f} s.')
     print_org(ctx, info)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(demo)

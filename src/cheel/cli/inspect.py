@@ -64,8 +64,3 @@ def verify_cmd(ctx: Ctx, file: str, password_file: str | None, password_command:
     click.echo(f"OK: {file} is sound ({result.rows} rows in {result.members} chunks, "
                f"{'encrypted' if result.encrypted else 'not encrypted'}, "
                f"checked in {result.seconds:.1f} s).")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(inspect_cmd)
-    cli.add_command(verify_cmd)

@@ -13,8 +13,29 @@ from ..store.catalog import Catalog
 from .context import Ctx
 
 
+# Commands are imported when used, so that a script's `cheel verify` does not pay for the
+# web server's or the demo generator's imports.
+COMMANDS = {
+    "org": ("org", "org"), "group": ("org", "group"), "company": ("org", "company"),
+    "demo": ("demo", "demo"), "backup": ("backup", "backup"),
+    "inspect": ("inspect", "inspect_cmd"), "verify": ("inspect", "verify_cmd"),
+    "restore": ("restore", "restore"), "ui": ("ui", "ui"),
+}
+
+
 class CheelGroup(click.Group):
     """Maps every :class:`CheelError` to one sentence on stderr and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        module, attr = COMMANDS[name]
+        return getattr(importlib.import_module(f"cheel.cli.{module}"), attr)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -56,16 +77,6 @@ def _report(ctx: click.Context, e: CheelError) -> None:
 def cli(ctx: click.Context, data_dir: str | None, debug: bool) -> None:
     """Organizations, company groups and companies, with backup and restore."""
     ctx.obj = Ctx(catalog=Catalog(data_dir), debug=debug)
-
-
-def _register() -> None:
-    from . import backup, demo, inspect, org, restore, ui
-
-    for module in (org, demo, backup, inspect, restore, ui):
-        module.register(cli)
-
-
-_register()
 
 
 def main() -> None:

@@ -138,9 +138,3 @@ def company_create(ctx: Ctx, org_name: str, name: str, group_name: str | None,
                              legal_form=legal_form, ide_number=ide_number)
         g = next(g for g in O.list_groups(db) if any(x.id == c.id for x in g.companies))
     click.echo(f'Created company "{c.name}" in group "{g.name}" of "{entry.name}".')
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(org)
-    cli.add_command(group)
-    cli.add_command(company)

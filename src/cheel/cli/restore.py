@@ -76,7 +76,3 @@ def print_report(ctx: Ctx, report: RestoreReport) -> None:
         if g.renamed and g.action != "copy":
             click.echo(f'Note: "{g.name}" was renamed "{g.target_name}" because the target '
                        "already has another group of that name.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(restore)

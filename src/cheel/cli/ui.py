@@ -96,7 +96,3 @@ def ui(ctx: Ctx, port: int, no_browser: bool) -> None:
     if running:
         click.echo(f"Stopped; {len(running)} unfinished job(s) were abandoned "
                    "(no backup file gets its final name, restores roll back).", err=True)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(ui)
