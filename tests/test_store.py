@@ -121,7 +121,7 @@ def test_unreachable_postgres_is_one_sentence(catalog):
 
 
 def test_failed_creation_leaves_nothing(catalog, monkeypatch):
-    def boom(db, langs, indexes=True):
+    def boom(db, langs, bulk=False):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(O, "_init", boom)

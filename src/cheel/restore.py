@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive.container import ContainerReader
-from .errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, UnsupportedVersion
+from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry
@@ -103,7 +103,7 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
     entry, db, temp_db = _open_target(catalog, options, manifest, groups)
     try:
         with db.bulk_load(), db.transaction():
-            loader = _Loader(db, manifest, groups, deferred_indexes=options.create)
+            loader = _Loader(db, manifest, groups, bulk=options.create)
             loader.run(options.file, password, progress)
         if options.create:
             db.close()
@@ -139,7 +139,7 @@ def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
         options_final = final
     # As pg_restore does: a new database gets its indexes after the data is in.
     entry = create_organization(catalog, options.into, langs, postgres, register=False,
-                                indexes=False)
+                                bulk=True)
     if postgres:
         entry.location = with_database(options.postgres, options_final) if options_final \
             else entry.location
@@ -167,9 +167,9 @@ class _Loader:
     """Streams the backup's chunks into the open transaction and checks the result."""
 
     def __init__(self, db: Database, manifest: dict, groups: list[GroupPlan],
-                 deferred_indexes: bool = False):
+                 bulk: bool = False):
         self.db = db
-        self.deferred_indexes = deferred_indexes
+        self.bulk = bulk  # a new database: its schema is completed after the load
         self.manifest = manifest
         self.plans = {(g.org_index, g.key): g for g in groups if g.restored}
         self.columns = {t["name"]: [c["name"] for c in t["columns"]]
@@ -200,8 +200,8 @@ class _Loader:
                 if progress:
                     progress(done, total)
         # The whole file is verified at this point; now check what it left in the target.
-        if self.deferred_indexes:
-            self.db.create_indexes()
+        if self.bulk:
+            self.db.complete_schema()
         self._check()
         self.db.after_explicit_ids([t.name for t in S.TABLES])
 
@@ -248,27 +248,7 @@ class _Loader:
 
     def _load_group_chunk(self, plan: GroupPlan, chunk) -> int:
         """Load one chunk; returns its row count."""
-        table = chunk.table
-        if table not in (S.GROUP_TABLE, "companies"):
-            t = S.table(table)
-            cols = [t.column(name) for name in self.columns[table]]
-            shifts, maps = {}, {}
-            for i, c in enumerate(cols):
-                ref = t.name if c.type == "id" else c.ref
-                if ref is None:
-                    continue
-                if S.table(ref).scope == S.ORG:
-                    maps[i] = self.org_maps.get((plan.org_index, ref), {})
-                else:
-                    shifts[i] = self.delta.get((plan.org_index, ref), 0)
-            try:
-                n = self.db.insert_json(table, cols, chunk.data.decode("utf-8"), shifts, maps)
-            except UnicodeDecodeError:
-                raise DamagedFile(f'the chunk "{chunk.name}" is not UTF-8') from None
-            if n is not None:  # the database parsed the chunk itself
-                chunk.count = n
-                return n
-        self._load_group_rows(plan, table, chunk.rows)
+        self._load_group_rows(plan, chunk.table, chunk.rows)
         return len(chunk.rows)
 
     def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[list]) -> None:

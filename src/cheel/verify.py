@@ -63,8 +63,7 @@ def expected_counts(manifest: dict) -> dict[tuple[int, str, str], int]:
 
 @dataclass
 class Chunk:
-    """One table chunk. ``rows`` decodes it on first use; a consumer that loads ``data``
-    some other way (the database parses the JSON) sets ``count`` to the rows it loaded."""
+    """One table chunk; ``rows`` decodes it on first use."""
 
     org: int
     scope: str  # "org" or a group key "g1", …
@@ -72,7 +71,6 @@ class Chunk:
     data: bytes
     types: list[str]
     name: str
-    count: int | None = None
     _rows: list[list] | None = None
 
     @property
@@ -114,7 +112,7 @@ class ChunkStream:
             next_chunk[key] = n + 1
             chunk = Chunk(org, scope, table, member.data, types[table], member.name)
             yield chunk
-            n_rows = chunk.count if chunk.count is not None else len(chunk.rows)
+            n_rows = len(chunk.rows)
             self.member_rows[member.name] = n_rows
             self.counts[key] = self.counts.get(key, 0) + n_rows
         self.check_counts()

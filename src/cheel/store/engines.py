@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, DamagedFile, DatabaseUnreachable, IntegrityError, NotFound
+from ..errors import AlreadyExists, DatabaseUnreachable, IntegrityError, NotFound
 from . import schema as S
 
 SQLITE, POSTGRES = "sqlite", "postgres"
@@ -78,11 +78,6 @@ class Database:
         """``expr`` (text) read as UTF-8 bytes, with no decoding into Python strings."""
         raise NotImplementedError
 
-    def insert_json(self, table: str, cols: Sequence[S.Column], payload: str,
-                    shifts: dict[int, int], maps: dict[int, dict[int, int]]) -> int | None:
-        """Insert a chunk's JSON text directly, or return None if Python should decode it."""
-        return None
-
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
 
@@ -116,16 +111,18 @@ class Database:
         raise NotImplementedError
 
     # -- schema --------------------------------------------------------------------------
-    def create_schema(self, indexes: bool = True) -> None:
-        """The tables; ``indexes=False`` leaves out the foreign-key indexes, for a bulk load
-        into a new database that :meth:`create_indexes` then completes."""
+    def create_schema(self, bulk: bool = False) -> None:
+        """The tables. ``bulk=True`` is for loading a new database: it leaves out what a
+        bulk load would maintain row by row (foreign-key indexes; on PostgreSQL the
+        foreign-key constraints too), which :meth:`complete_schema` adds afterwards."""
         with self.transaction():
-            for stmt in ddl(self.engine, indexes):
+            for stmt in ddl(self.engine, bulk):
                 self.execute(stmt)
             self.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
                          ("schema_version", str(S.SCHEMA_VERSION)))
 
-    def create_indexes(self) -> None:
+    def complete_schema(self) -> None:
+        """Add what ``create_schema(bulk=True)`` left out (idempotent)."""
         for stmt in index_ddl():
             self.execute(stmt)
 
@@ -315,17 +312,23 @@ class PostgresDatabase(Database):
                 for row in rows:
                     copy.write_row(row)
 
-    def create_indexes(self) -> None:
+    def complete_schema(self) -> None:
         import psycopg
 
-        # Pending deferred key checks block CREATE INDEX in the same transaction: run them.
-        try:
-            self.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        except psycopg.errors.ForeignKeyViolation as e:
-            raise IntegrityError(f"restored rows point to missing rows ({first_line(e)}); "
-                                 "nothing was restored") from None
-        super().create_indexes()
-        self.execute("SET CONSTRAINTS ALL DEFERRED")
+        super().complete_schema()
+        # One validating pass per key, as pg_restore does, instead of a check per row.
+        for t in S.TABLES:
+            for c in t.foreign_keys:
+                name = f"fk_{t.name}_{c.name}"
+                if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+                    continue
+                try:
+                    self.execute(f"ALTER TABLE {t.name} ADD CONSTRAINT {name} FOREIGN KEY "
+                                 f"({c.name}) REFERENCES {c.ref} (id) "
+                                 "DEFERRABLE INITIALLY DEFERRED")
+                except psycopg.errors.ForeignKeyViolation as e:
+                    raise IntegrityError(f"restored rows point to missing rows "
+                                         f"({first_line(e)}); nothing was restored") from None
 
     def concat_rows_expr(self, expr: str) -> str:
         return f"convert_to(string_agg({expr}, E'\\n'), 'UTF8')"
@@ -342,31 +345,6 @@ class PostgresDatabase(Database):
             else:
                 parts.append(self.select_expr(c, alias))
         return f"json_build_array({', '.join(parts)})::text"
-
-    def insert_json(self, table: str, cols: Sequence[S.Column], payload: str,
-                    shifts: dict[int, int], maps: dict[int, dict[int, int]]) -> int:
-        """Insert the rows of a JSON array of rows, parsed and converted by the server."""
-        exprs = []
-        for i, c in enumerate(cols):
-            v = f"(r.v->>{i})"
-            e = f"decode({v}, 'base64')" if c.type == "binary" else v + _PG_CASTS[c.type]
-            if shifts.get(i):
-                e = f"({e} + {shifts[i]})"
-            if i in maps:
-                e = map_case(e, maps[i])
-            exprs.append(e)
-        # Rows of the wrong shape are left out, so the row count check reports them.
-        sql = (f"INSERT INTO {table} ({', '.join(c.name for c in cols)}) "
-               f"SELECT {', '.join(exprs)} FROM json_array_elements(%s::json) AS r(v) "
-               f"WHERE json_typeof(r.v) = 'array' AND json_array_length(r.v) = {len(cols)}")
-        import psycopg
-
-        try:
-            with self.conn.transaction():  # a savepoint: the error below stays readable
-                return self.conn.execute(sql, (payload,)).rowcount
-        except (psycopg.errors.DataException, psycopg.errors.InvalidTextRepresentation) as e:
-            raise DamagedFile(f"a chunk of {table} holds invalid values ({first_line(e)})") \
-                from None
 
     def select_expr(self, col: S.Column, alias: str) -> str:
         if col.type in ("date", "timestamp", "decimal"):
@@ -431,18 +409,6 @@ class PostgresDatabase(Database):
         return int(self.scalar("SELECT pg_database_size(current_database())"))
 
 
-_PG_CASTS = {"id": "::bigint", "int": "::bigint", "bool": "::boolean", "text": "",
-             "decimal": "::numeric", "date": "::date", "timestamp": "::timestamp"}
-
-
-def map_case(expr: str, mapping: dict[int, int]) -> str:
-    """SQL mapping old ids to new ones; an id missing from ``mapping`` becomes -1, which no
-    row has, so the loader's key check reports it instead of a silent NULL."""
-    whens = " ".join(f"WHEN {int(k)} THEN {int(v)}" for k, v in mapping.items())
-    inner = f"(CASE {expr} {whens} ELSE -1 END)" if whens else "-1"
-    return f"(CASE WHEN {expr} IS NULL THEN NULL ELSE {inner} END)"
-
-
 # -- DDL ------------------------------------------------------------------------------------
 _TYPES = {
     SQLITE: {"int": "INTEGER", "bool": "INTEGER", "text": "TEXT", "decimal": "TEXT",
@@ -452,7 +418,7 @@ _TYPES = {
 }
 
 
-def _column_ddl(engine: str, c: S.Column) -> str:
+def _column_ddl(engine: str, c: S.Column, references: bool = True) -> str:
     if c.type == "id":
         return "id INTEGER PRIMARY KEY" if engine == SQLITE else "id BIGSERIAL PRIMARY KEY"
     typ = _TYPES[engine][c.type]
@@ -463,19 +429,21 @@ def _column_ddl(engine: str, c: S.Column) -> str:
         parts.append("NOT NULL")
     if c.unique:
         parts.append("UNIQUE")
-    if c.ref:
+    if c.ref and references:
         # Deferred: rows of one table may reference each other in any order within a load.
         parts.append(f"REFERENCES {c.ref} (id) DEFERRABLE INITIALLY DEFERRED")
     return " ".join(parts)
 
 
-def ddl(engine: str, indexes: bool = True) -> list[str]:
+def ddl(engine: str, bulk: bool = False) -> list[str]:
+    # SQLite cannot add a foreign key later: it keeps them, unchecked while loading.
+    references = not bulk or engine == SQLITE
     out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
     for t in S.TABLES:
-        cols = [_column_ddl(engine, c) for c in t.columns]
+        cols = [_column_ddl(engine, c, references) for c in t.columns]
         cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
         out.append(f"CREATE TABLE {t.name} (\n  " + ",\n  ".join(cols) + "\n)")
-    return out + (index_ddl() if indexes else [])
+    return out + ([] if bulk else index_ddl())
 
 
 def index_ddl() -> list[str]:

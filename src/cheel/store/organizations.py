@@ -59,10 +59,10 @@ def opened(catalog: Catalog, name: str) -> Iterator[tuple[OrgEntry, Database]]:
 
 def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = DEFAULT_LANGUAGES,
                         postgres: str | None = None, register: bool = True,
-                        indexes: bool = True) -> OrgEntry:
+                        bulk: bool = False) -> OrgEntry:
     """Create the database of a new organization and (unless ``register`` is false) list it.
 
-    ``indexes=False`` is for a caller that bulk-loads it and then calls ``create_indexes``.
+    ``bulk=True`` is for a caller that bulk-loads it, then calls ``complete_schema``.
     """
     name = check_name(name)
     langs = parse_languages(languages)
@@ -74,7 +74,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         entry = OrgEntry(name, POSTGRES, with_database(postgres, dbname))
         try:
             db: Database = PostgresDatabase(entry.location)
-            _init(db, langs, indexes)
+            _init(db, langs, bulk)
             db.close()
         except BaseException:
             pg_drop_database(postgres, dbname)
@@ -85,7 +85,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         path = catalog.sqlite_path(entry)
         try:
             db = SQLiteDatabase(path, create=True)
-            _init(db, langs, indexes)
+            _init(db, langs, bulk)
             db.close()
         except BaseException:
             remove_sqlite_files(path)
@@ -108,8 +108,8 @@ def drop_database(catalog: Catalog, entry: OrgEntry) -> None:
         pg_drop_database(entry.location, dbname)
 
 
-def _init(db: Database, languages: list[str], indexes: bool = True) -> None:
-    db.create_schema(indexes)
+def _init(db: Database, languages: list[str], bulk: bool = False) -> None:
+    db.create_schema(bulk)
     with db.transaction():
         for pos, code in enumerate(languages):
             db.insert("languages", {"code": code, "position": pos})
