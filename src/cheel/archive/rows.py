@@ -65,19 +65,21 @@ class ChunkBuilder:
     def add_json(self, texts: Sequence[bytes]) -> list[tuple[bytes, int]]:
         """Add rows the database already encoded, one UTF-8 JSON array text per row."""
         done: list[tuple[bytes, int]] = []
-        start = 0
-        while start < len(texts):
+        # Running sizes in C; a row's size counts one separator: size(i..j) = cum[j] - cum[i]
+        # + (j - i). The first row to reach the room left ends the chunk.
+        cum = list(itertools.accumulate(map(len, texts), initial=0))
+        start, n = 0, len(texts)
+        while start < n:
             room = self._limit - self._size
-            # Running sizes (row + separator) in C; the first row to reach ``room`` ends the chunk.
-            ends = list(itertools.accumulate(map(len, texts[start:]), lambda a, b: a + b + 1,
-                                             initial=0))
-            cut = bisect.bisect_left(ends, room, lo=1)
-            if cut >= len(ends):
-                self._push(b",".join(texts[start:]), len(texts) - start)
+            base = cum[start] + start
+            cut = bisect.bisect_left(range(start + 1, n + 1), room,
+                                     key=lambda j: cum[j] + j - base) + start + 1
+            if cut > n:
+                self._push(b",".join(texts[start:]), n - start)
                 break
-            self._push(b",".join(texts[start:start + cut]), cut)
+            self._push(b",".join(texts[start:cut]), cut - start)
             done.append(self.take())
-            start += cut
+            start = cut
         return done
 
     def _add(self, rows: Sequence, encode: Callable[[Sequence], bytes]
