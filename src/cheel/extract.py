@@ -168,9 +168,13 @@ class OrgReader:
             sql, params = unit
             if whole:
                 joined = db.scalar(sql, params)
-                return [bytes(joined).split(b"\n")] if joined else []
+                return [_utf8(joined).split(b"\n")] if joined else []
             if texts:
-                return [[bytes(r[0]) for r in batch] for batch in db.stream(sql, params, size)]
+                return [[_utf8(r[0]) for r in batch] for batch in db.stream(sql, params, size)]
             return [list(batch) for batch in db.stream(sql, params, size)]
         finally:
             self._free.put(db)
+
+
+def _utf8(value: bytes | str) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)

@@ -292,6 +292,8 @@ class _Loader:
         for (o, table), (lo, hi) in self.ranges.items():
             t = S.table(table)
             fks = t.foreign_keys
+            if self.bulk and db.engine == POSTGRES:
+                fks = []  # its foreign keys were just added, and validated, by PostgreSQL
             if fks:  # one pass over the restored rows for all of the table's keys
                 joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}"
                                  for i, c in enumerate(fks))
