@@ -10,7 +10,8 @@ from cheel.errors import AlreadyExists, DatabaseUnreachable, NotFound, UsageErro
 from cheel.store import organizations as O
 from cheel.store import schema as S
 from cheel.store.catalog import Catalog
-from cheel.store.engines import SQLiteDatabase, ddl
+from cheel.store.ddl import ddl
+from cheel.store.engines import SQLiteDatabase
 from cheel.store.scope import scoped_from
 
 

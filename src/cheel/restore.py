@@ -22,7 +22,8 @@ from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry
-from .store.engines import POSTGRES, Database, database_name, pg_rename_database, with_database
+from .store.engines import POSTGRES, Database
+from .store.pgserver import database_name, pg_rename_database, with_database
 from .store.organizations import create_organization, drop_database, open_database
 from .store.scope import count_sql, scoped_from
 from .verify import ChunkStream, inspect_backup, open_file

@@ -20,7 +20,8 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import AlreadyExists, NotFound, UsageError
-from .engines import POSTGRES, SQLITE, redact_url
+from .ddl import POSTGRES, SQLITE
+from .pgserver import redact_url
 
 CATALOG_FILE = "catalog.json"
 

@@ -16,10 +16,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, DatabaseUnreachable, IntegrityError, NotFound
+from ..errors import DatabaseUnreachable, IntegrityError, NotFound
 from . import schema as S
 
-SQLITE, POSTGRES = "sqlite", "postgres"
+from .ddl import POSTGRES, SQLITE, ddl, index_ddl
+from .pgserver import first_line, redact_url
 _CURSORS = itertools.count(1)
 
 
@@ -409,126 +410,6 @@ class PostgresDatabase(Database):
 
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
-
-
-# -- DDL ------------------------------------------------------------------------------------
-_TYPES = {
-    SQLITE: {"int": "INTEGER", "bool": "INTEGER", "text": "TEXT", "decimal": "TEXT",
-             "date": "TEXT", "timestamp": "TEXT", "binary": "BLOB"},
-    POSTGRES: {"int": "BIGINT", "bool": "BOOLEAN", "text": "TEXT", "decimal": "NUMERIC",
-               "date": "DATE", "timestamp": "TIMESTAMP", "binary": "BYTEA"},
-}
-
-
-def _column_ddl(engine: str, c: S.Column, references: bool = True) -> str:
-    if c.type == "id":
-        return "id INTEGER PRIMARY KEY" if engine == SQLITE else "id BIGSERIAL PRIMARY KEY"
-    typ = _TYPES[engine][c.type]
-    if c.type == "decimal" and engine == POSTGRES and c.precision:
-        typ = f"NUMERIC({c.precision[0]}, {c.precision[1]})"
-    parts = [c.name, typ]
-    if not c.nullable:
-        parts.append("NOT NULL")
-    if c.unique:
-        parts.append("UNIQUE")
-    if c.ref and references:
-        # Deferred: rows of one table may reference each other in any order within a load.
-        parts.append(f"REFERENCES {c.ref} (id) DEFERRABLE INITIALLY DEFERRED")
-    return " ".join(parts)
-
-
-def ddl(engine: str, bulk: bool = False) -> list[str]:
-    # SQLite cannot add a foreign key later: it keeps them, unchecked while loading.
-    references = not bulk or engine == SQLITE
-    out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
-    for t in S.TABLES:
-        cols = [_column_ddl(engine, c, references) for c in t.columns]
-        cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
-        out.append(f"CREATE TABLE {t.name} (\n  " + ",\n  ".join(cols) + "\n)")
-    return out + ([] if bulk else index_ddl())
-
-
-def index_ddl() -> list[str]:
-    """An index on every foreign key: scope joins and key checks walk them. Optional keys
-    (mostly NULL, e.g. an entry line's VAT code) get a partial index of their set values."""
-    return [f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
-            + (f" WHERE {c.name} IS NOT NULL" if c.nullable else "")
-            for t in S.TABLES for c in t.foreign_keys]
-
-
-# -- opening -------------------------------------------------------------------------------
-def redact_url(url: str) -> str:
-    """The URL without its password, fit for catalogs, logs and messages."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    netloc = f"{user}@{host}" if user else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
-def with_database(url: str, dbname: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
-def database_name(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    path = urlsplit(url).path.strip("/")
-    return path or None
-
-
-def first_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0] if text else type(e).__name__
-
-
-def pg_create_database(url: str, dbname: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin = with_database(url, "postgres")
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (dbname,)).fetchone()
-            if exists:
-                raise AlreadyExists(f"the PostgreSQL database {dbname} already exists",
-                                    hint="choose another organization name or database")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    except psycopg.OperationalError as e:
-        raise DatabaseUnreachable(
-            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
-            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
-        ) from e
-
-
-def pg_drop_database(url: str, dbname: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin = with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(dbname)))
-
-
-def pg_rename_database(url: str, old: str, new: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin = with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-            sql.Identifier(old), sql.Identifier(new)))
 
 
 def remove_sqlite_files(path: Path) -> None:

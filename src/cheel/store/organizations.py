@@ -12,8 +12,8 @@ from ..errors import AlreadyExists, NotFound, UsageError
 from . import schema as S
 from .catalog import Catalog, OrgEntry, check_name, safe_name
 from .engines import (POSTGRES, SQLITE, Database, PostgresDatabase, SQLiteDatabase,
-                      database_name, pg_create_database, pg_drop_database, remove_sqlite_files,
-                      with_database)
+                      remove_sqlite_files)
+from .pgserver import database_name, pg_create_database, pg_drop_database, with_database
 from .scope import count_sql
 
 DEFAULT_LANGUAGES = ("fr", "de", "it", "en")

@@ -1,0 +1,78 @@
+"""PostgreSQL server-level helpers: URLs without passwords, creating and dropping databases."""
+
+from __future__ import annotations
+
+from ..errors import AlreadyExists, DatabaseUnreachable
+
+def redact_url(url: str) -> str:
+    """The URL without its password, fit for catalogs, logs and messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    netloc = f"{user}@{host}" if user else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def with_database(url: str, dbname: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path.strip("/")
+    return path or None
+
+
+def first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def pg_create_database(url: str, dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (dbname,)).fetchone()
+            if exists:
+                raise AlreadyExists(f"the PostgreSQL database {dbname} already exists",
+                                    hint="choose another organization name or database")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    except psycopg.OperationalError as e:
+        raise DatabaseUnreachable(
+            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
+            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+        ) from e
+
+
+def pg_drop_database(url: str, dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(dbname)))
+
+
+def pg_rename_database(url: str, old: str, new: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = with_database(url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+            sql.Identifier(old), sql.Identifier(new)))
