@@ -7,7 +7,7 @@ DEMO_DIR=${DEMO_DIR:-demo-data}
 export CHEEL_DATA_DIR="$DEMO_DIR/data"
 BACKUPS="$DEMO_DIR/backups"
 cheel() { .venv/bin/cheel "$@"; }
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+say() { printf '\n$ %s\n' "$*"; }
 
 rm -rf "$DEMO_DIR"
 mkdir -p "$BACKUPS"
@@ -19,20 +19,20 @@ chmod 600 "$PWFILE"
 say cheel demo --entries 20000
 cheel demo --entries 20000
 
-say cheel backup "Demo SA" --group "Groupe Helvetia" --dest "$BACKUPS" --password-file "$PWFILE"
+say "cheel backup \"Demo SA\" --group \"Groupe Helvetia\" --dest $BACKUPS --password-file $PWFILE"
 cheel backup "Demo SA" --group "Groupe Helvetia" --dest "$BACKUPS" --password-file "$PWFILE"
 FILE=$(ls -t "$BACKUPS"/*.cheelbackup | head -n 1)
 
-say cheel inspect "$FILE" --password-file "$PWFILE"
+say "cheel inspect $FILE --password-file $PWFILE"
 cheel inspect "$FILE" --password-file "$PWFILE"
 
-say cheel verify "$FILE" --password-file "$PWFILE"
+say "cheel verify $FILE --password-file $PWFILE"
 cheel verify "$FILE" --password-file "$PWFILE"
 
-say cheel restore "$FILE" --into "Demo SA (restauration)" --create --password-file "$PWFILE"
+say "cheel restore $FILE --into \"Demo SA (restauration)\" --create --password-file $PWFILE"
 cheel restore "$FILE" --into "Demo SA (restauration)" --create --password-file "$PWFILE"
 
-say cheel org show "Demo SA (restauration)"
+say "cheel org show \"Demo SA (restauration)\""
 cheel org show "Demo SA (restauration)"
 
 say cheel org list
