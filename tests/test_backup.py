@@ -6,6 +6,7 @@ reachable, unless CHEEL_REQUIRE_PG=1). Encryption uses the test-only work factor
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import importlib.util
 import json
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -562,6 +564,8 @@ def test_backup_is_one_snapshot_while_another_process_writes(catalog, dest, engi
     try:
         for _ in range(20):  # the writer is running and committing
             assert writer.stdout.readline(), "the writer process stopped"
+        # Keep reading its output: a full pipe would stop the writer mid-test.
+        threading.Thread(target=writer.stdout.read, daemon=True).start()
 
         def slow(done, total):  # widen the window between tables
             time.sleep(0.01)
@@ -678,9 +682,16 @@ def test_after_a_kill_the_next_backup_works(big_demo, tmp_path):
     dest.mkdir()
     stale = dest / ".gross-demo_20250101-000000.cheelbackup.deadbeef.part"
     stale.write_bytes(b"left by a killed backup")
-    result = run_backup(big_demo, plan_backup(big_demo, BackupOptions(["Gross Demo"], dest)))
-    assert verify_backup(result.path).rows > 60_000
-    assert stale.exists()  # cheel leaves other files alone
+    running = dest / ".gross-demo_20250101-000001.cheelbackup.cafebabe.part"
+    other = dest / "notes.txt"
+    other.write_text("mine")
+    with open(running, "wb") as held:  # a backup still writing holds its lock
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run_backup(big_demo, plan_backup(big_demo, BackupOptions(["Gross Demo"], dest)))
+        assert verify_backup(result.path).rows > 60_000
+        assert not stale.exists()  # a killed backup's leftover is swept
+        assert running.exists()  # a running backup's file is not
+    assert other.read_text() == "mine"  # and nothing else is touched
 
 
 # -- interoperability with standard tools --------------------------------------------------

@@ -8,6 +8,7 @@ and gets its final name (never overwriting) only once complete and flushed to di
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -23,8 +24,8 @@ from .archive.container import FORMAT_NAME, FORMAT_VERSION, ContainerWriter
 from .errors import CheelError, DestinationError, NotFound, UsageError
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, safe_name
-from .store.engines import Database
 from .extract import OrgReader
+from .store.engines import Database
 from .store.organizations import GroupInfo, find_group, list_groups, open_database
 
 EXTENSION = ".cheelbackup"
@@ -162,6 +163,9 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
     try:
         with contextlib.ExitStack() as stack:
             raw = stack.enter_context(open(tmp, "xb"))
+            # Held while writing: a later backup removes only .part files nobody holds.
+            fcntl.flock(raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            sweep_parts(plan.dest)
             # scrypt takes about a second by design and releases the GIL: derive the key
             # while the organizations are being counted.
             pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cheel-key"))
@@ -223,6 +227,20 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
         path=final, size=final.stat().st_size, encrypted=bool(opts.password),
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
+
+
+def sweep_parts(dest: Path) -> list[Path]:
+    """Remove the temporary files of backups that were killed (their lock is free)."""
+    removed = []
+    for part in dest.glob(f".*{EXTENSION}.*.part"):
+        try:
+            with open(part, "rb") as f:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                part.unlink()
+                removed.append(part)
+        except OSError:  # held by a running backup, or already gone
+            continue
+    return removed
 
 
 def _publish(tmp: Path, dest: Path, filename: str) -> Path:
