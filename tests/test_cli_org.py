@@ -80,3 +80,8 @@ def test_postgres_org_via_cli(catalog, pg_url, pg_dbname):
     assert code == 0, out
     info = json.loads(run(catalog, "org", "show", "Serveur SA", "--json")[1])
     assert info["engine"] == "postgres" and info["rows"]["companies"] == 1
+
+
+def test_backup_all_without_organizations(catalog, tmp_path):
+    code, out = run(catalog, "backup", "--all", "--dest", str(tmp_path))
+    assert code == 1 and "no organization to back up" in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..backup import BackupOptions, plan_backup, run_backup
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from . import passwords
 from .context import Ctx, human_size, is_interactive, print_json
 from .progress import progress_bar
@@ -39,6 +39,9 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
             if organizations:
                 raise UsageError("name organizations or use --all, not both")
             organizations = tuple(e.name for e in ctx.catalog.list())
+            if not organizations:
+                raise NotFound(f"there is no organization to back up in {ctx.catalog.data_dir}",
+                               hint="create one with cheel org create NAME, or cheel demo")
         if not organizations:
             raise UsageError("name the organization to back up (or use --all)",
                              hint="cheel backup ORG --dest DIR; cheel org list shows them")
