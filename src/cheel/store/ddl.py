@@ -14,32 +14,52 @@ _TYPES = {
 }
 
 
-def _column_ddl(engine: str, c: S.Column, references: bool = True) -> str:
+def _column_ddl(engine: str, c: S.Column, keys: bool = True) -> str:
     if c.type == "id":
-        return "id INTEGER PRIMARY KEY" if engine == SQLITE else "id BIGSERIAL PRIMARY KEY"
+        if engine == SQLITE:
+            return "id INTEGER PRIMARY KEY"
+        return "id BIGSERIAL PRIMARY KEY" if keys else "id BIGSERIAL"
     typ = _TYPES[engine][c.type]
     if c.type == "decimal" and engine == POSTGRES and c.precision:
         typ = f"NUMERIC({c.precision[0]}, {c.precision[1]})"
     parts = [c.name, typ]
     if not c.nullable:
         parts.append("NOT NULL")
-    if c.unique:
+    if c.unique and keys:
         parts.append("UNIQUE")
-    if c.ref and references:
+    if c.ref and keys:
         # Deferred: rows of one table may reference each other in any order within a load.
         parts.append(f"REFERENCES {c.ref} (id) DEFERRABLE INITIALLY DEFERRED")
     return " ".join(parts)
 
 
 def ddl(engine: str, bulk: bool = False) -> list[str]:
-    # SQLite cannot add a foreign key later: it keeps them, unchecked while loading.
-    references = not bulk or engine == SQLITE
+    """The tables and their indexes. ``bulk=True`` (a new database about to be loaded)
+    leaves out the foreign-key indexes and, on PostgreSQL, the primary, unique and foreign
+    keys: they are added after the load, as pg_restore does. SQLite cannot add keys to a
+    table later; it keeps them (its foreign keys unchecked while the loader loads)."""
+    keys = not (bulk and engine == POSTGRES)
     out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
     for t in S.TABLES:
-        cols = [_column_ddl(engine, c, references) for c in t.columns]
-        cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
+        cols = [_column_ddl(engine, c, keys) for c in t.columns]
+        if keys:
+            cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
         out.append(f"CREATE TABLE {t.name} (\n  " + ",\n  ".join(cols) + "\n)")
     return out + ([] if bulk else index_ddl())
+
+
+def key_ddl() -> list[tuple[str, str]]:
+    """``(constraint name, ALTER TABLE …)`` adding the primary and unique keys that
+    ``ddl(POSTGRES, bulk=True)`` left out."""
+    out = []
+    for t in S.TABLES:
+        out.append((f"{t.name}_pkey", f"ALTER TABLE {t.name} ADD PRIMARY KEY (id)"))
+        uniques = [(c.name,) for c in t.columns if c.unique] + list(t.uniques)
+        for u in uniques:
+            name = f"{t.name}_{'_'.join(u)}_key"
+            out.append((name, f"ALTER TABLE {t.name} ADD CONSTRAINT {name} "
+                              f"UNIQUE ({', '.join(u)})"))
+    return out
 
 
 def index_ddl() -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import DatabaseUnreachable, IntegrityError, NotFound
 from . import schema as S
 
-from .ddl import POSTGRES, SQLITE, ddl, index_ddl
+from .ddl import POSTGRES, SQLITE, ddl, index_ddl, key_ddl
 from .pgserver import first_line, redact_url
 _CURSORS = itertools.count(1)
 
@@ -316,6 +316,14 @@ class PostgresDatabase(Database):
     def complete_schema(self) -> None:
         import psycopg
 
+        for name, stmt in key_ddl():  # primary and unique keys first: foreign keys need them
+            if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+                continue
+            try:
+                self.execute(stmt)
+            except psycopg.errors.UniqueViolation as e:
+                raise IntegrityError(f"restored rows repeat a unique value "
+                                     f"({first_line(e)}); nothing was restored") from None
         super().complete_schema()
         # One validating pass per key, as pg_restore does, instead of a check per row.
         for t in S.TABLES:
