@@ -25,7 +25,7 @@ from .pickers import PickerError, listing, make_dir, start_dir
 from .render import gettext_of, lang_of, render
 from .security import (CROSS_SITE, CSRFError, Secrets, TokenMiddleware, check_header,
                        checked_form, refusal)
-from . import wizards
+from . import restore_wizard, wizards
 
 HERE = Path(__file__).parent
 
@@ -260,8 +260,8 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/lang/{code}", set_language),
         Route("/backup/new", wizards.backup_start),
         Route("/backup/{wid}/{step}", wizards.backup_step, methods=["GET", "POST"]),
-        Route("/restore/new", wizards.restore_start),
-        Route("/restore/{wid}/{step}", wizards.restore_step, methods=["GET", "POST"]),
+        Route("/restore/new", restore_wizard.restore_start),
+        Route("/restore/{wid}/{step}", restore_wizard.restore_step, methods=["GET", "POST"]),
         Route("/jobs/{jid}", job_page),
         Route("/api/jobs/{jid}", api_job),
         Route("/api/browse", api_browse),

@@ -1,0 +1,237 @@
+"""The restore wizard of the web UI: target → file → password → groups → conflicts → summary."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword
+from ..restore import plan_restore, run_restore
+from ..restore_plan import SKIP
+from ..store.catalog import Catalog, check_name
+from ..store.engines import POSTGRES, SQLITE
+from ..verify import inspect_backup
+from .i18n import N_, error_view, message
+from .render import render
+from .security import checked_form
+from .wizards import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
+                      _expired, _redirect, step_list)
+
+
+# == restore ==============================================================================
+def _restore_skipped(wiz: RestoreWizard) -> set[str]:
+    skipped = set()
+    if wiz.manifest is not None and not wiz.encrypted:
+        skipped.add("password")
+    if wiz.mode == "new" or (wiz.manifest is not None and not wiz.conflicts
+                             and wiz.groups is not None):
+        skipped.add("conflicts")
+    return skipped
+
+
+async def restore_start(request: Request) -> Response:
+    catalog: Catalog = request.app.state.catalog
+    names = [e.name for e in catalog.list()]
+    wiz = RestoreWizard()
+    into = request.query_params.get("into")
+    if into in names:
+        wiz.into = into
+    elif names:
+        wiz.into = names[0]
+    if not names:
+        wiz.mode = "new"
+    request.app.state.wizards.add(wiz)
+    return _redirect(f"/restore/{wiz.id}/target")
+
+
+async def restore_step(request: Request) -> Response:
+    wiz = request.app.state.wizards.get(request.path_params["wid"], RestoreWizard)
+    step = request.path_params["step"]
+    if wiz is None or step not in dict(RESTORE_STEPS):
+        return _expired(request)
+    if wiz.job:
+        return _redirect(f"/jobs/{wiz.job}")
+    if request.method == "POST":
+        return await _restore_post(request, wiz, step)
+    # steps that cannot be shown yet lead back to the first one that needs an answer
+    need_file = step in ("password", "groups", "conflicts", "summary") and not wiz.file
+    need_manifest = step in ("groups", "conflicts", "summary") and wiz.manifest is None
+    if need_file:
+        return _redirect(f"/restore/{wiz.id}/file")
+    if need_manifest:
+        return _redirect(f"/restore/{wiz.id}/{'password' if wiz.encrypted else 'file'}")
+    if step == "password" and not wiz.encrypted:
+        return _redirect(f"/restore/{wiz.id}/{'groups' if wiz.manifest else 'file'}")
+    if step == "conflicts" and not wiz.conflicts:
+        return _redirect(f"/restore/{wiz.id}/{'summary' if wiz.groups else 'groups'}")
+    return await _restore_page(request, wiz, step)
+
+
+async def _restore_page(request: Request, wiz: RestoreWizard, step: str,
+                        error: dict | None = None, status: int = 200) -> Response:
+    catalog: Catalog = request.app.state.catalog
+    ctx: dict = {"wiz": wiz, "step": step, "error": error,
+                 "steps": step_list(RESTORE_STEPS, step, _restore_skipped(wiz)),
+                 "first": step == "target", "last": step == "summary",
+                 "action": f"/restore/{wiz.id}/{step}", "actions": ACTIONS,
+                 "decisions": DECISIONS, "default_decision": DEFAULT_DECISION}
+    if step == "target":
+        ctx["orgs"] = [e.name for e in catalog.list()]
+    elif step == "groups":
+        keys = wiz.all_keys()
+        ctx["selected"] = keys if wiz.groups is None else wiz.groups
+    elif step == "summary" and error is None:
+        try:
+            _, plans = await run_in_threadpool(
+                plan_restore, catalog, wiz.options(), wiz.password or None)
+        except CheelError as e:
+            ctx["error"] = error_view(e)
+            ctx["blocked"] = True
+        else:
+            ctx["plans"] = plans
+    elif step == "summary":
+        ctx["blocked"] = True
+    return render(request, f"restore_{step}.html", status=status, **ctx)
+
+
+async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Response:
+    catalog: Catalog = request.app.state.catalog
+    form = await checked_form(request)
+    nav = form.get("nav", "next")
+    base = f"/restore/{wiz.id}"
+
+    async def fail(err: dict) -> Response:
+        return await _restore_page(request, wiz, step, err)
+
+    def after_file() -> str:
+        return f"{base}/password" if wiz.encrypted else f"{base}/groups"
+
+    if step == "target":
+        old = (wiz.mode, wiz.into, wiz.new_name)
+        wiz.mode = "new" if form.get("mode") == "new" else "existing"
+        wiz.into = str(form.get("into", wiz.into))
+        wiz.new_name = str(form.get("new_name", "")).strip()
+        wiz.engine = POSTGRES if form.get("engine") == POSTGRES else SQLITE
+        wiz.pg_url = str(form.get("pg_url", "")).strip()
+        if (wiz.mode, wiz.into, wiz.new_name) != old:
+            wiz.conflicts, wiz.decisions = [], {}
+        if nav != "next":
+            return _redirect(f"{base}/target")
+        try:
+            if wiz.mode == "existing":
+                if not wiz.into:
+                    return await fail(message(N_("Veuillez choisir une organisation.")))
+                catalog.find(wiz.into)
+            else:
+                wiz.new_name = check_name(wiz.new_name)
+                if catalog.exists(wiz.new_name):
+                    raise AlreadyExists(
+                        f'an organization named "{wiz.new_name}" already exists',
+                        hint="choose another name, or restore into that organization")
+                if wiz.engine == POSTGRES and not wiz.pg_url:
+                    return await fail(message(
+                        N_("Veuillez indiquer l'adresse du serveur PostgreSQL.")))
+        except CheelError as e:
+            return await fail(error_view(e))
+        return _redirect(f"{base}/file")
+
+    if step == "file":
+        path = str(form.get("file", "")).strip()
+        if path != wiz.file:
+            wiz.file, wiz.encrypted, wiz.password, wiz.manifest = path, False, "", None
+            wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
+        if nav == "back":
+            return _redirect(f"{base}/target")
+        if not wiz.file:
+            return await fail(message(N_("Veuillez choisir le fichier de sauvegarde.")))
+        if wiz.manifest is not None:
+            return _redirect(after_file())
+        try:
+            wiz.manifest = await run_in_threadpool(inspect_backup, wiz.file, None)
+            wiz.encrypted = False
+        except PasswordNeeded:
+            wiz.encrypted = True
+        except CheelError as e:
+            return await fail(error_view(e))
+        return _redirect(after_file())
+
+    if step == "password":
+        typed = str(form.get("password", ""))
+        if typed or wiz.manifest is None:  # empty keeps a password already checked
+            wiz.password = typed
+        if nav == "back":
+            return _redirect(f"{base}/file")
+        if not wiz.encrypted:
+            return _redirect(f"{base}/groups")
+        if not wiz.password:
+            return await fail(message(N_("Veuillez saisir le mot de passe de la sauvegarde.")))
+        if not typed and wiz.manifest is not None:
+            return _redirect(f"{base}/groups")
+        try:
+            manifest = await run_in_threadpool(inspect_backup, wiz.file, wiz.password)
+        except WrongPassword:
+            wiz.manifest = None
+            return await fail(message(N_("Le mot de passe est incorrect. Veuillez réessayer.")))
+        except CheelError as e:
+            return await fail(error_view(e))
+        if wiz.manifest is None or manifest.get("created_at") != wiz.manifest.get("created_at"):
+            wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
+        wiz.manifest = manifest
+        return _redirect(f"{base}/groups")
+
+    if step == "groups":
+        if form.get("groups_present"):
+            chosen = set(form.getlist("group"))
+            wiz.groups = [k for k in wiz.all_keys() if k in chosen]
+        if nav == "back":
+            return _redirect(f"{base}/password" if wiz.encrypted else f"{base}/file")
+        if not wiz.groups and wiz.groups is not None:
+            return await fail(message(
+                N_("Veuillez sélectionner au moins un groupe de sociétés.")))
+        if wiz.groups is None:
+            wiz.groups = wiz.all_keys()
+        if wiz.mode == "new":  # a new organization holds nothing to conflict with
+            wiz.conflicts, wiz.decisions = [], {}
+            return _redirect(f"{base}/summary")
+        # the groups that already exist in the target come back as "skip" under this policy
+        try:
+            _, plans = await run_in_threadpool(
+                plan_restore, catalog, wiz.options(SKIP, {}), wiz.password or None)
+        except CheelError as e:
+            return await fail(error_view(e))
+        wiz.conflicts = [{"uid": g.uid, "name": g.name, "source_org": g.source_org,
+                          "existing": g.target_name,
+                          "companies": [c["name"] for c in g.companies]}
+                         for g in plans if g.action == SKIP]
+        wiz.decisions = {c["uid"]: wiz.decisions.get(c["uid"], DEFAULT_DECISION)
+                         for c in wiz.conflicts}
+        return _redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/summary")
+
+    if step == "conflicts":
+        for c in wiz.conflicts:
+            choice = form.get(f"decision-{c['uid']}")
+            if choice in DECISIONS:
+                wiz.decisions[c["uid"]] = str(choice)
+        if nav == "back":
+            return _redirect(f"{base}/groups")
+        return _redirect(f"{base}/summary")
+
+    # summary
+    if nav == "back":
+        return _redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/groups")
+    if nav != "finish":
+        return _redirect(f"{base}/summary")
+    try:
+        options = wiz.options()
+    except CheelError as e:
+        return await fail(error_view(e))
+    password = wiz.password or None
+    # run_restore plans again (the summary just did) and its errors show on the job's page
+    job = request.app.state.jobs.start(
+        "restore", lambda progress: run_restore(catalog, options, password, progress),
+        meta={"wizard": wiz.id, "target": wiz.target, "created": wiz.mode == "new",
+              "file": wiz.file, "skipped": sorted(_restore_skipped(wiz))})
+    wiz.job = job.id
+    wiz.password = ""
+    return _redirect(f"/jobs/{job.id}")
