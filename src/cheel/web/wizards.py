@@ -1,10 +1,10 @@
 """The backup and restore wizards: state kept on the server, one page per step.
 
 This module holds the wizards' state and the backup wizard's pages; the restore wizard's
-pages are in ``restore_wizard``. Each step is a form posted with ``nav`` = back / next / finish; the server keeps the answers,
-checks them with the core (``plan_backup``, ``inspect_backup``, ``plan_restore``), and
-redirects to the next step or shows the core's error on the same step. Terminer starts a
-background job and leads to its progress page.
+pages are in ``restore_wizard``. Each step is a form posted with ``nav`` = back / next /
+finish; the server keeps the answers, checks them with the core (``plan_backup``,
+``inspect_backup``, ``plan_restore``), and redirects to the next step or shows the core's
+error on the same step. Terminer starts a background job and leads to its progress page.
 """
 
 from __future__ import annotations
