@@ -299,3 +299,30 @@ def test_v1_vector_restores_into_postgres(catalog, pg_url, pg_dbname):
     run_restore(catalog, RestoreOptions(VECTORS / case["file"], "SQLite vector", create=True),
                 case["password"])
     assert contents(catalog, "PG vector") == contents(catalog, "SQLite vector")
+
+
+def test_failed_create_on_postgres_leaves_no_database(catalog, tmp_path, pg_url, pg_dbname):
+    import psycopg
+
+    create_demo(catalog, DemoOptions(name="Src", entries=500, seed=2))
+    path = backup(catalog, "Src", tmp_path)
+    data = path.read_bytes()
+    bad = tmp_path / "cut.cheelbackup"
+    bad.write_bytes(data[: len(data) - 500])
+
+    def restoring() -> set[str]:
+        with psycopg.connect(pg_url + "/postgres") as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'cheel_restoring_%'")}
+
+    before = restoring()
+    final = pg_dbname()
+    with pytest.raises(DamagedFile):
+        run_restore(catalog, RestoreOptions(bad, "PG fail", create=True,
+                                            postgres=f"{pg_url}/{final}"), PW)
+    assert restoring() == before
+    assert not catalog.exists("PG fail")
+    report = run_restore(catalog, RestoreOptions(path, "PG ok", create=True,
+                                                 postgres=f"{pg_url}/{final}"), PW)
+    assert report.created and catalog.find("PG ok").location.endswith("/" + final)
+    assert restoring() == before

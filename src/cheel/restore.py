@@ -21,7 +21,7 @@ from .archive.container import ContainerReader
 from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
-from .store.catalog import Catalog, OrgEntry
+from .store.catalog import Catalog, OrgEntry, safe_name
 from .store.engines import POSTGRES, Database
 from .store.pgserver import database_name, pg_rename_database, with_database
 from .store.organizations import create_organization, drop_database, open_database
@@ -101,14 +101,14 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
         report.seconds = time.monotonic() - started
         return report
 
-    entry, db, temp_db = _open_target(catalog, options, manifest, groups)
+    entry, db, final_db = _open_target(catalog, options, manifest, groups)
     try:
         with db.bulk_load(), db.transaction():
             loader = _Loader(db, manifest, groups, bulk=options.create)
             loader.run(options.file, password, progress)
         if options.create:
             db.close()
-            entry = _finish_created(catalog, entry, temp_db)
+            entry = _finish_created(catalog, entry, final_db)
     except BaseException:
         with contextlib.suppress(Exception):
             db.close()
@@ -125,40 +125,30 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
 
 def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
                  groups: list[GroupPlan]) -> tuple[OrgEntry, Database, str | None]:
+    """The target's entry and database; for ``--create`` on PostgreSQL the entry points to
+    a temporary database, and the name it gets once complete is returned too."""
     if not options.create:
         entry = catalog.find(options.into)
         return entry, open_database(catalog, entry), None
     first = next((o for o in manifest["organizations"]
                   if any(g.org_index == o["index"] for g in groups)), None)
     langs = (first or {}).get("languages") or ["fr", "de", "it", "en"]
-    temp_db = None
-    postgres = options.postgres
+    postgres, final = options.postgres, None
     if postgres:
-        final = database_name(postgres) or None
-        temp_db = f"cheel_restoring_{secrets.token_hex(6)}"
-        postgres = with_database(postgres, temp_db)
-        options_final = final
-    # As pg_restore does: a new database gets its indexes after the data is in.
+        final = database_name(postgres) or f"cheel_{safe_name(options.into).replace('-', '_')}"
+        postgres = with_database(postgres, f"cheel_restoring_{secrets.token_hex(6)}")
+    # As pg_restore does: a new database gets its keys and indexes after the data is in.
     entry = create_organization(catalog, options.into, langs, postgres, register=False,
                                 bulk=True)
-    if postgres:
-        entry.location = with_database(options.postgres, options_final) if options_final \
-            else entry.location
-    return entry, open_database(catalog, _temp_entry(entry, postgres)), temp_db
+    return entry, open_database(catalog, entry), final
 
 
-def _temp_entry(entry: OrgEntry, temp_url: str | None) -> OrgEntry:
-    return OrgEntry(entry.name, entry.engine, temp_url) if temp_url else entry
-
-
-def _finish_created(catalog: Catalog, entry: OrgEntry, temp_db: str | None) -> OrgEntry:
-    if entry.engine == POSTGRES and temp_db:
-        from .store.catalog import safe_name
-
-        final = database_name(entry.location)
-        if final is None or final == temp_db:
-            final = f"cheel_{safe_name(entry.name).replace('-', '_')}"
-        pg_rename_database(entry.location, temp_db, final)
+def _finish_created(catalog: Catalog, entry: OrgEntry, final: str | None) -> OrgEntry:
+    """Give a new PostgreSQL database its final name, then list the organization."""
+    if entry.engine == POSTGRES and final:
+        temp = database_name(entry.location)
+        assert temp is not None
+        pg_rename_database(entry.location, temp, final)
         entry = OrgEntry(entry.name, POSTGRES, with_database(entry.location, final))
     catalog.add(entry)
     return entry
