@@ -59,18 +59,10 @@ class PasswordSource:
             return _nonempty(env, f"{ENV} is set but empty")
         return None
 
-    def for_reading(self, interactive: bool | None = None) -> Callable[[], str | None]:
-        """A provider called only if the backup turns out to be encrypted."""
-        interactive = is_interactive() if interactive is None else interactive
-
-        @functools.cache
-        def provide() -> str | None:
-            pw = self.given()
-            if pw is None and interactive:
-                pw = click.prompt("Password of the backup", hide_input=True, err=True)
-            return pw
-
-        return provide
+    def for_reading(self) -> Callable[[], str | None]:
+        """A provider called only if the backup turns out to be encrypted (a terminal's
+        prompt, with retries, is ``unlock``'s)."""
+        return functools.cache(self.given)
 
 
 def _nonempty(text: str, message: str) -> str:
@@ -103,7 +95,7 @@ def unlock(path: str, source: PasswordSource, interactive: bool | None = None):
 
     interactive = is_interactive() if interactive is None else interactive
     if not interactive or source.given() is not None:
-        return source.for_reading(interactive=False)
+        return source.for_reading()
     typed: dict[str, str] = {}
 
     def ask() -> str:
