@@ -216,6 +216,71 @@ def test_age_cli_interop(tmp_path):
     assert back.read_bytes() == data
 
 
+# --------------------------------------------------------------------------- late header
+
+
+class _Unseekable(io.RawIOBase):
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.data += b
+        return len(b)
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK_SIZE, 3 * CHUNK_SIZE + 17])
+@pytest.mark.parametrize("log2n", [LOG2N, 18])
+def test_late_header_round_trip_and_reserved_size(size, log2n):
+    data = os.urandom(size)
+    out = io.BytesIO()
+    out.write(b"prefix")  # the header goes where the writer started, not at 0
+    w = EncryptWriter(out, PW, log2n=log2n, late_header=True)
+    w.write(data)
+    pending = out.getvalue()
+    # Before close(): reserved zeros where the header goes, nothing an age reader accepts.
+    assert pending[6:6 + hdr.scrypt_header_size(log2n)] == bytes(hdr.scrypt_header_size(log2n))
+    assert not is_age_file(pending[6:])
+    w.close()
+    blob = out.getvalue()[6:]
+    assert out.getvalue()[:6] == b"prefix"
+    assert header_size(blob) == hdr.scrypt_header_size(log2n)
+    assert decrypt(blob) == data
+    assert pyrage.passphrase.decrypt(blob, PW) == data
+    assert out.tell() == len(out.getvalue())  # the writer left raw at the end
+
+
+def test_late_header_aborted_file_is_not_age():
+    out = io.BytesIO()
+    w = EncryptWriter(out, PW, log2n=LOG2N, late_header=True)
+    w.write(os.urandom(100000))
+    w.abort()
+    assert not is_age_file(out.getvalue())
+    with pytest.raises(NotABackup):
+        decrypt(out.getvalue())
+
+
+def test_late_header_needs_a_seekable_output():
+    raw = _Unseekable()
+    with EncryptWriter(raw, PW, log2n=LOG2N, late_header=True) as w:
+        assert is_age_file(bytes(raw.data))  # header first, as without late_header
+        w.write(b"x" * 1000)
+    assert decrypt(bytes(raw.data)) == b"x" * 1000
+
+
+@needs_age
+def test_age_cli_decrypts_late_header_output(tmp_path):
+    data = os.urandom(200000)
+    ours = tmp_path / "late.age"
+    with open(ours, "wb") as f, EncryptWriter(f, PW, late_header=True) as w:
+        w.write(data)
+    back = tmp_path / "back.bin"
+    _age(["-d", "-o", str(back), str(ours)], ["Enter passphrase"])
+    assert back.read_bytes() == data
+
+
 # --------------------------------------------------------------------------- refusals
 
 

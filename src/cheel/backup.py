@@ -14,7 +14,6 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,12 +165,10 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             # Held while writing: a later backup removes only .part files nobody holds.
             fcntl.flock(raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
             sweep_parts(plan.dest)
-            # scrypt takes about a second by design and releases the GIL: derive the key
-            # while the organizations are being counted.
-            pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cheel-key"))
-            opening = pool.submit(ContainerWriter, raw, opts.password,
-                                  mtime=int(created.timestamp()), log2n=opts.log2n)
-            stack.callback(lambda: opening.exception())  # never leave it running
+            # Encrypted: scrypt (about a second, by design) runs in a thread while the data
+            # is written; the age header is filled in by close().
+            writer = ContainerWriter(raw, opts.password, mtime=int(created.timestamp()),
+                                     log2n=opts.log2n)
             readers = []
             for i, sel in enumerate(plan.selections):
                 db = open_database(catalog, sel.entry)
@@ -194,7 +191,6 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             done = 0
             if progress:
                 progress(0, total)
-            writer = opening.result()
             writer.add("manifest.json", json.dumps(manifest, indent=1,
                                                    ensure_ascii=False).encode())
             for r in readers:

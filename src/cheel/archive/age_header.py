@@ -236,18 +236,38 @@ def _unwrap_key(passphrase: bytes, salt: bytes, log2n: int) -> bytes:
     return found
 
 
-def scrypt_wrap(
-    file_key: bytes, passphrase: str | bytes, log2n: int = DEFAULT_LOG2N
-) -> Stanza:
-    """Wrap ``file_key`` for a passphrase into an ``-> scrypt`` stanza."""
-    if len(file_key) != FILE_KEY_SIZE:
-        raise ValueError("the file key must be 16 bytes")
+def check_log2n(log2n: int) -> None:
+    """Refuse a work factor this module would not write."""
     if isinstance(log2n, bool) or not isinstance(log2n, int):
         raise TypeError("log2n must be an int")
     if not MIN_LOG2N <= log2n <= DEFAULT_MAX_LOG2N:
         raise ValueError(f"log2n must be between {MIN_LOG2N} and {DEFAULT_MAX_LOG2N}")
+
+
+def scrypt_header_size(log2n: int) -> int:
+    """Length in bytes of the header :func:`scrypt_wrap` and :func:`serialize_header` make.
+
+    It depends only on ``log2n`` (salt, wrapped key and MAC have fixed sizes), so a writer
+    can reserve the space and fill it in once the slow key derivation is done.
+    """
+    check_log2n(log2n)
+    salt = b64encode(bytes(SCRYPT_SALT_SIZE))
+    stanza = Stanza(SCRYPT_TYPE, (salt, str(log2n)), bytes(WRAPPED_KEY_SIZE))
+    return len(serialize_header([stanza], bytes(FILE_KEY_SIZE)))
+
+
+def scrypt_wrap(
+    file_key: bytes, passphrase: str | bytes, log2n: int = DEFAULT_LOG2N,
+    salt: bytes | None = None,
+) -> Stanza:
+    """Wrap ``file_key`` for a passphrase into an ``-> scrypt`` stanza."""
+    if len(file_key) != FILE_KEY_SIZE:
+        raise ValueError("the file key must be 16 bytes")
+    check_log2n(log2n)
     pw = _passphrase_bytes(passphrase)
-    salt = os.urandom(SCRYPT_SALT_SIZE)
+    salt = os.urandom(SCRYPT_SALT_SIZE) if salt is None else salt
+    if len(salt) != SCRYPT_SALT_SIZE:
+        raise ValueError("the salt must be 16 bytes")
     wrap_key = scrypt_kdf(pw, salt, log2n)
     body = ChaCha20Poly1305(wrap_key).encrypt(_ZERO_NONCE, file_key, None)
     return Stanza(SCRYPT_TYPE, (b64encode(salt), str(log2n)), body)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -79,6 +80,12 @@ class EncryptWriter(io.BufferedIOBase):
     done in the constructor. ``close()`` writes the final chunk and flushes
     ``raw`` but does not close it.
 
+    With ``late_header=True`` and a seekable ``raw``, the constructor returns at once:
+    the payload key comes from the random file key, not from the passphrase, so the
+    payload is encrypted while scrypt runs in a thread; the header's space (its length
+    depends only on ``log2n``) is reserved and written in place by ``close()``. Until
+    then the output starts with zero bytes, which no reader takes for an age file.
+
     Output is only complete after ``close()``. Leaving a ``with`` block by an
     exception, calling :meth:`abort`, a failed write to ``raw``, or letting the
     object be garbage-collected without ``close()`` does *not* write the final
@@ -87,7 +94,8 @@ class EncryptWriter(io.BufferedIOBase):
     """
 
     def __init__(
-        self, raw: Any, passphrase: str | bytes, log2n: int = hdr.DEFAULT_LOG2N
+        self, raw: Any, passphrase: str | bytes, log2n: int = hdr.DEFAULT_LOG2N, *,
+        late_header: bool = False,
     ) -> None:
         super().__init__()
         if not passphrase:
@@ -100,11 +108,25 @@ class EncryptWriter(io.BufferedIOBase):
         self._counter = 0
         self._plain_written = 0
 
+        self._stanza: Future[hdr.Stanza] | None = None
+        self._header_at = -1
+
         file_key = os.urandom(hdr.FILE_KEY_SIZE)
-        stanza = hdr.scrypt_wrap(file_key, passphrase, log2n)
+        salt = os.urandom(hdr.SCRYPT_SALT_SIZE)
         nonce = os.urandom(PAYLOAD_NONCE_SIZE)
         self._aead = ChaCha20Poly1305(hdr.payload_key(file_key, nonce))
-        _write_all(raw, hdr.serialize_header([stanza], file_key) + nonce)
+        if late_header and raw.seekable():
+            size = hdr.scrypt_header_size(log2n)
+            self._file_key, self._header_size = file_key, size
+            self._header_at = raw.tell()
+            _write_all(raw, bytes(size) + nonce)
+            # One short-lived thread: scrypt releases the GIL while the payload is written.
+            pool = ThreadPoolExecutor(1, thread_name_prefix="cheel-scrypt")
+            self._stanza = pool.submit(hdr.scrypt_wrap, file_key, passphrase, log2n, salt)
+            pool.shutdown(wait=False)
+        else:
+            stanza = hdr.scrypt_wrap(file_key, passphrase, log2n, salt)
+            _write_all(raw, hdr.serialize_header([stanza], file_key) + nonce)
         self._aborted = False
 
     # -- io protocol ------------------------------------------------------------
@@ -179,8 +201,27 @@ class EncryptWriter(io.BufferedIOBase):
                 # _fill is 0 only if nothing was ever written: the one empty chunk.
                 self._seal(self._view[: self._fill], last=True)
                 self._fill = 0
+                if self._stanza is not None:
+                    self._write_late_header()
         finally:
             super().close()  # calls self.flush() while still open (no-op if aborted)
+
+    def _write_late_header(self) -> None:
+        assert self._stanza is not None
+        try:
+            header = hdr.serialize_header([self._stanza.result()], self._file_key)
+            if len(header) != self._header_size:  # pragma: no cover - a bug, not an input
+                raise CheelError("the encryption header does not fit its reserved space")
+            end = self._raw.tell()
+            self._raw.seek(self._header_at)
+            _write_all(self._raw, header)
+            self._raw.seek(end)
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            self._stanza = None
+            self._file_key = b""
 
     def abort(self) -> None:
         """Close without sealing the final chunk: the output reads as cut short."""

@@ -50,7 +50,9 @@ class ContainerWriter:
 
     def __init__(self, raw: BinaryIO, passphrase: str | None, *, mtime: int,
                  log2n: int = 18, threads: int = 2):
-        self._enc = EncryptWriter(raw, passphrase, log2n=log2n) if passphrase else None
+        # late_header: scrypt runs while the data is written (the header is filled in last).
+        self._enc = (EncryptWriter(raw, passphrase, log2n=log2n, late_header=True)
+                     if passphrase else None)
         self._zstd = compression.writer(self._enc or raw, threads=threads)
         self._tar = tarfile.open(fileobj=self._zstd, mode="w|", format=tarfile.USTAR_FORMAT)
         self._mtime = mtime
