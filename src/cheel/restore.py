@@ -103,7 +103,7 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
 
     entry, db, final_db = _open_target(catalog, options, manifest, groups)
     try:
-        with db.bulk_load(), db.transaction():
+        with db.bulk_load(fresh=options.create), db.transaction():
             loader = _Loader(db, manifest, groups, bulk=options.create)
             loader.run(options.file, password, progress)
         if options.create:
@@ -242,10 +242,13 @@ class _Loader:
         self._load_group_rows(plan, chunk.table, chunk.rows)
         return len(chunk.rows)
 
-    def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[list]) -> None:
+    def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[tuple]) -> None:
         t = S.table(table)
         cols = self.columns[table]
         o = plan.org_index
+        renamed = table in (S.GROUP_TABLE, "companies")
+        if renamed or any(S.table(c.ref).scope == S.ORG for c in t.foreign_keys):
+            rows = [list(r) for r in rows]  # decoded rows are tuples; these get edited
         if table == S.GROUP_TABLE:
             i_uid, i_name = cols.index("uid"), cols.index("name")
             for r in rows:

@@ -39,9 +39,11 @@ def inspect_backup(path: Path | str, password: Password = None) -> dict:
         return manifest
 
 
-def table_types(manifest: dict) -> dict[str, list[str]]:
+def table_types(manifest: dict) -> dict[str, list[tuple[str, bool]]]:
+    """Per table, its columns' ``(type, nullable)`` as the manifest states them."""
     try:
-        return {t["name"]: [c["type"] for c in t["columns"]] for t in manifest["tables"]}
+        return {t["name"]: [(str(c["type"]), bool(c.get("nullable", True)))
+                            for c in t["columns"]] for t in manifest["tables"]}
     except (KeyError, TypeError):
         raise DamagedFile("the manifest of the backup is damaged (table list)") from None
 
@@ -69,12 +71,12 @@ class Chunk:
     scope: str  # "org" or a group key "g1", …
     table: str
     data: bytes
-    types: list[str]
+    types: list[tuple[str, bool]]  # (type, nullable) per column
     name: str
-    _rows: list[list] | None = None
+    _rows: list[tuple] | None = None
 
     @property
-    def rows(self) -> list[list]:
+    def rows(self) -> list[tuple]:
         if self._rows is None:
             self._rows = decode_chunk(self.data, self.types, self.name)
         return self._rows

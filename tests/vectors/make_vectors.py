@@ -539,6 +539,19 @@ def make(out: Path) -> list[dict]:
                                        **compact).encode())
     add("v1-row-shape", rebuild(wide, rows_of), "DamagedFile",
         "a row with one value too many, index consistent", match="wrong shape")
+    for vname, value, column, about, match in (
+            ("v1-float-value", 12.5, 3, "a float where an integer amount belongs (debit)",
+             "wrong type"),
+            ("v1-text-for-number", "1250", 3, "text where an integer amount belongs (debit)",
+             "wrong type"),
+            ("v1-null-not-allowed", None, 1, "null in a column that does not allow it "
+             "(entry_lines.entry_id)", "wrong type")):
+        typed = list(items)
+        row = list(chunk_rows[0])
+        row[column] = value
+        typed[chunk_i] = (cname, json.dumps([row] + chunk_rows[1:], **compact).encode())
+        add(vname, rebuild(typed, rows_of), "DamagedFile", about + ", index consistent",
+            match=match)
     b64 = list(items)
     di = next(i for i, (n, _) in enumerate(items) if "-documents-" in n)
     dname, ddata = items[di]

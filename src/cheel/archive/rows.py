@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import base64
 import bisect
+import functools
 import itertools
 import json
 from collections.abc import Callable, Sequence
+
+import msgspec
 
 from ..errors import DamagedFile
 
@@ -23,8 +26,8 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circ
 CHUNK_BYTES = 4 * 1024 * 1024
 
 
-def row_converter(types: Sequence[str], to_file: bool) -> Callable[[Sequence], Sequence] | None:
-    """A function fixing the binary columns of a row, or None when nothing needs fixing."""
+def _binary_to_text(types: Sequence[str]) -> Callable[[Sequence], Sequence] | None:
+    """A function writing a row's binary values as base64 text, or None if it has none."""
     binary = [i for i, t in enumerate(types) if t == "binary"]
     if not binary:
         return None
@@ -34,8 +37,7 @@ def row_converter(types: Sequence[str], to_file: bool) -> Callable[[Sequence], S
         for i in binary:
             v = out[i]
             if v is not None:
-                out[i] = (base64.b64encode(bytes(v)).decode("ascii") if to_file
-                          else base64.b64decode(v, validate=True))
+                out[i] = base64.b64encode(bytes(v)).decode("ascii")
         return out
 
     return convert
@@ -50,7 +52,7 @@ class ChunkBuilder:
     """
 
     def __init__(self, types: Sequence[str], limit: int | None = None):
-        self._convert = row_converter(types, to_file=True)
+        self._convert = _binary_to_text(types)
         self._parts: list[bytes] = []  # comma-joined encoded rows, without the brackets
         self._rows = 0
         self._size = 0
@@ -120,25 +122,37 @@ class ChunkBuilder:
         return data, rows
 
 
-def _no_float(text: str):
-    raise ValueError(f"a float ({text}) where only exact values may appear")
+_PYTHON_TYPES = {"id": int, "int": int, "bool": int, "text": str, "decimal": str,
+                 "date": str, "timestamp": str, "binary": bytes}
 
 
-def decode_chunk(data: bytes, types: Sequence[str], name: str) -> list[list]:
-    """Rows of a chunk, binary columns decoded; :class:`DamagedFile` if it is malformed."""
+@functools.lru_cache(maxsize=256)
+def _decoder(columns: tuple[tuple[str, bool], ...]) -> msgspec.json.Decoder:
+    """A decoder checking, in C, every row's length and every value's JSON type."""
+    fields = []
+    for kind, nullable in columns:
+        py = _PYTHON_TYPES.get(kind)
+        if py is None:
+            raise DamagedFile(f'the manifest of the backup names an unknown column type "{kind}"')
+        fields.append(py | None if nullable else py)
+    return msgspec.json.Decoder(list[tuple[tuple(fields)]])  # type: ignore[misc]
+
+
+def decode_chunk(data: bytes, columns: Sequence[tuple[str, bool]], name: str) -> list[tuple]:
+    """Rows of a chunk as tuples, binary columns decoded; :class:`DamagedFile` if it is
+    malformed. ``columns`` are the manifest's ``(type, nullable)`` pairs: a row of another
+    length, a float, a string where a number belongs, a null in a column that does not
+    allow it or a bad base64 value are refused here, before anything is written."""
     try:
-        rows = json.loads(data, parse_float=_no_float, parse_constant=_no_float)
-    except ValueError:
+        return _decoder(tuple(columns)).decode(data)
+    except msgspec.ValidationError as e:
+        text = str(e)
+        if "base64" in text:
+            why = "bad binary value"
+        elif "length" in text or "Expected `array`" in text:
+            why = "a row has the wrong shape"
+        else:
+            why = f"a value of the wrong type: {text}"
+        raise DamagedFile(f'the chunk "{name}" is damaged ({why})') from None
+    except msgspec.DecodeError:
         raise DamagedFile(f'the chunk "{name}" is damaged (invalid JSON)') from None
-    if not isinstance(rows, list):
-        raise DamagedFile(f'the chunk "{name}" is damaged (not a list of rows)')
-    # Shape checks in C loops (map), not per row in Python.
-    if rows and (set(map(type, rows)) != {list} or set(map(len, rows)) != {len(types)}):
-        raise DamagedFile(f'the chunk "{name}" is damaged (a row has the wrong shape)')
-    convert = row_converter(types, to_file=False)
-    if convert:
-        try:
-            rows = [convert(r) for r in rows]
-        except (ValueError, TypeError):
-            raise DamagedFile(f'the chunk "{name}" is damaged (bad binary value)') from None
-    return rows
