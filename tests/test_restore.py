@@ -202,6 +202,33 @@ def test_unbalanced_data_is_refused(demo, tmp_path, engine_url):
     assert fingerprint(demo, "Demo SA") == fp
 
 
+def test_a_reference_to_a_user_the_backup_does_not_hold_is_refused(demo, tmp_path,
+                                                                  monkeypatch, engine_url):
+    """A self-consistent file (counts, checksums) whose entries name a user it lacks."""
+    from cheel import extract
+
+    describe = extract.OrgReader.describe
+
+    def lose_a_user(self):
+        out = describe(self)
+        dropped = self.org_ids["users"].pop()
+        out["org_rows"]["users"] -= 1
+        assert dropped
+        return out
+
+    create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
+    monkeypatch.setattr(extract.OrgReader, "describe", lose_a_user)
+    path = backup(demo, "Src", tmp_path)
+    monkeypatch.undo()
+    fp = fingerprint(demo, "Demo SA")
+    for options in (RestoreOptions(path, "Demo SA", on_conflict="copy"),
+                    RestoreOptions(path, "Fresh", create=True)):
+        with pytest.raises(IntegrityError, match="users row that it does not hold"):
+            run_restore(demo, options, PW)
+    assert fingerprint(demo, "Demo SA") == fp
+    assert not demo.exists("Fresh")
+
+
 def test_cli_restore_exit_codes(demo, tmp_path):
     path = backup(demo, "Demo SA", tmp_path, groups=["Atelier Keller GmbH"])
     runner = CliRunner()

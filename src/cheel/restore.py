@@ -11,6 +11,7 @@ verified and the restored data checked.
 from __future__ import annotations
 
 import contextlib
+import operator
 import secrets
 import time
 from collections.abc import Callable
@@ -246,8 +247,26 @@ class _Loader:
         t = S.table(table)
         cols = self.columns[table]
         o = plan.org_index
+        shifts: list[tuple[int, int]] = []
+        maps: list[tuple[int, dict[int, int]]] = []
+        for i, name in enumerate(cols):
+            c = t.column(name)
+            ref = t.name if c.type == "id" else c.ref
+            if ref is None:
+                continue
+            if S.table(ref).scope == S.ORG:
+                mapping = self.org_maps.get((o, ref), {})
+                used = set(map(operator.itemgetter(i), rows))  # in C: no Python per row
+                used.discard(None)
+                if not used <= mapping.keys():
+                    raise IntegrityError(
+                        f"the backup references a {ref} row that it does not hold")
+                if any(mapping[v] != v for v in used):  # else the ids are the target's too
+                    maps.append((i, mapping))
+            else:
+                shifts.append((i, self.delta.get((o, ref), 0)))
         renamed = table in (S.GROUP_TABLE, "companies")
-        if renamed or any(S.table(c.ref).scope == S.ORG for c in t.foreign_keys):
+        if renamed or maps:
             rows = [list(r) for r in rows]  # decoded rows are tuples; these get edited
         if table == S.GROUP_TABLE:
             i_uid, i_name = cols.index("uid"), cols.index("name")
@@ -258,26 +277,11 @@ class _Loader:
             for r in rows:
                 old = r[i_uid]
                 r[i_uid], r[i_name] = plan.company_uids[old], plan.company_names[old]
-        shifts: list[tuple[int, int]] = []
-        maps: list[tuple[int, dict[int, int], str]] = []
-        for i, name in enumerate(cols):
-            c = t.column(name)
-            ref = t.name if c.type == "id" else c.ref
-            if ref is None:
-                continue
-            if S.table(ref).scope == S.ORG:
-                maps.append((i, self.org_maps.get((o, ref), {}), ref))
-            else:
-                shifts.append((i, self.delta.get((o, ref), 0)))
-        for i, mapping, ref in maps:
+        for i, mapping in maps:
             for r in rows:
                 v = r[i]
                 if v is not None:
-                    try:
-                        r[i] = mapping[v]
-                    except KeyError:
-                        raise IntegrityError(
-                            f"the backup references a {ref} row that it does not hold") from None
+                    r[i] = mapping[v]
         self.db.insert_shifted(table, cols, rows, shifts)
 
     # -- checks -------------------------------------------------------------------------

@@ -337,6 +337,11 @@ class PostgresDatabase(Database):
     def complete_schema(self) -> None:
         import psycopg
 
+        # Statistics first: the keys' and checks' queries are planned on real row counts
+        # (a freshly loaded table looks empty to the planner), and the restored database is
+        # ready to query. More sort memory for building the keys, for this transaction only.
+        self.execute("ANALYZE")
+        self.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, stmt in key_ddl():  # primary and unique keys first: foreign keys need them
             if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
                 continue
