@@ -49,8 +49,10 @@ class ContainerWriter:
     """Streams members into ``raw``; ``close()`` writes the index and ends every layer."""
 
     def __init__(self, raw: BinaryIO, passphrase: str | None, *, mtime: int,
-                 log2n: int = 18, threads: int = 2):
+                 log2n: int = 18, threads: int = 1):
         # late_header: scrypt runs while the data is written (the header is filled in last).
+        # threads=1: zstd compresses in one worker thread, beside the reading threads; on two
+        # cores a second worker was slower and its buffers made memory grow with the data.
         self._enc = (EncryptWriter(raw, passphrase, log2n=log2n, late_header=True)
                      if passphrase else None)
         self._zstd = compression.writer(self._enc or raw, threads=threads)

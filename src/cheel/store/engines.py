@@ -203,11 +203,10 @@ class SQLiteDatabase(Database):
     def bulk_load(self, fresh: bool = False) -> Iterator[None]:
         # Foreign keys are checked by the loader itself, for the loaded rows only, before it
         # commits; SQLite's own per-row check would only repeat that work. A larger page
-        # cache (16 MiB, bounded) keeps index pages of big tables in memory; two threads
-        # sort for CREATE INDEX.
+        # cache (16 MiB, bounded) keeps index pages of big tables in memory. (Sorting on
+        # two threads, PRAGMA threads, made CREATE INDEX no faster here and memory grow.)
         self.conn.execute("PRAGMA foreign_keys = OFF")
         self.conn.execute("PRAGMA cache_size = -16384")
-        self.conn.execute("PRAGMA threads = 2")
         if fresh:
             # A new file nobody lists yet, deleted if the load fails: no journal needed
             # (pages are written once, not to the WAL and then again); made durable below.
@@ -218,7 +217,6 @@ class SQLiteDatabase(Database):
             yield
             ok = True
         finally:
-            self.conn.execute("PRAGMA threads = 0")
             self.conn.execute("PRAGMA cache_size = -2000")
             self.conn.execute("PRAGMA foreign_keys = ON")
             if fresh and ok:
@@ -374,14 +372,20 @@ class PostgresDatabase(Database):
         return expr
 
     def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
-        """One JSON array text per row, built by the server (the backup's row encoding)."""
+        """One JSON array text per row, built by the server (the backup's row encoding).
+
+        Concatenated text rather than ``json_build_array``: about 10 % less server time,
+        and no space after each comma (15 % less to compress), as SQLite writes it."""
         parts = []
         for c in cols:
             if c.type == "binary":
-                parts.append(f"translate(encode({alias}.{c.name}, 'base64'), E'\\n', '')")
-            else:
-                parts.append(self.select_expr(c, alias))
-        return f"json_build_array({', '.join(parts)})::text"
+                v = f"to_json(translate(encode({alias}.{c.name}, 'base64'), E'\\n', ''))::text"
+            elif c.type in ("id", "int", "bool"):
+                v = f"({self.select_expr(c, alias)})::text"
+            else:  # text, and decimals, dates and timestamps as their canonical text
+                v = f"to_json({self.select_expr(c, alias)})::text"
+            parts.append(f"coalesce({v}, 'null')")  # a NULL would void the whole row
+        return "'[' || " + " || ',' || ".join(parts) + " || ']'"
 
     def select_expr(self, col: S.Column, alias: str) -> str:
         if col.type in ("date", "timestamp", "decimal"):
