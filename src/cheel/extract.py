@@ -59,9 +59,10 @@ class OrgReader:
         # All the counting queries at once, on the helpers (same snapshot), then collected.
         ranges, refs = {}, []
         for g in self.groups:
+            ids = _company_ids(g)
             for t in S.group_tables():
-                ranges[(g.id, t.name)] = self._query(range_sql(t), (g.id,))
-                refs += [(c.ref, self._query(referenced_sql(t, c.name), (g.id,)))
+                ranges[(g.id, t.name)] = self._query(range_sql(t, ids), (g.id,))
+                refs += [(c.ref, self._query(referenced_sql(t, c.name, ids), (g.id,)))
                          for c in t.foreign_keys if S.table(c.ref).scope == S.ORG]
         for ref, future in refs:
             org_ids[ref].update(r[0] for r in future.result())
@@ -120,13 +121,15 @@ class OrgReader:
             # (rows separated by newlines, which JSON text never holds), so a helper thread
             # hands Python one string per unit instead of one row at a time.
             join = "CROSS JOIN" if self.db.engine == SQLITE else "JOIN"
-            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join)
+            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
+                                   _company_ids(group))
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
             for start in range(lo, hi + 1, step):
                 units.append((sql, (group.id, start, min(hi, start + step - 1))))
             whole = True
         else:
-            units.append((select_sql(t, exprs, ordered=False), (group.id,)))
+            units.append((select_sql(t, exprs, ordered=False, companies=_company_ids(group)),
+                          (group.id,)))
         for batches in self._in_order(units, size, json_expr is not None, whole):
             for batch in batches:
                 yield from (builder.add_json(batch) if json_expr else builder.add(batch))
@@ -178,3 +181,7 @@ class OrgReader:
 
 def _utf8(value: bytes | str) -> bytes:
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def _company_ids(group: GroupInfo) -> list[int]:
+    return [c.id for c in group.companies]

@@ -30,6 +30,7 @@ SCHEMA_VERSION = 1
 
 ORG, GROUP, COMPANY = "org", "group", "company"
 GROUP_TABLE = "company_groups"
+COMPANY_TABLE = "companies"
 
 
 @dataclass(frozen=True)

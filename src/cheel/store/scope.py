@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import schema as S
 
 
-def scoped_from(t: S.Table, join: str = "JOIN") -> tuple[str, str]:
+Companies = Sequence[int] | None
+
+
+def scoped_from(t: S.Table, join: str = "JOIN", companies: Companies = None
+                ) -> tuple[str, str]:
     """``(FROM clause, group-id expression)`` for table ``t`` aliased ``t0``.
 
     The joins follow the table's declared scope path, each hop over an indexed foreign key,
     so reading one group never scans the whole organization. ``join="CROSS JOIN"`` makes
     SQLite keep this order (``t0`` first), for reading an id range of ``t0``.
+
+    ``companies``, the group's company ids, are repeated as literals on the hop to the
+    companies: redundant with the group condition, but they let the planner see that a small
+    group's rows are few (a parameter through a join looks like an average group).
     """
     if t.name == S.GROUP_TABLE:
         return f"{t.name} t0", "t0.id"
@@ -21,7 +31,10 @@ def scoped_from(t: S.Table, join: str = "JOIN") -> tuple[str, str]:
         if ref == S.GROUP_TABLE:
             return _join(parts, join), f"{alias}.{col}"
         nxt = f"t{i + 1}"
-        parts.append(f"{ref} {nxt} ON {nxt}.id = {alias}.{col}")
+        on = f"{nxt}.id = {alias}.{col}"
+        if ref == S.COMPANY_TABLE and companies:
+            on += f" AND {alias}.{col} IN ({', '.join(str(int(c)) for c in companies)})"
+        parts.append(f"{ref} {nxt} ON {on}")
         alias = nxt
     raise AssertionError("scope chain does not reach the group table")
 
@@ -35,26 +48,28 @@ def count_sql(t: S.Table) -> str:
     return f"SELECT count(*) FROM {frm} WHERE {grp} = ?"
 
 
-def range_sql(t: S.Table) -> str:
-    frm, grp = scoped_from(t)
+def range_sql(t: S.Table, companies: Companies = None) -> str:
+    frm, grp = scoped_from(t, companies=companies)
     return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
 
 
-def select_sql(t: S.Table, exprs: list[str], ordered: bool = True) -> str:
-    frm, grp = scoped_from(t)
+def select_sql(t: S.Table, exprs: list[str], ordered: bool = True,
+               companies: Companies = None) -> str:
+    frm, grp = scoped_from(t, companies=companies)
     order = " ORDER BY t0.id" if ordered else ""
     return f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ?{order}"
 
 
-def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN") -> str:
+def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN",
+                     companies: Companies = None) -> str:
     """One group's rows of ``t`` whose id lies in ``[?, ?]`` (params: group, low, high)."""
-    frm, grp = scoped_from(t, join)
+    frm, grp = scoped_from(t, join, companies)
     return (f"SELECT {', '.join(exprs)} FROM {frm} "
             f"WHERE {grp} = ? AND t0.id BETWEEN ? AND ?")
 
 
-def referenced_sql(t: S.Table, column: str) -> str:
+def referenced_sql(t: S.Table, column: str, companies: Companies = None) -> str:
     """Distinct non-null values of ``t.column`` among one group's rows."""
-    frm, grp = scoped_from(t)
+    frm, grp = scoped_from(t, companies=companies)
     return (f"SELECT DISTINCT t0.{column} FROM {frm} "
             f"WHERE {grp} = ? AND t0.{column} IS NOT NULL")
