@@ -942,7 +942,7 @@ class Report:
         w("")
         if b.args.quick:
             w("> **Quick run**: the data is small, so fixed costs (Python start-up ≈ "
-              f"{fmt(self.startup_wall())} s, scrypt key derivation ≈ 1 s) dominate cheel's "
+              f"{fmt(self.startup_wall())} s, scrypt key derivation ≈ 0.7 s) dominate cheel's "
               "times. Judge the bars on a full run (`bench/run.py`, 1,000,000 lines).\n")
         if m["src_fingerprint"] != m["src_fingerprint_end"]:
             w("> **The sources under `src/` changed during this run** (fingerprint "
@@ -1010,9 +1010,10 @@ class Report:
         w("Peak RSS of the process (see \"peak RSS measured with\" above); for pipelines the "
           "largest of its processes. "
           "Bar (cheel only): < 10 % more at 4× the data. Encrypted commands include scrypt's "
-          "fixed 256 MiB work area (work factor 2^18, age's default), which is freed before "
-          "the data is read: their peak is scrypt's and hides the data-dependent memory, so "
-          "judge flatness on the unencrypted rows.\n")
+          "fixed 256 MiB work area (work factor 2^18, age's default): a backup derives the key "
+          "while it reads the data (the file's header is written last), a restore before it "
+          "reads; either way a constant that hides the data-dependent memory, so judge "
+          "flatness on the unencrypted rows.\n")
         w("| engine | command | lines (1×) | RSS 1× (MiB) | lines (4×) | RSS 4× (MiB) | growth "
           "| meets the bar? |\n|---|---|---:|---:|---:|---:|---:|---|")
         for engine in b.engines:
