@@ -1,10 +1,11 @@
 """Reading the selected groups of one organization, in parallel, from one snapshot.
 
-The rows of a (group, table) are read in units: an id range when the group's rows are dense
-in it, else the whole group through its indexed scope joins (so a small group never costs a
-scan of the organization). Helper threads, each on its own connection to the same snapshot,
-run the units; the database encodes rows as JSON where it can, outside Python's GIL. Units
-are consumed in order, so the file is the same as a sequential read would write.
+The rows of a (group, table) are read in units of id ranges when the group's rows are dense
+in them: helper threads, each on its own connection to the same snapshot, run a few units
+ahead, and the database encodes each unit's rows as one JSON text, outside Python's GIL.
+Units are consumed in order, so the file is the same as a sequential read would write. A
+group whose rows are sparse is read by one query through its indexed scope joins (so a small
+group never costs a scan of the organization), streamed in batches so memory stays flat.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
 HELPERS = 2  # threads reading the database besides the one writing the file
 # Rows per unit, roughly: bounds memory in flight. PostgreSQL pays a join setup per unit,
 # so its units are larger.
-UNIT_ROWS = {"sqlite": 25_000, "postgres": 100_000}
+UNIT_ROWS = {"sqlite": 25_000, "postgres": 50_000}
 DENSE = 0.5  # id ranges are used when at least this share of the range is the group's
 
 
@@ -114,27 +115,35 @@ class OrgReader:
         exprs = ([self.db.as_bytes(json_expr)] if json_expr
                  else [self.db.select_expr(c, "t0") for c in cols])
         lo, hi = info["ids"][t.name]
-        units: list[tuple[str, tuple]] = []
-        whole = False
         if json_expr and n >= DENSE * (hi - lo + 1):
             # Dense rows: id ranges, each encoded and joined by the database in one step
             # (rows separated by newlines, which JSON text never holds), so a helper thread
             # hands Python one string per unit instead of one row at a time.
             join = "CROSS JOIN" if self.db.engine == SQLITE else "JOIN"
-            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
-                                   _company_ids(group))
+            # (No company-id literals here: the id range bounds the rows, and without
+            # statistics the planner would take a large group's ids for few rows.)
+            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join)
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
-            for start in range(lo, hi + 1, step):
-                units.append((sql, (group.id, start, min(hi, start + step - 1))))
-            whole = True
+            units = [(sql, (group.id, start, min(hi, start + step - 1)))
+                     for start in range(lo, hi + 1, step)]
+            for texts in self._in_order(units):
+                yield from builder.add_json(texts)
         else:
-            units.append((select_sql(t, exprs, ordered=False, companies=_company_ids(group)),
-                          (group.id,)))
-        for batches in self._in_order(units, size, json_expr is not None, whole):
-            for batch in batches:
+            # One query for the whole group, streamed here batch by batch (collected by a
+            # helper, a large sparse group would sit in memory whole).
+            sql = select_sql(t, exprs, ordered=False, companies=_company_ids(group))
+            for batch in self._stream(sql, (group.id,), size, json_expr is not None):
                 yield from (builder.add_json(batch) if json_expr else builder.add(batch))
         if not builder.empty:
             yield builder.take()
+
+    def _stream(self, sql: str, params: tuple, size: int, texts: bool) -> Iterator[list]:
+        db = self._free.get()  # the helpers are idle: units of one table run in order
+        try:
+            for batch in db.stream(sql, params, size):
+                yield [_utf8(r[0]) for r in batch] if texts else list(batch)
+        finally:
+            self._free.put(db)
 
     def _query(self, sql: str, params: tuple) -> Future:
         assert self._pool is not None, "use inside session()"
@@ -147,34 +156,27 @@ class OrgReader:
         finally:
             self._free.put(db)
 
-    def _in_order(self, units: list[tuple[str, tuple]], size: int, texts: bool, whole: bool
-                  ) -> Iterator[list[list]]:
-        """Results of the units, in order, with at most a few units in flight."""
+    def _in_order(self, units: list[tuple[str, tuple]]) -> Iterator[list[bytes]]:
+        """The rows' JSON texts of each unit, in order, with at most a few units in flight."""
         assert self._pool is not None, "use inside session()"
         pending: deque[Future] = deque()
         todo = iter(units)
         ahead = max(1, self._free.qsize()) + 1
         for unit in todo:
-            pending.append(self._pool.submit(self._run, unit, size, texts, whole))
+            pending.append(self._pool.submit(self._run, unit))
             if len(pending) >= ahead:
                 break
         while pending:
             yield pending.popleft().result()
             for unit in todo:
-                pending.append(self._pool.submit(self._run, unit, size, texts, whole))
+                pending.append(self._pool.submit(self._run, unit))
                 break
 
-    def _run(self, unit: tuple[str, tuple], size: int, texts: bool, whole: bool
-             ) -> list[list]:
+    def _run(self, unit: tuple[str, tuple]) -> list[bytes]:
         db = self._free.get()
         try:
-            sql, params = unit
-            if whole:
-                joined = db.scalar(sql, params)
-                return [_utf8(joined).split(b"\n")] if joined else []
-            if texts:
-                return [[_utf8(r[0]) for r in batch] for batch in db.stream(sql, params, size)]
-            return [list(batch) for batch in db.stream(sql, params, size)]
+            joined = db.scalar(*unit)
+            return _utf8(joined).split(b"\n") if joined else []
         finally:
             self._free.put(db)
 

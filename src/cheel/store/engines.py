@@ -427,12 +427,21 @@ class PostgresDatabase(Database):
     @contextlib.contextmanager
     def shared_snapshot(self, helpers: int) -> Iterator[list[Database]]:
         # As pg_dump --jobs does: the helpers import this transaction's exported snapshot.
+        # They read text as its UTF-8 bytes: the rows' JSON goes to the file as bytes, so
+        # decoding it into str (and encoding it back) would only cost time and memory.
+        from psycopg.adapt import Loader
+
+        class Utf8Bytes(Loader):
+            def load(self, data: Any) -> bytes:
+                return bytes(data)
+
         clones: list[PostgresDatabase] = []
         try:
             with self.snapshot():
                 sid = self.scalar("SELECT pg_export_snapshot()")
                 for _ in range(helpers):
                     db = PostgresDatabase(self.url)
+                    db.conn.adapters.register_loader("text", Utf8Bytes)
                     clones.append(db)
                     db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     db.execute(f"SET TRANSACTION SNAPSHOT '{sid}'")
