@@ -81,6 +81,9 @@ class Database:
         """``expr`` (text) read as UTF-8 bytes where the engine can skip decoding it."""
         raise NotImplementedError
 
+    def analyze(self, table: str, columns: Sequence[str]) -> None:
+        """Refresh the planner's statistics of these columns (where the planner needs them)."""
+
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
 
@@ -335,10 +338,7 @@ class PostgresDatabase(Database):
     def complete_schema(self) -> None:
         import psycopg
 
-        # Statistics first: the keys' and checks' queries are planned on real row counts
-        # (a freshly loaded table looks empty to the planner), and the restored database is
-        # ready to query. More sort memory for building the keys, for this transaction only.
-        self.execute("ANALYZE")
+        # More sort memory for building the keys, for this transaction only.
         self.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, stmt in key_ddl():  # primary and unique keys first: foreign keys need them
             if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
@@ -393,6 +393,9 @@ class PostgresDatabase(Database):
         if col.type == "bool":
             return f"{alias}.{col.name}::int"
         return f"{alias}.{col.name}"
+
+    def analyze(self, table: str, columns: Sequence[str]) -> None:
+        self.execute(f"ANALYZE {table} ({', '.join(columns)})")
 
     def after_explicit_ids(self, tables: Sequence[str]) -> None:
         for t in tables:
