@@ -26,6 +26,8 @@ from pathlib import Path
 import pexpect
 import pyrage
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cheel.backup
 from cheel.archive import age_header as hdr
@@ -774,3 +776,21 @@ def test_recovery_commands_of_format_md(catalog, dest, tmp_path):
     assert subprocess.run(check_line, shell=True, cwd=work, capture_output=True).returncode != 0
     # zstd checks the content checksum and ignores the seal (a skippable frame).
     assert subprocess.run(["zstd", "-t", "-q", str(plain)]).returncode == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"\n", b"x")),
+                max_size=60),
+       st.lists(st.integers(0, 60), max_size=6), st.integers(1, 300))
+def test_add_lines_cuts_exactly_like_one_row_at_a_time(texts, splits, limit):
+    """Rows joined by newlines (several units) give the chunks that adding rows one by one
+    gives: same cuts, same bytes, same counts."""
+    one = rows.ChunkBuilder(["text"], limit=limit)
+    expected = [c for t in texts for c in one.add_json([t])]
+    expected += [one.take()] if not one.empty else []
+    lines = rows.ChunkBuilder(["text"], limit=limit)
+    got, bounds = [], sorted({min(s, len(texts)) for s in splits} | {0, len(texts)})
+    for a, b in zip(bounds, bounds[1:]):
+        got += lines.add_lines(b"\n".join(texts[a:b]))
+    got += [lines.take()] if not lines.empty else []
+    assert got == expected

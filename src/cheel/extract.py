@@ -126,8 +126,8 @@ class OrgReader:
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
             units = [(sql, (group.id, start, min(hi, start + step - 1)))
                      for start in range(lo, hi + 1, step)]
-            for texts in self._in_order(units):
-                yield from builder.add_json(texts)
+            for lines in self._in_order(units):
+                yield from builder.add_lines(lines)
         else:
             # One query for the whole group, streamed here batch by batch (collected by a
             # helper, a large sparse group would sit in memory whole).
@@ -156,8 +156,9 @@ class OrgReader:
         finally:
             self._free.put(db)
 
-    def _in_order(self, units: list[tuple[str, tuple]]) -> Iterator[list[bytes]]:
-        """The rows' JSON texts of each unit, in order, with at most a few units in flight."""
+    def _in_order(self, units: list[tuple[str, tuple]]) -> Iterator[bytes]:
+        """Each unit's rows as JSON texts joined by newlines, in order, with at most a few
+        units in flight."""
         assert self._pool is not None, "use inside session()"
         pending: deque[Future] = deque()
         todo = iter(units)
@@ -172,11 +173,11 @@ class OrgReader:
                 pending.append(self._pool.submit(self._run, unit))
                 break
 
-    def _run(self, unit: tuple[str, tuple]) -> list[bytes]:
+    def _run(self, unit: tuple[str, tuple]) -> bytes:
         db = self._free.get()
         try:
             joined = db.scalar(*unit)
-            return _utf8(joined).split(b"\n") if joined else []
+            return _utf8(joined) if joined else b""
         finally:
             self._free.put(db)
 
