@@ -65,8 +65,12 @@ class OrgReader:
                 ranges[(g.id, t.name)] = self._query(range_sql(t, ids), (g.id,))
                 refs += [(c.ref, self._query(referenced_sql(t, c.name, ids), (g.id,)))
                          for c in t.foreign_keys if S.table(c.ref).scope == S.ORG]
+        # The highest id of each table: how large the organization is, next to a group.
+        tops = {t.name: self._query(f"SELECT MAX(id) FROM {t.name}", ())
+                for t in S.group_tables()}
         for ref, future in refs:
             org_ids[ref].update(r[0] for r in future.result())
+        self.top_ids = {name: int(f.result()[0][0] or 0) for name, f in tops.items()}
         for k, g in enumerate(self.groups, start=1):
             rows, ids = {}, {}
             for t in S.group_tables():
@@ -120,9 +124,12 @@ class OrgReader:
             # (rows separated by newlines, which JSON text never holds), so a helper thread
             # hands Python one string per unit instead of one row at a time.
             join = "CROSS JOIN" if self.db.engine == SQLITE else "JOIN"
-            # (No company-id literals here: the id range bounds the rows, and without
-            # statistics the planner would take a large group's ids for few rows.)
-            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join)
+            # Company-id literals only for a small group (a tenth of the table at most): the
+            # planner, without statistics, takes any literal list for few rows, which suits
+            # a small group and misleads it for a large one.
+            small = n * 10 <= self.top_ids.get(t.name, 0)
+            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
+                                   _company_ids(group) if small else None)
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
             units = [(sql, (group.id, start, min(hi, start + step - 1)))
                      for start in range(lo, hi + 1, step)]
