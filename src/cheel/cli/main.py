@@ -79,27 +79,7 @@ def cli(ctx: click.Context, data_dir: str | None, debug: bool) -> None:
     ctx.obj = Ctx(catalog=Catalog(data_dir), debug=debug)
 
 
-def _steady_malloc() -> None:
-    """Have glibc give large blocks (1 MiB and up) their own mappings, always.
-
-    Backups and restores pass megabyte-sized buffers (a unit's rows, a 4 MiB chunk) from
-    thread to thread. By default glibc raises its mmap threshold after the first such block
-    is freed, and later ones come from the heap, which fragments: peak memory then grew with
-    the data (+15 % from 1 M to 4 M lines on PostgreSQL; +4 % with this setting).
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # not glibc: nothing to tune
-        pass
-
-
 def main() -> None:
-    _steady_malloc()
     try:
         cli.main(prog_name="cheel")
     except KeyboardInterrupt:
