@@ -140,7 +140,8 @@ class OrgReader:
             # helper, a large sparse group would sit in memory whole).
             sql = select_sql(t, exprs, ordered=False, companies=_company_ids(group))
             for batch in self._stream(sql, (group.id,), size, json_expr is not None):
-                yield from (builder.add_json(batch) if json_expr else builder.add(batch))
+                yield from (builder.add_lines(b"\n".join(batch)) if json_expr
+                            else builder.add(batch))
         if not builder.empty:
             yield builder.take()
 

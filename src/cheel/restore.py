@@ -265,14 +265,14 @@ class _Loader:
                     maps.append((i, mapping))
             else:
                 shifts.append((i, self.delta.get((o, ref), 0)))
-        renamed = table in (S.GROUP_TABLE, "companies")
+        renamed = table in (S.GROUP_TABLE, S.COMPANY_TABLE)
         if renamed or maps:
             rows = [list(r) for r in rows]  # decoded rows are tuples; these get edited
         if table == S.GROUP_TABLE:
             i_uid, i_name = cols.index("uid"), cols.index("name")
             for r in rows:
                 r[i_uid], r[i_name] = plan.target_uid, plan.target_name
-        elif table == "companies":
+        elif table == S.COMPANY_TABLE:
             i_uid, i_name = cols.index("uid"), cols.index("name")
             for r in rows:
                 old = r[i_uid]

@@ -11,9 +11,7 @@ per row made by the database server), so no Python code runs per value on the ho
 from __future__ import annotations
 
 import base64
-import bisect
 import functools
-import itertools
 import json
 from collections.abc import Callable, Sequence
 
@@ -64,32 +62,13 @@ class ChunkBuilder:
             rows = [self._convert(r) for r in rows]
         return self._add(rows, lambda batch: _ENCODE(batch)[1:-1].encode("utf-8"))
 
-    def add_json(self, texts: Sequence[bytes]) -> list[tuple[bytes, int]]:
-        """Add rows the database already encoded, one UTF-8 JSON array text per row."""
-        done: list[tuple[bytes, int]] = []
-        # Running sizes in C; a row's size counts one separator: size(i..j) = cum[j] - cum[i]
-        # + (j - i). The first row to reach the room left ends the chunk.
-        cum = list(itertools.accumulate(map(len, texts), initial=0))
-        start, n = 0, len(texts)
-        while start < n:
-            room = self._limit - self._size
-            base = cum[start] + start
-            cut = bisect.bisect_left(range(start + 1, n + 1), room,
-                                     key=lambda j: cum[j] + j - base) + start + 1
-            if cut > n:
-                self._push(b",".join(texts[start:]), n - start)
-                break
-            self._push(b",".join(texts[start:cut]), cut - start)
-            done.append(self.take())
-            start = cut
-        return done
-
     def add_lines(self, lines: bytes) -> list[tuple[bytes, int]]:
-        """Add rows the database encoded and joined with newlines (``b"r1\\nr2…"``).
+        """Add rows the database encoded, one UTF-8 JSON array text per row, joined with
+        newlines (``b"r1\\nr2…"``; JSON text never holds a raw newline).
 
-        Same cuts as :meth:`add_json`, found with ``bytes.find`` on the joined text, so no
-        object is made per row: a row ending at offset ``q`` (its newline, or the end) fills
-        the chunk begun at ``pos`` when ``q - pos + 1`` reaches the room left."""
+        The cuts are found with ``bytes.find`` on the joined text, so no object is made per
+        row: a row ending at offset ``q`` (its newline, or the end) fills the chunk begun at
+        ``pos`` when ``q - pos + 1`` reaches the room left."""
         done: list[tuple[bytes, int]] = []
         pos, end = 0, len(lines)
         while pos < end:
