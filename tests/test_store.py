@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
+import psycopg
 import pytest
 
 from cheel.errors import AlreadyExists, DatabaseUnreachable, NotFound, UsageError
@@ -135,3 +137,37 @@ def test_failed_creation_leaves_nothing(catalog, monkeypatch):
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CHEEL_DATA_DIR", str(tmp_path / "env"))
     assert Catalog().data_dir == tmp_path / "env"
+
+
+def test_bulk_inserted_rows_keep_nulls_and_any_text(engine_url, catalog):
+    """insert_rows (the restore's bulk path: NaN for None on SQLite, preformatted COPY text
+    on PostgreSQL) stores NULL as NULL, never as a number, and any text as it is."""
+    entry = O.create_organization(catalog, "Bulk SA", postgres=engine_url)
+    cols = ["id", "group_id", "kind", "name", "first_name", "firm_id", "language",
+            "created_by", "created_at"]
+    nasty = "tab\there, new\nline, \\N, back\\slash, \r, NaN, null, \u00e9\u20ac\U0001f600"
+    rows = [
+        (1, None, "firm", "No first name", None, None, None, None, "2026-01-02 03:04:05"),
+        (2, None, "person", nasty, "", 1, "de", None, "2026-01-02 03:04:05"),
+        (3, None, "person", "\\N", "NaN", 1, None, None, "2026-01-02 03:04:05"),
+    ]
+    with O.opened(catalog, entry.name) as (_, db):
+        gid = O.create_group(db, "Bulk").id
+        rows = [(r[0], gid, *r[2:]) for r in rows]
+        with db.transaction():
+            db.insert_rows("contacts", cols, rows)
+        back = db.query("SELECT id, group_id, kind, name, first_name, firm_id, language, "
+                        "created_by FROM contacts ORDER BY id")
+        assert back == [r[:8] for r in rows]
+        nulls = db.scalar("SELECT count(*) FROM contacts WHERE first_name IS NULL AND "
+                          "firm_id IS NULL AND language IS NULL AND created_by IS NULL")
+        assert nulls == 1
+        if db.engine == "sqlite":
+            kinds = db.query("SELECT typeof(first_name), typeof(firm_id) FROM contacts "
+                             "WHERE id = 1")
+            assert kinds == [("null", "null")]
+        refused = (sqlite3.IntegrityError, psycopg.errors.NotNullViolation)
+        with pytest.raises(refused):  # a None where none is allowed stays None: refused
+            with db.transaction():
+                db.insert_rows("contacts", cols, [(4, gid, "firm", None, None, None, None,
+                                                   None, "2026-01-02 03:04:05")])
