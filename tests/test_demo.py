@@ -97,6 +97,18 @@ def test_exact_number_of_lines_and_progress(demo):
     assert all(total == LINES for _, total in calls)
 
 
+@pytest.mark.postgres
+def test_postgres_demo_has_planner_statistics(tmp_path, pg_url, pg_dbname):
+    """A bulk-filled PostgreSQL demo is analyzed: its planner knows how the rows spread."""
+    catalog = Catalog(tmp_path / "data")
+    entry = create_demo(catalog, DemoOptions(name="Stats SA", entries=500,
+                                             postgres=f"{pg_url}/{pg_dbname()}"))
+    with opened(catalog, entry.name) as (_, db):
+        analyzed = {t for (t,) in db.query("SELECT DISTINCT tablename FROM pg_stats "
+                                           "WHERE schemaname = 'public'")}
+    assert {"journal_entries", "entry_lines", "companies"} <= analyzed
+
+
 def test_registered_in_catalog(demo):
     catalog, entry = demo[0], demo[1]
     assert catalog.find("Demo SA").engine == entry.engine

@@ -99,6 +99,10 @@ def _fill(db: Database, seed: int, total: int, progress: Progress | None) -> Non
         if progress:
             progress(done, total)
     db.after_explicit_ids(sorted(w.touched | {"users"}))
+    # Statistics for the planner right away, as after any bulk load (autovacuum would take
+    # them later, if the server runs it): without them PostgreSQL takes any company for an
+    # average one and scans a large table to find a small group's rows.
+    db.analyze()
 
 
 def _users(w: Writer, db: Database) -> dict[str, int]:

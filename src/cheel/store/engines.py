@@ -83,8 +83,9 @@ class Database:
         """``expr`` (text) read as UTF-8 bytes where the engine can skip decoding it."""
         raise NotImplementedError
 
-    def analyze(self, table: str, columns: Sequence[str]) -> None:
-        """Refresh the planner's statistics of these columns (where the planner needs them)."""
+    def analyze(self, table: str | None = None, columns: Sequence[str] = ()) -> None:
+        """Refresh the planner's statistics of these columns, of a table, or of every table
+        (where the planner needs them)."""
 
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
@@ -409,8 +410,9 @@ class PostgresDatabase(Database):
             return f"{alias}.{col.name}::int"
         return f"{alias}.{col.name}"
 
-    def analyze(self, table: str, columns: Sequence[str]) -> None:
-        self.execute(f"ANALYZE {table} ({', '.join(columns)})")
+    def analyze(self, table: str | None = None, columns: Sequence[str] = ()) -> None:
+        cols = f" ({', '.join(columns)})" if columns else ""
+        self.execute(f"ANALYZE {table or ''}{cols}")
 
     def after_explicit_ids(self, tables: Sequence[str]) -> None:
         for t in tables:
