@@ -11,6 +11,7 @@ group never costs a scan of the organization), streamed in batches so memory sta
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import queue
 from collections import deque
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from .archive.rows import ChunkBuilder
 from .store import schema as S
-from .store.engines import SQLITE, Database
+from .store.engines import POSTGRES, SQLITE, Database
 from .store.organizations import GroupInfo, languages
 from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
 
@@ -42,6 +43,8 @@ class OrgReader:
     @contextlib.contextmanager
     def session(self, helpers: int = HELPERS) -> Iterator["OrgReader"]:
         """Open the shared snapshot and the helper threads."""
+        if self.db.engine == POSTGRES:
+            _map_large_blocks()
         with self.db.shared_snapshot(helpers) as clones:
             for c in clones:
                 self._free.put(c)
@@ -188,6 +191,19 @@ class OrgReader:
             return _utf8(joined) if joined else b""
         finally:
             self._free.put(db)
+
+
+def _map_large_blocks() -> None:
+    """Have glibc map blocks of 4 MiB and more, and unmap them when freed.
+
+    A PostgreSQL unit arrives as one string of ~12 MB, twice (libpq's result, Python's
+    copy). glibc raises its mmap threshold to the largest block freed, so later units come
+    from the heaps of the reading threads, which fragment as the data grows: peak memory
+    +10-15 % from 1 M to 4 M lines, flat with the threshold fixed (0.3 s of page faults
+    at 1 M lines, in a client the server outpaces). Not for SQLite: its units are smaller,
+    and there the faults cost 8 % of a backup's time. Without glibc nothing changes."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD, malloc.h
 
 
 def _utf8(value: bytes | str) -> bytes:
