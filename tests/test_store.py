@@ -171,3 +171,32 @@ def test_bulk_inserted_rows_keep_nulls_and_any_text(engine_url, catalog):
             with db.transaction():
                 db.insert_rows("contacts", cols, [(4, gid, "firm", None, None, None, None,
                                                    None, "2026-01-02 03:04:05")])
+
+
+@pytest.mark.postgres
+def test_loading_freezes_only_empty_tables_in_their_transaction(catalog, pg_url, pg_dbname):
+    """start_loading empties (for COPY FREEZE) only the empty tables of a database without
+    foreign keys, and only the transaction that emptied them writes frozen rows; no row is
+    ever lost."""
+    keyed = O.create_organization(catalog, "Keyed SA", postgres=f"{pg_url}/{pg_dbname()}")
+    with O.opened(catalog, keyed.name) as (_, db):
+        gid = O.create_group(db, "Keyed").id
+        with db.transaction():
+            db.start_loading(["company_groups", "currencies"])  # keys: nothing emptied
+            db.insert_rows("currencies", ["group_id", "code", "name", "decimals"],
+                           [(gid, "CHF", "Franc", 2)])
+        assert db.scalar("SELECT count(*) FROM company_groups") == 1
+    entry = O.create_organization(catalog, "Freeze SA", postgres=f"{pg_url}/{pg_dbname()}",
+                                  bulk=True)
+    with O.opened(catalog, entry.name) as (_, db):
+        gid = O.create_group(db, "Kept").id
+        cols = ["id", "group_id", "code", "name", "decimals"]
+        with db.transaction():
+            db.start_loading(["company_groups", "currencies"])
+            db.insert_rows("currencies", cols, [(1, gid, "CHF", "Franc", 2),
+                                                (2, gid, "EUR", "Euro", 2)])
+        assert db.scalar("SELECT count(*) FROM company_groups") == 1  # not emptied
+        with db.transaction():  # a later transaction: plain COPY, which would fail frozen
+            db.insert_rows("currencies", cols, [(3, gid, "USD", "Dollar", 2)])
+        assert db.query("SELECT code FROM currencies ORDER BY id") == [("CHF",), ("EUR",),
+                                                                       ("USD",)]

@@ -175,6 +175,8 @@ class _Loader:
             if g.action == REPLACE and g.replaces_id is not None:
                 self._delete_group(g.replaces_id)
         self._compute_deltas()
+        if self.bulk:
+            self.db.start_loading([t.name for t in S.group_tables()])
         total = sum(sum(g.rows.values()) for g in self.plans.values())
         done = 0
         if progress:

@@ -87,6 +87,10 @@ class Database:
         """Refresh the planner's statistics of these columns, of a table, or of every table
         (where the planner needs them)."""
 
+    def start_loading(self, tables: Sequence[str]) -> None:
+        """In the open transaction of a new, unlisted database: these tables are about to
+        be filled by :meth:`insert_rows` within this same transaction."""
+
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
 
@@ -311,6 +315,7 @@ class PostgresDatabase(Database):
                 hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
             ) from e
         self._depth = 0
+        self._frozen: set[str] = set()  # see start_loading
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s")
@@ -335,13 +340,26 @@ class PostgresDatabase(Database):
                     return
                 yield rows
 
+    def start_loading(self, tables: Sequence[str]) -> None:
+        # A table emptied in this transaction may take COPY's rows frozen: a third less
+        # server time for the load (no visibility bookkeeping per row), and nothing else
+        # can see the database before it commits. Only a bulk-created database qualifies
+        # (no foreign keys yet, which TRUNCATE would refuse), and only its empty tables.
+        if self.scalar("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f')"):
+            return
+        empty = [t for t in tables if not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")]
+        if empty:
+            self.execute(f"TRUNCATE {', '.join(empty)}")
+        self._frozen = set(empty)
+
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
         # psycopg's row formatter (C) over every row, driven by map() in C, into one buffer
         # per batch: Copy.write_row would add two Python calls per row, most of the cost.
         from psycopg._copy_base import format_row_text
 
+        freeze = " WITH (FREEZE)" if table in self._frozen else ""
         with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{freeze}") as copy:
                 tx = copy.formatter.transformer
                 # Slices of ~0.1 MB: the server parses one while the next is formatted.
                 for i in range(0, len(rows), 1000):
@@ -435,6 +453,7 @@ class PostgresDatabase(Database):
                 yield
         finally:
             self._depth = 0
+            self._frozen = set()  # only the transaction that emptied them may freeze rows
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
