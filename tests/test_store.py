@@ -13,7 +13,7 @@ from cheel.store import organizations as O
 from cheel.store import schema as S
 from cheel.store.catalog import Catalog
 from cheel.store.ddl import ddl
-from cheel.store.engines import SQLiteDatabase
+from cheel.store.sqlite import SQLiteDatabase
 from cheel.store.scope import scoped_from
 
 

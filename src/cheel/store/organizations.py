@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from ..errors import AlreadyExists, NotFound, UsageError
 from . import schema as S
 from .catalog import Catalog, OrgEntry, check_name, safe_name
-from .engines import (POSTGRES, SQLITE, Database, PostgresDatabase, SQLiteDatabase,
-                      remove_sqlite_files)
+from .engines import POSTGRES, SQLITE, Database
+from .postgres import PostgresDatabase
+from .sqlite import SQLiteDatabase, remove_sqlite_files
 from .pgserver import database_name, pg_create_database, pg_drop_database, with_database
 from .scope import count_sql
 

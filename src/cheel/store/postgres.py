@@ -1,0 +1,221 @@
+"""The server engine: one PostgreSQL database per organization."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..errors import DatabaseUnreachable, IntegrityError
+from . import schema as S
+from .engines import POSTGRES, Database
+from .ddl import key_ddl
+from .pgserver import first_line, redact_url
+
+_CURSORS = itertools.count(1)
+
+
+class PostgresDatabase(Database):
+    engine = POSTGRES
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.url = url
+        try:
+            # ISO dates and plain numbers whatever the server or database defaults say: the
+            # text forms of dates and timestamps are what a backup stores. No JIT: compiling
+            # a query costs 0.1-0.4 s, more than it saves on cheel's scans and checks.
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
+                                        options="-c DateStyle=ISO,YMD -c IntervalStyle=postgres "
+                                                "-c TimeZone=UTC -c extra_float_digits=3 "
+                                                "-c jit=off")
+        except psycopg.OperationalError as e:
+            raise DatabaseUnreachable(
+                f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
+                hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+            ) from e
+        self._depth = 0
+        self._frozen: set[str] = set()  # see start_loading
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self._sql(sql), params or None)
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
+        from psycopg.pq import TransactionStatus
+
+        # A named (server-side) cursor needs a transaction; snapshots provide one.
+        if self.conn.info.transaction_status == TransactionStatus.IDLE:
+            with self.conn.transaction():
+                yield from self.stream(sql, params, size)
+            return
+        with self.conn.cursor(name=f"cheel_stream_{next(_CURSORS)}") as cur:
+            cur.itersize = size
+            cur.execute(self._sql(sql), params or None)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+
+    def start_loading(self, tables: Sequence[str]) -> None:
+        # A table emptied in this transaction may take COPY's rows frozen: a third less
+        # server time for the load (no visibility bookkeeping per row), and nothing else
+        # can see the database before it commits. Only a bulk-created database qualifies
+        # (no foreign keys yet, which TRUNCATE would refuse), and only its empty tables.
+        if self.scalar("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f')"):
+            return
+        empty = [t for t in tables if not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")]
+        if empty:
+            self.execute(f"TRUNCATE {', '.join(empty)}")
+        self._frozen = set(empty)
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        # psycopg's row formatter (C) over every row, driven by map() in C, into one buffer
+        # per batch: Copy.write_row would add two Python calls per row, most of the cost.
+        from psycopg._copy_base import format_row_text
+
+        freeze = " WITH (FREEZE)" if table in self._frozen else ""
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{freeze}") as copy:
+                tx = copy.formatter.transformer
+                # Slices of ~0.1 MB: the server parses one while the next is formatted.
+                for i in range(0, len(rows), 1000):
+                    buf = bytearray()
+                    collections.deque(map(format_row_text, rows[i:i + 1000],
+                                          itertools.repeat(tx), itertools.repeat(buf)),
+                                      maxlen=0)
+                    copy.write(buf)
+
+    def complete_schema(self) -> None:
+        import psycopg
+
+        # More sort memory for building the keys, for this transaction only.
+        self.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for name, stmt in key_ddl():  # primary and unique keys first: foreign keys need them
+            if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+                continue
+            try:
+                self.execute(stmt)
+            except psycopg.errors.UniqueViolation as e:
+                raise IntegrityError(f"restored rows repeat a unique value "
+                                     f"({first_line(e)}); nothing was restored") from None
+        super().complete_schema()
+        # One validating pass per key, as pg_restore does, instead of a check per row.
+        for t in S.TABLES:
+            for c in t.foreign_keys:
+                name = f"fk_{t.name}_{c.name}"
+                if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+                    continue
+                try:
+                    self.execute(f"ALTER TABLE {t.name} ADD CONSTRAINT {name} FOREIGN KEY "
+                                 f"({c.name}) REFERENCES {c.ref} (id) "
+                                 "DEFERRABLE INITIALLY DEFERRED")
+                except psycopg.errors.ForeignKeyViolation as e:
+                    raise IntegrityError(f"restored rows point to missing rows "
+                                         f"({first_line(e)}); nothing was restored") from None
+
+    # Text, not bytea: bytea travels hex-encoded (twice the size, then decoded); the UTF-8
+    # text is turned into bytes in one C call by the reader.
+    def concat_rows_expr(self, expr: str) -> str:
+        return f"string_agg({expr}, E'\\n')"
+
+    def as_bytes(self, expr: str) -> str:
+        return expr
+
+    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
+        """One JSON array text per row, built by the server (the backup's row encoding).
+
+        Concatenated text rather than ``json_build_array``: about 10 % less server time,
+        and no space after each comma (15 % less to compress), as SQLite writes it."""
+        parts = []
+        for c in cols:
+            if c.type == "binary":
+                v = f"to_json(translate(encode({alias}.{c.name}, 'base64'), E'\\n', ''))::text"
+            elif c.type in ("id", "int", "bool"):
+                v = f"({self.select_expr(c, alias)})::text"
+            else:  # text, and decimals, dates and timestamps as their canonical text
+                v = f"to_json({self.select_expr(c, alias)})::text"
+            parts.append(f"coalesce({v}, 'null')")  # a NULL would void the whole row
+        return "'[' || " + " || ',' || ".join(parts) + " || ']'"
+
+    def select_expr(self, col: S.Column, alias: str) -> str:
+        if col.type in ("date", "timestamp", "decimal"):
+            return f"{alias}.{col.name}::text"
+        if col.type == "bool":
+            return f"{alias}.{col.name}::int"
+        return f"{alias}.{col.name}"
+
+    def analyze(self, table: str | None = None, columns: Sequence[str] = ()) -> None:
+        cols = f" ({', '.join(columns)})" if columns else ""
+        self.execute(f"ANALYZE {table or ''}{cols}")
+
+    def after_explicit_ids(self, tables: Sequence[str]) -> None:
+        for t in tables:
+            self.execute(
+                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {t}), 1))")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self.conn.transaction():
+                yield
+        finally:
+            self._depth = 0
+            self._frozen = set()  # only the transaction that emptied them may freeze rows
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def shared_snapshot(self, helpers: int) -> Iterator[list[Database]]:
+        # As pg_dump --jobs does: the helpers import this transaction's exported snapshot.
+        # They read text as its UTF-8 bytes: the rows' JSON goes to the file as bytes, so
+        # decoding it into str (and encoding it back) would only cost time and memory.
+        from psycopg.adapt import Loader
+
+        class Utf8Bytes(Loader):
+            def load(self, data: Any) -> bytes:
+                return bytes(data)
+
+        clones: list[PostgresDatabase] = []
+        try:
+            with self.snapshot():
+                sid = self.scalar("SELECT pg_export_snapshot()")
+                for _ in range(helpers):
+                    db = PostgresDatabase(self.url)
+                    db.conn.adapters.register_loader("text", Utf8Bytes)
+                    clones.append(db)
+                    db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    db.execute(f"SET TRANSACTION SNAPSHOT '{sid}'")
+                yield clones
+        finally:
+            for db in clones:
+                with contextlib.suppress(Exception):
+                    db.conn.rollback()
+                db.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def size(self) -> int:
+        return int(self.scalar("SELECT pg_database_size(current_database())"))
