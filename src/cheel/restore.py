@@ -289,6 +289,8 @@ class _Loader:
     # -- checks -------------------------------------------------------------------------
     def _check(self) -> None:
         db = self.db
+        if self.bulk:  # a table just loaded looks empty to PostgreSQL's planner
+            db.analyze(S.BALANCED.table, [S.BALANCED.key])
         for (o, table), (lo, hi) in self.ranges.items():
             t = S.table(table)
             fks = t.foreign_keys
@@ -311,8 +313,6 @@ class _Loader:
                 b = S.BALANCED
                 parent = t.column(b.key).ref
                 plo, phi = self.ranges.get((o, parent), (0, -1))
-                if self.bulk:  # a table just loaded looks empty to PostgreSQL's planner
-                    db.analyze(table, [b.key])
                 bad = db.scalar(
                     f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
                     f"BETWEEN ? AND ? GROUP BY {b.key} "

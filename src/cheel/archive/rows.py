@@ -73,14 +73,13 @@ class ChunkBuilder:
         pos, end = 0, len(lines)
         while pos < end:
             x = pos + (self._limit - self._size) - 1
-            if x > end:  # the rest fits without filling the chunk
-                piece = lines[pos:]
-                self._push(piece.replace(b"\n", b","), piece.count(b"\n") + 1)
-                break
-            q = lines.find(b"\n", max(x, pos))
+            rest_fits = x > end  # the rest goes in without filling the chunk
+            q = end if rest_fits else lines.find(b"\n", max(x, pos))
             q = end if q < 0 else q
             piece = lines[pos:q]
             self._push(piece.replace(b"\n", b","), piece.count(b"\n") + 1)
+            if rest_fits:
+                break
             done.append(self.take())
             pos = q + 1
         return done
