@@ -148,24 +148,27 @@ class OrgReader:
         if not builder.empty:
             yield builder.take()
 
-    def _stream(self, sql: str, params: tuple, size: int, texts: bool) -> Iterator[list]:
-        db = self._free.get()  # the helpers are idle: units of one table run in order
+    @contextlib.contextmanager
+    def _helper(self) -> Iterator[Database]:
+        """One of the helper connections, for the block's duration."""
+        db = self._free.get()
         try:
-            for batch in db.stream(sql, params, size):
-                yield [_utf8(r[0]) for r in batch] if texts else list(batch)
+            yield db
         finally:
             self._free.put(db)
+
+    def _stream(self, sql: str, params: tuple, size: int, texts: bool) -> Iterator[list]:
+        with self._helper() as db:  # the helpers are idle: units of one table run in order
+            for batch in db.stream(sql, params, size):
+                yield [_utf8(r[0]) for r in batch] if texts else list(batch)
 
     def _query(self, sql: str, params: tuple) -> Future:
         assert self._pool is not None, "use inside session()"
         return self._pool.submit(self._fetchall, sql, params)
 
     def _fetchall(self, sql: str, params: tuple) -> list[tuple]:
-        db = self._free.get()
-        try:
+        with self._helper() as db:
             return db.query(sql, params)
-        finally:
-            self._free.put(db)
 
     def _in_order(self, units: list[tuple[str, tuple]]) -> Iterator[bytes]:
         """Each unit's rows as JSON texts joined by newlines, in order, with at most a few
@@ -185,12 +188,9 @@ class OrgReader:
                 break
 
     def _run(self, unit: tuple[str, tuple]) -> bytes:
-        db = self._free.get()
-        try:
+        with self._helper() as db:
             joined = db.scalar(*unit)
             return _utf8(joined) if joined else b""
-        finally:
-            self._free.put(db)
 
 
 def _map_large_blocks() -> None:
