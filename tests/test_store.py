@@ -173,6 +173,39 @@ def test_bulk_inserted_rows_keep_nulls_and_any_text(engine_url, catalog):
                                                    None, "2026-01-02 03:04:05")])
 
 
+def test_row_writer_keeps_every_batch_in_order_and_aborts_on_error(engine_url, catalog):
+    """The restore's writer: batches of one table may share one COPY on PostgreSQL; a
+    change of table, flush() or the block's end finishes it; shifts apply; an error inside
+    the block leaves nothing of the load behind."""
+    entry = O.create_organization(catalog, "Writer SA", postgres=engine_url)
+    cols = ["id", "group_id", "code", "name", "decimals"]
+    with O.opened(catalog, entry.name) as (_, db):
+        gid = O.create_group(db, "Writer").id
+        with db.transaction(), db.row_writer() as w:
+            w.write("currencies", cols, [(1, gid, "CHF", "Franc", 2)])
+            w.write("currencies", cols, [(2, gid, "EUR", "Euro", 2)])
+            w.write("vat_codes", ["id", "group_id", "code", "kind", "rate", "valid_from"],
+                    [(1, gid, "N81", "sales", "8.10", "2024-01-01")])
+            w.write("currencies", cols, [(1, gid, "USD", "Dollar", 2)], shifts=[(0, 10)])
+            w.flush()
+            assert db.scalar("SELECT count(*) FROM currencies") == 3  # visible after flush
+            w.write("currencies", cols, [(2, gid, "GBP", "Pound", 2)], shifts=[(0, 10)])
+        assert db.query("SELECT id, code FROM currencies ORDER BY id") == [
+            (1, "CHF"), (2, "EUR"), (11, "USD"), (12, "GBP")]
+        assert db.scalar("SELECT count(*) FROM vat_codes") == 1
+        with pytest.raises(ZeroDivisionError):
+            with db.transaction(), db.row_writer() as w:
+                w.write("currencies", cols, [(20, gid, "JPY", "Yen", 0)])
+                1 / 0  # while the COPY is open
+        assert db.scalar("SELECT count(*) FROM currencies") == 4
+        dup = (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+        with pytest.raises(dup):  # a refused row fails the load, at the latest when it ends
+            with db.transaction(), db.row_writer() as w:
+                w.write("currencies", cols, [(21, gid, "SEK", "Krona", 2)])
+                w.write("currencies", cols, [(1, gid, "NOK", "Krone", 2)])
+        assert db.scalar("SELECT count(*) FROM currencies") == 4
+
+
 @pytest.mark.postgres
 def test_loading_freezes_only_empty_tables_in_their_transaction(catalog, pg_url, pg_dbname):
     """start_loading empties (for COPY FREEZE) only the empty tables of a database without

@@ -23,7 +23,7 @@ from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, safe_name
-from .store.engines import POSTGRES, Database
+from .store.engines import POSTGRES, Database, RowWriter
 from .store.pgserver import database_name, pg_rename_database, with_database
 from .store.organizations import create_organization, drop_database, open_database
 from .store.scope import count_sql, scoped_from
@@ -169,6 +169,7 @@ class _Loader:
         self.org_maps: dict[tuple[int, str], dict[int, int]] = {}
         self.delta: dict[tuple[int, str], int] = {}
         self.ranges: dict[tuple[int, str], tuple[int, int]] = {}
+        self.writer = RowWriter(db)  # while the chunks are loaded: the engine's, see run
 
     def run(self, file: Path | str, password: Password, progress: Progress | None) -> None:
         for g in self.plans.values():
@@ -181,10 +182,11 @@ class _Loader:
         done = 0
         if progress:
             progress(0, total)
-        with open_file(file) as f:
+        with open_file(file) as f, self.db.row_writer() as self.writer:
             reader = ContainerReader(f, password)
             for chunk in ChunkStream(reader):
                 if chunk.scope == "org":
+                    self.writer.flush()  # its rows are looked up and inserted one by one
                     self._load_org_rows(chunk.org, chunk.table, chunk.rows)
                     continue
                 plan = self.plans.get((chunk.org, chunk.scope))
@@ -284,7 +286,7 @@ class _Loader:
                 v = r[i]
                 if v is not None:
                     r[i] = mapping[v]
-        self.db.insert_shifted(table, cols, rows, shifts)
+        self.writer.write(table, cols, rows, shifts)
 
     # -- checks -------------------------------------------------------------------------
     def _check(self) -> None:

@@ -17,7 +17,37 @@ from ..errors import NotFound
 from . import schema as S
 from .ddl import POSTGRES, SQLITE, ddl, index_ddl
 
-__all__ = ["Database", "POSTGRES", "SQLITE"]
+__all__ = ["Database", "RowWriter", "POSTGRES", "SQLITE", "shift_rows"]
+
+
+def shift_rows(rows: Sequence[Sequence], shifts: Sequence[tuple[int, int]]) -> Sequence[Sequence]:
+    """``rows`` with ``delta`` added to column ``i`` for each ``(i, delta)`` (NULL stays);
+    lists are edited in place, tuples copied."""
+    if any(d for _, d in shifts) and rows and not isinstance(rows[0], list):
+        rows = [list(r) for r in rows]
+    for i, d in shifts:
+        if d:
+            for r in rows:
+                v = r[i]
+                if v is not None:
+                    r[i] = v + d
+    return rows
+
+
+class RowWriter:
+    """Bulk inserts of one load (see :meth:`Database.row_writer`); this one inserts each
+    batch at once."""
+
+    def __init__(self, db: "Database"):
+        self.db = db
+
+    def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence],
+              shifts: Sequence[tuple[int, int]] = ()) -> None:
+        """Insert ``rows``, shifted as :meth:`Database.insert_shifted` does."""
+        self.db.insert_shifted(table, columns, rows, shifts)  # type: ignore[arg-type]
+
+    def flush(self) -> None:
+        """Finish what was written, so that other statements may run."""
 
 
 class Database:
@@ -44,15 +74,14 @@ class Database:
     def insert_shifted(self, table: str, columns: Sequence[str], rows: list[list],
                        shifts: Sequence[tuple[int, int]]) -> None:
         """Insert ``rows`` adding ``delta`` to column ``i`` for each ``(i, delta)`` (NULL stays)."""
-        if any(d for _, d in shifts) and rows and not isinstance(rows[0], list):
-            rows = [list(r) for r in rows]
-        for i, d in shifts:
-            if d:
-                for r in rows:
-                    v = r[i]
-                    if v is not None:
-                        r[i] = v + d
-        self.insert_rows(table, columns, rows)
+        self.insert_rows(table, columns, shift_rows(rows, shifts))
+
+    @contextlib.contextmanager
+    def row_writer(self) -> Iterator["RowWriter"]:
+        """A writer for the many batches of one load. Until the block ends or
+        :meth:`RowWriter.flush` is called, run no other statement on this connection:
+        consecutive batches of one table may still be travelling as one stream."""
+        yield RowWriter(self)
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Insert one row and return its new id."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import DatabaseUnreachable, IntegrityError
 from . import schema as S
-from .engines import POSTGRES, Database
+from .engines import POSTGRES, Database, RowWriter, shift_rows
 from .ddl import key_ddl
 from .pgserver import first_line, redact_url
 
@@ -76,21 +76,13 @@ class PostgresDatabase(Database):
         self._frozen = set(empty)
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-        # psycopg's row formatter (C) over every row, driven by map() in C, into one buffer
-        # per batch: Copy.write_row would add two Python calls per row, most of the cost.
-        from psycopg._copy_base import format_row_text
+        with self.row_writer() as writer:
+            writer.write(table, columns, rows)
 
-        freeze = " WITH (FREEZE)" if table in self._frozen else ""
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{freeze}") as copy:
-                tx = copy.formatter.transformer
-                # Slices of ~0.1 MB: the server parses one while the next is formatted.
-                for i in range(0, len(rows), 1000):
-                    buf = bytearray()
-                    collections.deque(map(format_row_text, rows[i:i + 1000],
-                                          itertools.repeat(tx), itertools.repeat(buf)),
-                                      maxlen=0)
-                    copy.write(buf)
+    @contextlib.contextmanager
+    def row_writer(self) -> Iterator[RowWriter]:
+        with contextlib.ExitStack() as stack:  # an error aborts the open COPY
+            yield _CopyWriter(self, stack)
 
     def complete_schema(self) -> None:
         import psycopg
@@ -219,3 +211,45 @@ class PostgresDatabase(Database):
 
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
+
+
+class _CopyWriter(RowWriter):
+    """Batches of one table, one after the other, go into one COPY: the server goes on
+    parsing the last batch while the next one is read and decoded, instead of waiting at
+    the end of each (a chunk's worth) for the client."""
+
+    def __init__(self, db: PostgresDatabase, stack: contextlib.ExitStack):
+        super().__init__(db)
+        self.pg = db
+        self._stack = stack
+        self._open: tuple[tuple[str, tuple[str, ...]], contextlib.ExitStack, Any] | None = None
+
+    def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence],
+              shifts: Sequence[tuple[int, int]] = ()) -> None:
+        # psycopg's row formatter (C) over every row, driven by map() in C, into one buffer
+        # per slice: Copy.write_row would add two Python calls per row, most of the cost.
+        from psycopg._copy_base import format_row_text
+
+        rows = shift_rows(rows, shifts)
+        key = (table, tuple(columns))
+        if self._open is None or self._open[0] != key:
+            self.flush()
+            inner = self._stack.enter_context(contextlib.ExitStack())
+            cur = inner.enter_context(self.pg.conn.cursor())
+            freeze = " WITH (FREEZE)" if table in self.pg._frozen else ""
+            copy = inner.enter_context(
+                cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN{freeze}"))
+            self._open = (key, inner, copy)
+        copy = self._open[2]
+        tx = copy.formatter.transformer
+        # Slices of ~0.1 MB: the server parses one while the next is formatted.
+        for i in range(0, len(rows), 1000):
+            buf = bytearray()
+            collections.deque(map(format_row_text, rows[i:i + 1000], itertools.repeat(tx),
+                                  itertools.repeat(buf)), maxlen=0)
+            copy.write(buf)
+
+    def flush(self) -> None:
+        if self._open is not None:
+            inner, self._open = self._open[1], None
+            inner.close()  # ends the COPY; the server reports any error here
