@@ -449,6 +449,35 @@ def test_group_backup_holds_its_rows_and_nothing_else(catalog, dest, engine_url,
     assert sorted(result.companies) == companies
 
 
+def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, monkeypatch):
+    """Read in ranges of a few ids (PostgreSQL bounds each range's parents by the ids its
+    rows point to), a group's lines come out whole and in id order, even lines added late
+    to an early entry, whose parent lies far outside the range's usual parents."""
+    import cheel.extract
+    mv.build_sample(catalog, "Sample", postgres=engine_url)
+    with O.opened(catalog, "Sample") as (_, db):
+        group = O.find_group(db, "Muster Gruppe")
+        gid = group.id
+        with db.transaction():
+            for g in (gid, O.find_group(db, "Solo Sàrl").id):
+                first, account = db.query(
+                    "SELECT e.id, l.account_id FROM journal_entries e JOIN entry_lines l "
+                    "ON l.entry_id = e.id JOIN companies c ON c.id = e.company_id "
+                    "WHERE c.group_id = ? ORDER BY e.id LIMIT 1", (g,))[0]
+                db.insert("entry_lines", {"entry_id": first, "account_id": account,
+                                          "debit": 0, "credit": 0, "text": "late line"})
+        owner = _owner_group(db)
+    monkeypatch.setattr(cheel.extract, "UNIT_ROWS", {"sqlite": 3, "postgres": 3})
+    monkeypatch.setattr(cheel.extract, "DENSE", 0.0)  # every table in ranges
+    manifest, data = read_backup(backup(catalog, ["Sample"], dest,
+                                        groups=["Muster Gruppe"]).path)
+    for t in S.group_tables():
+        mine = sorted(i for i, g in owner[t.name].items() if g == gid)
+        assert [r[0] for r in data.get((0, "g1", t.name), [])] == mine, t.name
+    texts = [r for r in table_rows(manifest, data, "entry_lines") if r["text"] == "late line"]
+    assert len(texts) == 1
+
+
 def test_whole_organization_and_several_organizations(catalog, dest):
     mv.build_sample(catalog, "Erste")
     mv.build_sample(catalog, "Zweite")

@@ -131,10 +131,11 @@ class OrgReader:
             # planner, without statistics, takes any literal list for few rows, which suits
             # a small group and misleads it for a large one.
             small = n * 10 <= self.top_ids.get(t.name, 0)
-            sql = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
-                                   _company_ids(group) if small else None)
+            query = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
+                                     _company_ids(group) if small else None,
+                                     bound_parent=self.db.engine == POSTGRES)
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
-            units = [(sql, (group.id, start, min(hi, start + step - 1)))
+            units = [(query.sql, query.params(group.id, start, min(hi, start + step - 1)))
                      for start in range(lo, hi + 1, step)]
             for lines in self._in_order(units):
                 yield from builder.add_lines(lines)
