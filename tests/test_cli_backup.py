@@ -308,3 +308,34 @@ def test_debug_shows_the_traceback(env, tmp_path):
     r = CliRunner().invoke(cli, ["--data-dir", str(data), "--debug", "verify", str(path)])
     assert r.exit_code == 4
     assert "Traceback" in r.output
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_a_full_destination_is_one_sentence_and_no_file(env, tmp_path, encrypted):
+    """A write that fails half-way (here the file-size limit, as a full disk would) ends
+    with one sentence and exit code 1: no traceback, not even from a finalizer writing into
+    the abandoned file, and no file or part file left behind. A subprocess, for the limit."""
+    import resource
+    import signal
+    import subprocess
+
+    data, dest = env
+    run(data, "demo", "--name", "Large SA", "--entries", "20000")
+    pw = tmp_path / "pw"
+    pw.write_text(PW + "\n")
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write, not a killed process
+        # Above what SQLite's shared-memory file needs, below the backup's size.
+        resource.setrlimit(resource.RLIMIT_FSIZE, (128 << 10, 128 << 10))
+
+    args = [sys.executable, "-c", "from cheel.cli.main import main; main()",
+            "--data-dir", str(data), "backup", "Large SA", "--dest", str(dest), "-y"]
+    if encrypted:
+        args += ["--password-file", str(pw)]
+    r = subprocess.run(args, capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("Error: Cannot write the backup in ")
+    assert "File too large; no backup was written." in r.stderr
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert list(dest.iterdir()) == []

@@ -159,6 +159,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
     tmp = plan.dest / f".{plan.filename}.{secrets.token_hex(4)}.part"
     dbs: list[Database] = []
     totals: dict[str, int] = {}
+    writer: ContainerWriter | None = None
     try:
         with contextlib.ExitStack() as stack:
             raw = stack.enter_context(open(tmp, "xb"))
@@ -212,9 +213,16 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             raw.flush()
             os.fsync(raw.fileno())
         final = _publish(tmp, plan.dest, plan.filename)
-    except BaseException:
+    except BaseException as e:
+        if writer is not None:
+            writer.abort()
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(e, OSError):  # the databases raise their own errors: this is the file
+            raise DestinationError(f"cannot write the backup in {plan.dest}: "
+                                   f"{e.strerror or e}; no backup was written",
+                                   hint="free some space there or choose another --dest"
+                                   ) from e
         raise
     finally:
         for db in dbs:

@@ -54,12 +54,21 @@ class SealedWriter(io.RawIOBase):
         self._hashing = _HashingWriter(raw)
         cctx = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True, threads=threads)
         self._z = cctx.stream_writer(self._hashing, closefd=False)
+        self._aborted = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, b) -> int:
+        if self._aborted:  # see abort()
+            return len(b)
         return self._z.write(b)
+
+    def abort(self) -> None:
+        """Give up: later writes are dropped and close() writes nothing (tarfile's
+        finalizer still writes into an abandoned stream)."""
+        self._aborted = True
+        super().close()
 
     def close(self) -> None:
         if self.closed:

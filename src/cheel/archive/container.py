@@ -89,6 +89,13 @@ class ContainerWriter:
             self._enc.close()
 
 
+    def abort(self) -> None:
+        """Give up a failed write: nothing more reaches ``raw``, which the caller removes."""
+        self._zstd.abort()
+        if self._enc:
+            self._enc.abort()
+
+
 class ContainerReader:
     """Reads members in order, checking names, sizes, order and checksums."""
 
