@@ -84,14 +84,17 @@ def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN",
     hops = S.scope_chain(t)
     bounded = bound_parent and len(hops) > 1 and hops[0][1] not in (S.GROUP_TABLE,
                                                                      S.COMPANY_TABLE)
-    where = f"{grp} = ? AND t0.id BETWEEN ? AND ?"
+    sql = f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ? AND t0.id BETWEEN ? AND ?"
     if bounded:
         col = hops[0][0]
         # "+ 0": an aggregate, not an index walk from either end (which filters the ids).
-        frm += (f" CROSS JOIN (SELECT MIN(b.{col} + 0) AS lo, MAX(b.{col} + 0) AS hi "
-                f"FROM {t.name} b WHERE b.id BETWEEN ? AND ?) r")
-        where += " AND t1.id BETWEEN r.lo AND r.hi"
-    return RangeQuery(f"SELECT {', '.join(exprs)} FROM {frm} WHERE {where}", bounded)
+        # The bounds as scalar subqueries of a CTE: computed once per query. As a joined
+        # row, the planner may put them inside a nested loop, recomputed for every parent
+        # (with stale statistics: 13 s instead of 16 ms for a small restored group).
+        sql = (f"WITH r AS (SELECT MIN(b.{col} + 0) AS lo, MAX(b.{col} + 0) AS hi "
+               f"FROM {t.name} b WHERE b.id BETWEEN ? AND ?) {sql} "
+               f"AND t1.id BETWEEN (SELECT lo FROM r) AND (SELECT hi FROM r)")
+    return RangeQuery(sql, bounded)
 
 
 def referenced_sql(t: S.Table, column: str, companies: Companies = None) -> str:
