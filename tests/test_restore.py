@@ -295,6 +295,58 @@ def test_sigkill_during_restore_leaves_target_unchanged(catalog, tmp_path):
                 O.drop_database(catalog, catalog.find("Created"))
                 catalog.remove("Created")
     assert finished < 8  # at least some kills landed mid-restore
+    # The next restore --create removes what the killed ones left: no unlisted file stays.
+    run_restore(catalog, RestoreOptions(path, "After kills", create=True), PW)
+    listed = {catalog.sqlite_path(e).name for e in catalog.list()}
+    assert {p.name for p in catalog.data_dir.glob("*.sqlite")} == listed
+    assert not list(catalog.data_dir.glob(".*.restoring*"))
+
+
+def test_sweep_removes_only_unlisted_files_whose_restore_is_gone(catalog):
+    from cheel.store import unfinished as U
+
+    O.create_organization(catalog, "Kept SA")
+    kept = catalog.sqlite_path(catalog.find("Kept SA"))
+    orphan = O.create_organization(catalog, "Orphan SA", register=False)
+    running = O.create_organization(catalog, "Running SA", register=False)
+    orphan_path = catalog.sqlite_path(orphan)
+    with U.claimed(catalog, running):  # a restore that is still running
+        with U.claimed(catalog, orphan):
+            pass
+        U._marker(orphan_path).touch()  # ... as a killed restore leaves it: unlocked
+        U._marker(kept).touch()  # a stale mark beside a listed organization
+        assert U.sqlite_sweep(catalog) == [orphan_path]
+        assert catalog.sqlite_path(running).exists() and U._marker(
+            catalog.sqlite_path(running)).exists()
+    assert not orphan_path.exists() and not U._marker(orphan_path).exists()
+    assert kept.exists() and not U._marker(kept).exists()
+    assert not U._marker(catalog.sqlite_path(running)).exists()  # unmarked when it ended
+
+
+@pytest.mark.postgres
+def test_postgres_sweep_drops_only_old_idle_temporary_databases(pg_url):
+    import psycopg
+    from psycopg import sql
+
+    from cheel.store import unfinished as U
+
+    now = int(time.time())
+    old_idle, old_busy = f"{U.PG_PREFIX}{now - 7200}_t1", f"{U.PG_PREFIX}{now - 7200}_t2"
+    recent, foreign = f"{U.PG_PREFIX}{now - 60}_t3", f"{U.PG_PREFIX}nostamp_t4"
+    names = [old_idle, old_busy, recent, foreign]
+    with psycopg.connect(pg_url + "/postgres", autocommit=True) as admin:
+        for n in names:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(n)))
+        try:
+            with psycopg.connect(f"{pg_url}/{old_busy}"):  # a restore still connected
+                assert U.pg_sweep(pg_url) == [old_idle]
+            left = {r[0] for r in admin.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
+            assert left == {old_busy, recent, foreign}
+        finally:
+            for n in names:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(n)))
 
 
 VECTORS = Path(__file__).parent / "vectors"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import operator
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from .store.engines import POSTGRES, Database, RowWriter
 from .store.pgserver import database_name, pg_rename_database, with_database
 from .store.organizations import create_organization, drop_database, open_database
 from .store.scope import count_sql, scoped_from
+from .store.unfinished import claimed, pg_sweep, pg_temporary_name, sqlite_sweep
 from .verify import ChunkStream, inspect_backup, open_file
 
 Password = Callable[[], str | None] | str | None
@@ -104,12 +104,14 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
 
     entry, db, final_db = _open_target(catalog, options, manifest, groups)
     try:
-        with db.bulk_load(fresh=options.create), db.transaction():
-            loader = _Loader(db, manifest, groups, bulk=options.create)
-            loader.run(options.file, password, progress)
-        if options.create:
-            db.close()
-            entry = _finish_created(catalog, entry, final_db)
+        # A new organization is marked as unfinished until listed (see store/unfinished).
+        with claimed(catalog, entry) if options.create else contextlib.nullcontext():
+            with db.bulk_load(fresh=options.create), db.transaction():
+                loader = _Loader(db, manifest, groups, bulk=options.create)
+                loader.run(options.file, password, progress)
+            if options.create:
+                db.close()
+                entry = _finish_created(catalog, entry, final_db)
     except BaseException:
         with contextlib.suppress(Exception):
             db.close()
@@ -135,9 +137,12 @@ def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
                   if any(g.org_index == o["index"] for g in groups)), None)
     langs = (first or {}).get("languages") or ["fr", "de", "it", "en"]
     postgres, final = options.postgres, None
-    if postgres:
+    if postgres:  # first, what killed restores left behind
+        pg_sweep(postgres)
         final = database_name(postgres) or f"cheel_{safe_name(options.into).replace('-', '_')}"
-        postgres = with_database(postgres, f"cheel_restoring_{secrets.token_hex(6)}")
+        postgres = with_database(postgres, pg_temporary_name())
+    else:
+        sqlite_sweep(catalog)
     # As pg_restore does: a new database gets its keys and indexes after the data is in.
     entry = create_organization(catalog, options.into, langs, postgres, register=False,
                                 bulk=True)
