@@ -822,6 +822,18 @@ class Report:
                 "srv": med([s.server_cpu for s in ss]),
                 "rows": med([s.extra.get("rows") for s in ss]), "n": len(ss)}
 
+    def paired_ratio(self, section: str, engine: str, lines: int, cmd: str, base: str
+                     ) -> float | None:
+        """Median over repetitions of ``cmd``'s wall time ÷ the baseline's in the same
+        repetition (the two run back to back), so that the machine's speed drifting between
+        repetitions cancels out instead of landing on one side of a ratio of medians."""
+        def walls(c: str) -> dict[int, float]:
+            return {s.rep: s.wall for s in self.b.samples
+                    if (s.section, s.engine, s.lines, s.cmd) == (section, engine, lines, c)}
+        a, r = walls(cmd), walls(base)
+        ratios = [a[k] / r[k] for k in a if k in r and r[k]]
+        return statistics.median(ratios) if ratios else None
+
     def label(self, engine: str, cmd: str, cell: bool = True) -> str:
         """The display name of a command; ``cell``: escaped for a Markdown table cell."""
         text = GROUP_LABELS[cmd] if cmd in GROUP_LABELS else \
@@ -833,6 +845,8 @@ class Report:
         b, n = self.b, self.b.n
 
         def ratio(engine, cmd, base, key="wall", section="backup"):
+            if key == "wall":
+                return self.paired_ratio(section, engine, n, cmd, base)
             a, c = self.stat(section, engine, n, cmd), self.stat(section, engine, n, base)
             if not a or not c or not c[key]:
                 return None
@@ -926,7 +940,10 @@ class Report:
           f"{m['seconds']:.0f} s. Medians of {b.args.reps} repetition(s); every command is a "
           "separate process; the commands of one comparison alternate within each repetition. "
           "Ratios are cheel ÷ baseline (wall time unless said otherwise); < 1 means cheel is "
-          "faster/smaller. Raw samples: the `.json` file next to this one. "
+          "faster/smaller. Time ratios are the median over repetitions of the ratio within "
+          "each repetition, where the two commands ran back to back (a change of the "
+          "machine's speed between repetitions cancels out); the time columns are medians. "
+          "Raw samples: the `.json` file next to this one. "
           "How to read this: `bench/README.md`.\n")
         w("| machine | |\n|---|---|")
         w(f"| CPU | {m['cpu']} |")
@@ -1108,7 +1125,7 @@ class Report:
                 tr = sr = None
                 ok = None
                 if ref and not cmd.startswith("base_"):
-                    tr = s["wall"] / ref["wall"] if ref["wall"] else None
+                    tr = self.paired_ratio(section, engine, lines, cmd, base)
                     sr = s["out"] / ref["out"] if ref["out"] and section == "backup" else None
                     if tr is not None:
                         if section == "backup":
@@ -1116,7 +1133,7 @@ class Report:
                         else:
                             ok = tr < 1.0 if engine == "sqlite" else tr <= 1.0
                 elif cmd == "base_restore_jobs" and ref:
-                    tr = s["wall"] / ref["wall"] if ref["wall"] else None
+                    tr = self.paired_ratio(section, engine, lines, cmd, base)
                 cells = [f"{lines:,}", self.label(engine, cmd), fmt(s["wall"]), fmt(s["cpu"])]
                 if pg:
                     cells.append(fmt(s["srv"]))
