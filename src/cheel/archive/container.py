@@ -88,7 +88,6 @@ class ContainerWriter:
         if self._enc:
             self._enc.close()
 
-
     def abort(self) -> None:
         """Give up a failed write: nothing more reaches ``raw``, which the caller removes."""
         self._zstd.abort()

@@ -126,8 +126,28 @@ class Database:
         ``fresh``: the database is new and unlisted, and is thrown away if the load fails."""
         yield
 
+    _depth = 0  # open transaction blocks on this connection
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction: all of it commits or none; a nested block joins the open one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            with self._outermost_transaction():
+                yield
+        finally:
+            self._depth = 0
+
+    @contextlib.contextmanager
+    def _outermost_transaction(self) -> Iterator[None]:
+        """Begin, then commit at the end of the block, or roll back if it raises."""
         raise NotImplementedError
         yield
 

@@ -37,7 +37,6 @@ class PostgresDatabase(Database):
                 f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
                 hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
             ) from e
-        self._depth = 0
         self._frozen: set[str] = set()  # see start_loading
 
     def _sql(self, sql: str) -> str:
@@ -154,20 +153,11 @@ class PostgresDatabase(Database):
                 f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {t}), 1))")
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
+    def _outermost_transaction(self) -> Iterator[None]:
         try:
             with self.conn.transaction():
                 yield
         finally:
-            self._depth = 0
             self._frozen = set()  # only the transaction that emptied them may freeze rows
 
     @contextlib.contextmanager
