@@ -190,20 +190,24 @@ class OrgReader:
 
     def _run(self, unit: tuple[str, tuple, bool]) -> bytes:
         sql, params, bounded = unit
-        with self._helper() as db:
-            if not bounded:
-                joined = db.scalar(sql, params)
-            else:
-                # A bounded unit of a large group (PostgreSQL, see select_range_sql) joins
-                # ~100,000 rows to their parents: a hash join is right whatever the planner
-                # believes. Without statistics it believed in a nested loop of bitmap
-                # scans, rebuilt for every parent: minutes instead of a tenth of a second.
-                db.execute("SET enable_nestloop = off")
-                try:
-                    joined = db.scalar(sql, params)
-                finally:
-                    db.execute("RESET enable_nestloop")
+        with self._helper() as db, (_hash_joins(db) if bounded else contextlib.nullcontext()):
+            joined = db.scalar(sql, params)
             return _utf8(joined) if joined else b""
+
+
+@contextlib.contextmanager
+def _hash_joins(db: Database) -> Iterator[None]:
+    """No nested loops for the block's queries (PostgreSQL).
+
+    A bounded unit of a large group (see select_range_sql) joins ~100,000 rows to their
+    parents: a hash join is right whatever the planner believes. Without statistics it
+    believed in a nested loop of bitmap scans, rebuilt for every parent: minutes instead of
+    a tenth of a second."""
+    db.execute("SET enable_nestloop = off")
+    try:
+        yield
+    finally:
+        db.execute("RESET enable_nestloop")
 
 
 def _map_large_blocks() -> None:
