@@ -11,9 +11,10 @@ verified and the restored data checked.
 from __future__ import annotations
 
 import contextlib
+import gc
 import operator
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +23,14 @@ from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, safe_name
-from .store.engines import POSTGRES, Database, RowWriter
+from .store.engines import POSTGRES, Check, Database, RowWriter
 from .store.pgserver import database_name, pg_rename_database, with_database
 from .store.organizations import create_organization, drop_database, open_database
 from .store.scope import count_sql, scoped_from
 from .store.unfinished import claimed, pg_sweep, pg_temporary_name, sqlite_sweep
 from .verify import ChunkStream, inspect_backup, open_file
 
+FINISH_CONNECTIONS = 2  # keys and checks of a new PostgreSQL database, as pg_restore --jobs 2
 Password = Callable[[], str | None] | str | None
 Progress = Callable[[int, int], None]
 
@@ -106,9 +108,18 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
     try:
         # A new organization is marked as unfinished until listed (see store/unfinished).
         with claimed(catalog, entry) if options.create else contextlib.nullcontext():
-            with db.bulk_load(fresh=options.create), db.transaction():
-                loader = _Loader(db, manifest, groups, bulk=options.create)
-                loader.run(options.file, password, progress)
+            # A new PostgreSQL database stays unlisted (under a temporary name) until it is
+            # complete, so its rows may commit before its keys are built and checked on
+            # several connections, as pg_restore --jobs does. Anything else is one transaction.
+            split = options.create and db.engine == POSTGRES
+            loader = _Loader(db, manifest, groups, bulk=options.create)
+            with db.bulk_load(fresh=options.create):
+                with db.transaction():
+                    loader.load(options.file, password, progress)
+                    if not split:
+                        loader.finish()
+                if split:
+                    loader.finish(connections=FINISH_CONNECTIONS)
             if options.create:
                 db.close()
                 entry = _finish_created(catalog, entry, final_db)
@@ -176,7 +187,8 @@ class _Loader:
         self.ranges: dict[tuple[int, str], tuple[int, int]] = {}
         self.writer = RowWriter(db)  # while the chunks are loaded: the engine's, see run
 
-    def run(self, file: Path | str, password: Password, progress: Progress | None) -> None:
+    def load(self, file: Path | str, password: Password, progress: Progress | None) -> None:
+        """Read the whole file (verifying it) into the open transaction."""
         for g in self.plans.values():
             if g.action == REPLACE and g.replaces_id is not None:
                 self._delete_group(g.replaces_id)
@@ -187,7 +199,7 @@ class _Loader:
         done = 0
         if progress:
             progress(0, total)
-        with open_file(file) as f, self.db.row_writer() as self.writer:
+        with open_file(file) as f, self.db.row_writer() as self.writer, _no_cycle_scans():
             reader = ContainerReader(f, password)
             for chunk in ChunkStream(reader):
                 if chunk.scope == "org":
@@ -200,10 +212,15 @@ class _Loader:
                 done += self._load_group_chunk(plan, chunk)
                 if progress:
                     progress(done, total)
-        # The whole file is verified at this point; now check what it left in the target.
+
+    def finish(self, connections: int = 1) -> None:
+        """Check what the load left in the target (a new database gets its keys first)."""
+        checks = self._checks()
         if self.bulk:
-            self.db.complete_schema()
-        self._check()
+            self.db.complete_schema(checks, connections)
+        else:
+            for check in checks:
+                check.run(self.db)
         self.db.after_explicit_ids([t.name for t in S.TABLES])
 
     # -- replace ----------------------------------------------------------------------
@@ -294,39 +311,23 @@ class _Loader:
         self.writer.write(table, cols, rows, shifts)
 
     # -- checks -------------------------------------------------------------------------
-    def _check(self) -> None:
-        db = self.db
-        if self.bulk:  # a table just loaded looks empty to PostgreSQL's planner
-            db.analyze(S.BALANCED.table, [S.BALANCED.key])
+    def _checks(self) -> list[Check]:
+        """What must hold in the target once the rows are in, each check one query or a few."""
+        db, checks = self.db, []
         for (o, table), (lo, hi) in self.ranges.items():
             t = S.table(table)
             fks = t.foreign_keys
             if self.bulk and db.engine == POSTGRES:
-                fks = []  # its foreign keys were just added, and validated, by PostgreSQL
-            if fks:  # one pass over the restored rows for all of the table's keys
-                joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}"
-                                 for i, c in enumerate(fks))
-                counts = ", ".join(
-                    f"SUM(CASE WHEN c.{c.name} IS NOT NULL AND p{i}.id IS NULL THEN 1 ELSE 0 END)"
-                    for i, c in enumerate(fks))
-                bad = db.execute(f"SELECT {counts} FROM {table} c {joins} "
-                                 f"WHERE c.id BETWEEN ? AND ?", (lo, hi)).fetchone()
-                for c, n in zip(fks, bad):
-                    if n:
-                        raise IntegrityError(f"{n} restored {table} rows point to missing "
-                                             f"{c.ref} rows; nothing was restored")
+                fks = []  # its foreign keys are added, and so validated, by PostgreSQL
+            if fks:
+                checks.append(Check(f"keys {o} {table}", _keys_check(table, fks, lo, hi),
+                                    (table, *(c.ref for c in fks))))
             if table == S.BALANCED.table:
-                # Walk the key's index over the restored parents' range: no sort, flat memory.
                 b = S.BALANCED
-                parent = t.column(b.key).ref
-                plo, phi = self.ranges.get((o, parent), (0, -1))
-                bad = db.scalar(
-                    f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
-                    f"BETWEEN ? AND ? GROUP BY {b.key} "
-                    f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (plo, phi))
-                if bad:
-                    raise IntegrityError(f"{bad} restored journal entries do not balance; "
-                                         "nothing was restored")
+                plo, phi = self.ranges.get((o, t.column(b.key).ref), (0, -1))
+                # A table just loaded looks empty to PostgreSQL's planner.
+                checks.append(Check(f"balance {o}", _balance_check(table, plo, phi), (table,),
+                                    (table, (b.key,)) if self.bulk else None))
         gids = {}
         for plan in self.plans.values():
             gid_delta = self.delta.get((plan.org_index, S.GROUP_TABLE))
@@ -335,25 +336,80 @@ class _Loader:
                 raise IntegrityError(f'the backup holds no row for the group "{plan.name}"')
             gids[old_id + gid_delta] = plan
         for t in S.group_tables():
-            if self.bulk:
-                # A new database holds the restored groups only: one pass per table counts
-                # every group's rows (and would show rows attached to no restored group).
-                frm, grp = scoped_from(t)
-                counts = {int(g): int(n) for g, n in
-                          db.query(f"SELECT {grp}, count(*) FROM {frm} GROUP BY {grp}")}
-                stray = set(counts) - set(gids)
-                if stray:
-                    raise IntegrityError(f"{sum(counts[g] for g in stray)} restored {t.name} "
-                                         "rows belong to no restored group; nothing was "
-                                         "restored")
-            else:
-                counts = {gid: int(db.scalar(count_sql(t), (gid,))) for gid in gids}
-            for gid, plan in gids.items():
-                n = counts.get(gid, 0)
-                if n != plan.rows.get(t.name, 0):
-                    raise IntegrityError(
-                        f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
-                        f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
+            read = (t.name, *(ref for _, ref in S.scope_chain(t) if ref != S.GROUP_TABLE))
+            checks.append(Check(f"count {t.name}", _count_check(t, gids, self.bulk), read))
+        return checks
+
+
+@contextlib.contextmanager
+def _no_cycle_scans() -> Iterator[None]:
+    """Pause Python's cycle collector: a load decodes millions of short-lived row tuples,
+    none part of a cycle, which it would otherwise scan again and again (a tenth of a
+    PostgreSQL load's time). Reference counting still frees every chunk."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _keys_check(table: str, fks: list[S.Column], lo: int, hi: int) -> Callable[[Database], None]:
+    """One pass over the restored rows for all of the table's foreign keys."""
+    joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in enumerate(fks))
+    counts = ", ".join(f"SUM(CASE WHEN c.{c.name} IS NOT NULL AND p{i}.id IS NULL THEN 1 ELSE 0 END)"
+                       for i, c in enumerate(fks))
+
+    def run(db: Database) -> None:
+        bad = db.execute(f"SELECT {counts} FROM {table} c {joins} WHERE c.id BETWEEN ? AND ?",
+                         (lo, hi)).fetchone()
+        for c, n in zip(fks, bad):
+            if n:
+                raise IntegrityError(f"{n} restored {table} rows point to missing "
+                                     f"{c.ref} rows; nothing was restored")
+    return run
+
+
+def _balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
+    """Every restored journal entry balances. The key's index is walked over the restored
+    parents' range: no sort, flat memory."""
+    b = S.BALANCED
+
+    def run(db: Database) -> None:
+        bad = db.scalar(f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
+                        f"BETWEEN ? AND ? GROUP BY {b.key} "
+                        f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
+        if bad:
+            raise IntegrityError(f"{bad} restored journal entries do not balance; "
+                                 "nothing was restored")
+    return run
+
+
+def _count_check(t: S.Table, gids: dict[int, GroupPlan], bulk: bool
+                 ) -> Callable[[Database], None]:
+    """Each restored group holds as many rows of ``t`` as the backup says."""
+
+    def run(db: Database) -> None:
+        if bulk:
+            # A new database holds the restored groups only: one pass per table counts
+            # every group's rows (and would show rows attached to no restored group).
+            frm, grp = scoped_from(t)
+            counts = {int(g): int(n) for g, n in
+                      db.query(f"SELECT {grp}, count(*) FROM {frm} GROUP BY {grp}")}
+            stray = set(counts) - set(gids)
+            if stray:
+                raise IntegrityError(f"{sum(counts[g] for g in stray)} restored {t.name} "
+                                     "rows belong to no restored group; nothing was restored")
+        else:
+            counts = {gid: int(db.scalar(count_sql(t), (gid,))) for gid in gids}
+        for gid, plan in gids.items():
+            n = counts.get(gid, 0)
+            if n != plan.rows.get(t.name, 0):
+                raise IntegrityError(
+                    f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
+                    f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
+    return run
 
 
 __all__ = ["RestoreOptions", "RestoreReport", "plan_restore", "run_restore", "COPY", "SKIP"]

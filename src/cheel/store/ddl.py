@@ -48,23 +48,26 @@ def ddl(engine: str, bulk: bool = False) -> list[str]:
     return out + ([] if bulk else index_ddl())
 
 
-def key_ddl() -> list[tuple[str, str]]:
-    """``(constraint name, ALTER TABLE …)`` adding the primary and unique keys that
-    ``ddl(POSTGRES, bulk=True)`` left out."""
+def unique_keys() -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(constraint name, table, columns)`` of the primary and unique keys that
+    ``ddl(POSTGRES, bulk=True)`` leaves out, named as PostgreSQL names them."""
     out = []
     for t in S.TABLES:
-        out.append((f"{t.name}_pkey", f"ALTER TABLE {t.name} ADD PRIMARY KEY (id)"))
-        uniques = [(c.name,) for c in t.columns if c.unique] + list(t.uniques)
-        for u in uniques:
-            name = f"{t.name}_{'_'.join(u)}_key"
-            out.append((name, f"ALTER TABLE {t.name} ADD CONSTRAINT {name} "
-                              f"UNIQUE ({', '.join(u)})"))
+        out.append((f"{t.name}_pkey", t.name, ("id",)))
+        for u in [(c.name,) for c in t.columns if c.unique] + list(t.uniques):
+            out.append((f"{t.name}_{'_'.join(u)}_key", t.name, tuple(u)))
     return out
 
 
-def index_ddl() -> list[str]:
-    """An index on every foreign key: scope joins and key checks walk them. Optional keys
-    (mostly NULL, e.g. an entry line's VAT code) get a partial index of their set values."""
-    return [f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
-            + (f" WHERE {c.name} IS NOT NULL" if c.nullable else "")
+def foreign_key_indexes() -> list[tuple[str, str, str]]:
+    """``(index name, table, CREATE INDEX …)``: an index on every foreign key, for scope
+    joins and key checks. Optional keys (mostly NULL, e.g. an entry line's VAT code) get a
+    partial index of their set values."""
+    return [(f"ix_{t.name}_{c.name}", t.name,
+             f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
+             + (f" WHERE {c.name} IS NOT NULL" if c.nullable else ""))
             for t in S.TABLES for c in t.foreign_keys]
+
+
+def index_ddl() -> list[str]:
+    return [stmt for _, _, stmt in foreign_key_indexes()]

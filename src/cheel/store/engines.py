@@ -10,14 +10,27 @@ ones the backup format carries: ``int``, ``str`` (text, decimal, date, timestamp
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFound
 from . import schema as S
 from .ddl import POSTGRES, SQLITE, ddl, index_ddl
 
-__all__ = ["Database", "RowWriter", "POSTGRES", "SQLITE", "shift_rows"]
+__all__ = ["Check", "Database", "RowWriter", "POSTGRES", "SQLITE", "shift_rows"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A read-only look at loaded rows that raises if they are wrong: ``run(db)`` reads
+    ``tables`` once their keys and indexes are built, after refreshing the planner's
+    statistics of ``analyze`` (a table and some of its columns) where the engine keeps any."""
+
+    name: str
+    run: Callable[["Database"], None]
+    tables: tuple[str, ...]
+    analyze: tuple[str, tuple[str, ...]] | None = None
 
 
 def shift_rows(rows: Sequence[Sequence], shifts: Sequence[tuple[int, int]]) -> Sequence[Sequence]:
@@ -178,10 +191,16 @@ class Database:
             self.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
                          ("schema_version", str(S.SCHEMA_VERSION)))
 
-    def complete_schema(self) -> None:
-        """Add what ``create_schema(bulk=True)`` left out (idempotent)."""
+    def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
+        """Add what ``create_schema(bulk=True)`` left out, then run ``checks``. With
+        ``connections`` > 1 (no transaction open, the loaded rows committed), an engine may
+        spread the work over that many connections."""
         for stmt in index_ddl():
             self.execute(stmt)
+        for check in checks:
+            if check.analyze:
+                self.analyze(*check.analyze)
+            check.run(self)
 
     def schema_version(self) -> int:
         try:

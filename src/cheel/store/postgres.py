@@ -10,8 +10,9 @@ from typing import Any
 
 from ..errors import DatabaseUnreachable, IntegrityError
 from . import schema as S
-from .engines import POSTGRES, Database, RowWriter, shift_rows
-from .ddl import key_ddl
+from .ddl import foreign_key_indexes, unique_keys
+from .engines import POSTGRES, Check, Database, RowWriter, shift_rows
+from .pg_steps import ANALYZE, ALTER, FOREIGN_KEY, INDEX, READ, Step, run_steps
 from .pgserver import first_line, redact_url
 
 _CURSORS = itertools.count(1)
@@ -83,33 +84,74 @@ class PostgresDatabase(Database):
         with contextlib.ExitStack() as stack:  # an error aborts the open COPY
             yield _CopyWriter(self, stack)
 
-    def complete_schema(self) -> None:
-        import psycopg
+    def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
+        steps = self._completion_steps(checks)
+        # More sort memory for building the keys: this connection's, reset below.
+        self.execute("SET maintenance_work_mem = '256MB'")
+        try:
+            if connections > 1:
+                run_steps(self, self._helper, steps, connections)
+            else:  # the list's order is one that respects every step's "after"
+                for step in steps:
+                    step.run(self)
+        finally:
+            if not self.conn.closed:
+                self.execute("RESET maintenance_work_mem")
 
-        # More sort memory for building the keys, for this transaction only.
-        self.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for name, stmt in key_ddl():  # primary and unique keys first: foreign keys need them
-            if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+    def _helper(self) -> "PostgresDatabase":
+        db = PostgresDatabase(self.url)
+        db.execute("SET maintenance_work_mem = '256MB'")
+        return db
+
+    def cancel(self) -> None:
+        """Cancel the statement this connection runs (from another thread)."""
+        self.conn.cancel_safe()
+
+    def _completion_steps(self, checks: Sequence[Check]) -> list[Step]:
+        """The keys, indexes and foreign keys ``create_schema(bulk=True)`` left out, as
+        pg_restore adds them after the data, then ``checks`` beside them. Unique keys are
+        built as plain indexes first (a lock that lets other indexes of the table be built
+        at the same time), then made constraints, which is instant."""
+        have = {r[0] for r in self.query(
+            "SELECT conname FROM pg_constraint UNION SELECT relname FROM pg_class "
+            "WHERE relkind = 'i'")}
+        size = {t.name: int(self.scalar(f"SELECT pg_relation_size('{t.name}')"))
+                for t in S.TABLES}
+        analyses, builds, constraints, foreign = [], [], [], []
+        for check in checks:
+            if check.analyze:
+                table, cols = check.analyze
+                analyses.append(Step(f"analyze {check.name}", _statement(
+                    f"ANALYZE {table} ({', '.join(cols)})"), {table: ANALYZE}))
+        for name, table, cols in unique_keys():
+            if name in have:
                 continue
-            try:
-                self.execute(stmt)
-            except psycopg.errors.UniqueViolation as e:
-                raise IntegrityError(f"restored rows repeat a unique value "
-                                     f"({first_line(e)}); nothing was restored") from None
-        super().complete_schema()
-        # One validating pass per key, as pg_restore does, instead of a check per row.
+            kind = "PRIMARY KEY" if name.endswith("_pkey") else "UNIQUE"
+            builds.append(Step(f"index {name}", _statement(
+                f"CREATE UNIQUE INDEX {name} ON {table} ({', '.join(cols)})"), {table: INDEX}))
+            constraints.append(Step(name, _statement(
+                f"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name}"),
+                {table: ALTER}, frozenset({f"index {name}"})))
+        for name, table, stmt in foreign_key_indexes():
+            if name not in have:
+                builds.append(Step(f"index {name}", _statement(stmt), {table: INDEX}))
         for t in S.TABLES:
             for c in t.foreign_keys:
-                name = f"fk_{t.name}_{c.name}"
-                if self.scalar("SELECT 1 FROM pg_constraint WHERE conname = ?", (name,)):
+                name = f"{t.name}_{c.name}_fkey"  # as PostgreSQL names them inline
+                if name in have:
                     continue
-                try:
-                    self.execute(f"ALTER TABLE {t.name} ADD CONSTRAINT {name} FOREIGN KEY "
-                                 f"({c.name}) REFERENCES {c.ref} (id) "
-                                 "DEFERRABLE INITIALLY DEFERRED")
-                except psycopg.errors.ForeignKeyViolation as e:
-                    raise IntegrityError(f"restored rows point to missing rows "
-                                         f"({first_line(e)}); nothing was restored") from None
+                foreign.append(Step(name, _statement(
+                    f"ALTER TABLE {t.name} ADD CONSTRAINT {name} FOREIGN KEY ({c.name}) "
+                    f"REFERENCES {c.ref} (id) DEFERRABLE INITIALLY DEFERRED"),
+                    {t.name: FOREIGN_KEY, c.ref: FOREIGN_KEY},
+                    frozenset(s.name for s in constraints if s.name == f"{c.ref}_pkey")))
+        steps = analyses + sorted(builds, key=lambda s: -size[next(iter(s.locks))]) + constraints
+        for check in checks:
+            before = {s.name for s in analyses if s.name == f"analyze {check.name}"}
+            before |= {s.name for s in builds + constraints if set(s.locks) & set(check.tables)}
+            steps.append(Step(f"check {check.name}", check.run,
+                              {t: READ for t in check.tables}, frozenset(before)))
+        return steps + sorted(foreign, key=lambda s: -size[next(iter(s.locks))])
 
     # Text, not bytea: bytea travels hex-encoded (twice the size, then decoded); the UTF-8
     # text is turned into bytes in one C call by the reader.
@@ -201,6 +243,24 @@ class PostgresDatabase(Database):
 
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
+
+
+def _statement(sql: str):
+    """A step running ``sql``; PostgreSQL's refusals of the loaded rows become sentences."""
+
+    def run(db: PostgresDatabase) -> None:
+        import psycopg
+
+        try:
+            db.execute(sql)
+        except psycopg.errors.UniqueViolation as e:
+            raise IntegrityError(f"restored rows repeat a unique value ({first_line(e)}); "
+                                 "nothing was restored") from None
+        except psycopg.errors.ForeignKeyViolation as e:
+            raise IntegrityError(f"restored rows point to missing rows ({first_line(e)}); "
+                                 "nothing was restored") from None
+
+    return run
 
 
 class _CopyWriter(RowWriter):

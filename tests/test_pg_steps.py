@@ -1,0 +1,177 @@
+"""A new PostgreSQL database's keys, indexes and checks, built on several connections."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from cheel.errors import IntegrityError
+from cheel.store import organizations as O
+from cheel.store.engines import Check
+from cheel.store.pg_steps import ALTER, ANALYZE, FOREIGN_KEY, INDEX, READ, Step, run_steps
+from cheel.store.postgres import PostgresDatabase
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_db(pg_url, pg_dbname):
+    from cheel.store.pgserver import pg_create_database
+
+    name = pg_dbname()
+    pg_create_database(f"{pg_url}/{name}", name)
+    db = PostgresDatabase(f"{pg_url}/{name}")
+    yield db
+    db.close()
+
+
+def _recorder(log: list, lock: threading.Lock, name: str, sql: str = "SELECT pg_sleep(0.05)"):
+    def run(db):
+        with lock:
+            log.append(("start", name))
+        db.execute(sql)
+        with lock:
+            log.append(("end", name))
+    return run
+
+
+def _overlaps(log: list, a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` ran at the same time in the recorded order."""
+    running: set[str] = set()
+    for event, name in log:
+        if event == "start":
+            running.add(name)
+            if {a, b} <= running:
+                return True
+        else:
+            running.discard(name)
+    return False
+
+
+def test_steps_without_conflicts_run_at_once(pg_db):
+    """Two steps that each wait for the other to start can only finish side by side."""
+    meet = threading.Barrier(2, timeout=20)
+
+    def step(db):
+        meet.wait()
+        db.execute("SELECT 1")
+
+    run_steps(pg_db, lambda: PostgresDatabase(pg_db.url),
+              [Step("a", step, {"t1": INDEX}), Step("b", step, {"t1": INDEX, "t2": READ})])
+
+
+@pytest.mark.parametrize("first,second", [(INDEX, ANALYZE), (INDEX, FOREIGN_KEY),
+                                          (READ, ALTER), (FOREIGN_KEY, FOREIGN_KEY),
+                                          (ANALYZE, ANALYZE)])
+def test_conflicting_locks_never_run_at_once_and_order_is_kept(pg_db, first, second):
+    log: list = []
+    lock = threading.Lock()
+    rec = lambda name: _recorder(log, lock, name)  # noqa: E731
+    steps = [Step("x", rec("x"), {"t": first}), Step("y", rec("y"), {"t": second}),
+             Step("free", rec("free"), {"other": INDEX}),
+             Step("last", rec("last"), {"u": READ}, frozenset({"x", "y", "free"}))]
+    run_steps(pg_db, lambda: PostgresDatabase(pg_db.url), steps, connections=3)
+    assert not _overlaps(log, "x", "y")
+    assert log.index(("start", "last")) > max(log.index(("end", n)) for n in ("x", "y", "free"))
+    assert sorted(n for e, n in log if e == "end") == ["free", "last", "x", "y"]
+
+
+def test_a_failing_step_cancels_the_others_and_is_raised(pg_db):
+    outcome: dict = {}
+
+    def long(db):
+        try:
+            db.execute("SELECT pg_sleep(60)")
+            outcome["long"] = "finished"
+        except psycopg.errors.QueryCanceled:
+            outcome["long"] = "cancelled"
+            raise
+
+    def fail(db):
+        db.execute("SELECT pg_sleep(0.3)")  # the long step is running by now
+        raise IntegrityError("3 restored rows are wrong; nothing was restored")
+
+    never = []
+    steps = [Step("long", long, {"a": INDEX}), Step("fail", fail, {"b": INDEX}),
+             Step("then", lambda db: never.append(1), {"c": READ}, frozenset({"fail"}))]
+    with pytest.raises(IntegrityError, match="3 restored rows are wrong"):
+        run_steps(pg_db, lambda: PostgresDatabase(pg_db.url), steps)
+    assert outcome == {"long": "cancelled"} and not never
+
+
+def test_unknown_dependencies_are_refused(pg_db):
+    with pytest.raises(ValueError):
+        run_steps(pg_db, lambda: PostgresDatabase(pg_db.url),
+                  [Step("a", lambda db: None, {"t": READ}, frozenset({"b"}))])
+
+
+def _schema(db) -> set[tuple]:
+    """Every constraint and index of the public tables, as PostgreSQL describes them."""
+    cons = db.query("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace")
+    idx = db.query("SELECT tablename, indexname, indexdef FROM pg_indexes "
+                   "WHERE schemaname = 'public'")
+    return {("constraint", *r) for r in cons} | {("index", *r) for r in idx}
+
+
+@pytest.mark.parametrize("connections", [1, 2])
+def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, connections):
+    regular = O.create_organization(catalog, "Regular", postgres=f"{pg_url}/{pg_dbname()}")
+    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
+                                 bulk=True)
+    seen = []
+    check = Check("look", lambda db: seen.append(db.scalar("SELECT count(*) FROM entry_lines")),
+                  ("entry_lines", "journal_entries"), ("entry_lines", ("entry_id",)))
+    with O.opened(catalog, regular.name) as (_, want), O.opened(catalog, bulk.name) as (_, db):
+        assert _schema(db) != _schema(want)
+        db.complete_schema([check], connections)
+        assert _schema(db) == _schema(want)
+        assert seen == [0]
+        assert db.scalar("SELECT count(*) FROM pg_stats WHERE tablename = 'entry_lines' "
+                         "AND attname = 'entry_id'") == 0  # no rows, nothing to sample
+        assert db.scalar("SHOW maintenance_work_mem") == want.scalar("SHOW maintenance_work_mem")
+
+
+@pytest.mark.parametrize("bad,message", [
+    ("INSERT INTO currencies (id, group_id, code, name, decimals) VALUES "
+     "(1, 1, 'CHF', 'Franc', 2), (1, 1, 'EUR', 'Euro', 2)", "repeat a unique value"),
+    ("INSERT INTO currencies (id, group_id, code, name, decimals) VALUES "
+     "(1, 99, 'CHF', 'Franc', 2)", "point to missing rows"),
+])
+def test_refused_rows_become_one_sentence(catalog, pg_url, pg_dbname, bad, message):
+    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
+                                 bulk=True)
+    with O.opened(catalog, bulk.name) as (_, db):
+        db.execute("INSERT INTO company_groups (id, uid, name, created_at) "
+                   "VALUES (1, 'g1', 'G', now())")
+        db.execute(bad)
+        with pytest.raises(IntegrityError, match=message) as e:
+            db.complete_schema([], connections=2)
+        assert e.value.message.endswith("nothing was restored")
+
+
+def test_create_refuses_unbalanced_data_and_leaves_no_database(catalog, tmp_path, pg_url,
+                                                               pg_dbname):
+    """The checks that run beside the key builds stop a --create like the others do."""
+    from cheel.backup import BackupOptions, plan_backup, run_backup
+    from cheel.demo import DemoOptions, create_demo
+    from cheel.restore import RestoreOptions, run_restore
+
+    create_demo(catalog, DemoOptions(name="Src", entries=500, seed=2))
+    with O.opened(catalog, "Src") as (_, db):
+        with db.transaction():
+            db.execute("UPDATE entry_lines SET debit = debit + 1 WHERE id = "
+                       "(SELECT min(id) FROM entry_lines WHERE debit > 0)")
+    path = run_backup(catalog, plan_backup(catalog, BackupOptions(["Src"], tmp_path))).path
+
+    def databases() -> set[str]:
+        with psycopg.connect(pg_url + "/postgres") as conn:
+            return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+
+    before, final = databases(), pg_dbname()
+    with pytest.raises(IntegrityError, match="1 restored journal entries do not balance"):
+        run_restore(catalog, RestoreOptions(path, "New", create=True,
+                                            postgres=f"{pg_url}/{final}"))
+    assert databases() == before and not catalog.exists("New")
