@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.cli.main import cli
 from cheel.demo import DemoOptions, create_demo
-from cheel.errors import (DamagedFile, IntegrityError, NotFound, RestoreConflict,
+from cheel.errors import (AlreadyExists, DamagedFile, IntegrityError, NotFound, RestoreConflict,
                           WrongPassword)
 from cheel.restore import RestoreOptions, plan_restore, run_restore
 from cheel.store import organizations as O
@@ -405,3 +405,35 @@ def test_failed_create_on_postgres_leaves_no_database(catalog, tmp_path, pg_url,
                                                  postgres=f"{pg_url}/{final}"), PW)
     assert report.created and catalog.find("PG ok").location.endswith("/" + final)
     assert restoring() == before
+
+
+def test_create_on_postgres_stopped_before_loading_leaves_no_database(catalog, tmp_path,
+                                                                       pg_url, pg_dbname):
+    """The new database is made while the file's key is derived; a wrong password, an
+    existing name or a server error still leaves nothing behind."""
+    import psycopg
+
+    create_demo(catalog, DemoOptions(name="Src", entries=300, seed=2))
+    path = backup(catalog, "Src", tmp_path)
+
+    def restoring() -> set[str]:
+        with psycopg.connect(pg_url + "/postgres") as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'cheel_restoring_%'")}
+
+    before = restoring()
+    with pytest.raises(WrongPassword):
+        run_restore(catalog, RestoreOptions(path, "New", create=True,
+                                            postgres=f"{pg_url}/{pg_dbname()}"), "wrong")
+    assert restoring() == before and not catalog.exists("New")
+    taken = pg_dbname()
+    with psycopg.connect(pg_url + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {taken}")
+    with pytest.raises(AlreadyExists):  # the final name is taken: found before it loads
+        run_restore(catalog, RestoreOptions(path, "New", create=True,
+                                            postgres=f"{pg_url}/{taken}"), PW)
+    assert restoring() == before and not catalog.exists("New")
+    report = run_restore(catalog, RestoreOptions(path, "New", create=True,
+                                                 postgres=f"{pg_url}/{pg_dbname()}"), PW)
+    assert report.created and restoring() == before
+    assert contents(catalog, "New") == contents(catalog, "Src")

@@ -11,22 +11,26 @@ verified and the restored data checked.
 from __future__ import annotations
 
 import contextlib
-import gc
 import operator
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive.container import ContainerReader
 from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
+from . import restore_checks as RC
 from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .store import schema as S
-from .store.catalog import Catalog, OrgEntry, safe_name
+from .store.catalog import Catalog, OrgEntry, check_name, safe_name
 from .store.engines import POSTGRES, Check, Database, RowWriter
-from .store.pgserver import database_name, pg_rename_database, with_database
-from .store.organizations import create_organization, drop_database, open_database
-from .store.scope import count_sql, scoped_from
+from .store.organizations import (create_organization, drop_database, open_database,
+                                  seed_organization)
+from .store.pgserver import (database_name, pg_check_free, pg_create_database,
+                             pg_drop_database, pg_rename_database, with_database)
+from .store.postgres import PostgresDatabase
+from .store.scope import scoped_from
 from .store.unfinished import claimed, pg_sweep, pg_temporary_name, sqlite_sweep
 from .verify import ChunkStream, inspect_backup, open_file
 
@@ -94,7 +98,17 @@ def plan_restore(catalog: Catalog, options: RestoreOptions, password: Password =
 def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = None,
                 progress: Progress | None = None) -> RestoreReport:
     started = time.monotonic()
-    manifest, groups = plan_restore(catalog, options, password)
+    early = None
+    if options.create and options.postgres and not options.dry_run:
+        check_name(options.into)
+        if not catalog.exists(options.into):  # else plan_restore says so
+            early = _EarlyDatabase(options.postgres, _final_name(options))
+    try:
+        manifest, groups = plan_restore(catalog, options, password)
+    except BaseException:
+        if early:
+            early.discard()
+        raise
     report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
                            bool(manifest.get("encrypted")), groups)
     restored = [g for g in groups if g.restored]
@@ -104,7 +118,12 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
         report.seconds = time.monotonic() - started
         return report
 
-    entry, db, final_db = _open_target(catalog, options, manifest, groups)
+    try:
+        entry, db, final_db = _open_target(catalog, options, manifest, groups, early)
+    except BaseException:
+        if early:
+            early.discard()
+        raise
     try:
         # A new organization is marked as unfinished until listed (see store/unfinished).
         with claimed(catalog, entry) if options.create else contextlib.nullcontext():
@@ -138,26 +157,93 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
 
 
 def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
-                 groups: list[GroupPlan]) -> tuple[OrgEntry, Database, str | None]:
+                 groups: list[GroupPlan], early: "_EarlyDatabase | None"
+                 ) -> tuple[OrgEntry, Database, str | None]:
     """The target's entry and database; for ``--create`` on PostgreSQL the entry points to
-    a temporary database, and the name it gets once complete is returned too."""
+    a temporary database (made by ``early``), and the name it gets once complete is
+    returned too."""
     if not options.create:
         entry = catalog.find(options.into)
         return entry, open_database(catalog, entry), None
     first = next((o for o in manifest["organizations"]
                   if any(g.org_index == o["index"] for g in groups)), None)
     langs = (first or {}).get("languages") or ["fr", "de", "it", "en"]
-    postgres, final = options.postgres, None
-    if postgres:  # first, what killed restores left behind
-        pg_sweep(postgres)
-        final = database_name(postgres) or f"cheel_{safe_name(options.into).replace('-', '_')}"
-        postgres = with_database(postgres, pg_temporary_name())
-    else:
-        sqlite_sweep(catalog)
-    # As pg_restore does: a new database gets its keys and indexes after the data is in.
-    entry = create_organization(catalog, options.into, langs, postgres, register=False,
-                                bulk=True)
-    return entry, open_database(catalog, entry), final
+    if not options.postgres:
+        sqlite_sweep(catalog)  # first, what killed restores left behind
+        # As pg_restore does: a new database gets its keys and indexes after the data is in.
+        entry = create_organization(catalog, options.into, langs, register=False, bulk=True)
+        return entry, open_database(catalog, entry), None
+    final = _final_name(options)
+    early = early or _EarlyDatabase(options.postgres, final)
+    entry = OrgEntry(options.into, POSTGRES, early.result())
+    try:
+        db = open_database(catalog, entry)
+        seed_organization(db, langs)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            drop_database(catalog, entry)
+        raise
+    return entry, db, final
+
+
+def _final_name(options: RestoreOptions) -> str:
+    """The name a new PostgreSQL organization's database gets once complete."""
+    assert options.postgres
+    return (database_name(options.postgres)
+            or f"cheel_{safe_name(options.into).replace('-', '_')}")
+
+
+class _EarlyDatabase:
+    """A new PostgreSQL organization's empty database (tables without keys, under a
+    temporary name), made on a second thread while the backup's manifest is read: an
+    encrypted file's key derivation (scrypt, about a second by design) and CREATE DATABASE
+    then wait on different cores instead of one after the other."""
+
+    def __init__(self, url: str, final: str):
+        self.url, self.final = url, final
+        self.location: str | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._make, name="cheel-new-database",
+                                        daemon=True)
+        self._thread.start()
+
+    def _make(self) -> None:
+        try:
+            pg_check_free(self.url, self.final)  # before the load, not at its end
+            pg_sweep(self.url)  # first, what killed restores left behind
+            location = with_database(self.url, pg_temporary_name())
+            name = database_name(location)
+            assert name
+            pg_create_database(location, name)
+            self.location = location
+            try:
+                db = PostgresDatabase(location)
+                try:
+                    # As pg_restore does: keys and indexes come after the data is in.
+                    db.create_schema(bulk=True)
+                finally:
+                    db.close()
+            except BaseException:
+                self.location = None
+                pg_drop_database(location, name)
+                raise
+        except BaseException as e:  # noqa: B036 - handed to the caller by result()
+            self.error = e
+
+    def result(self) -> str:
+        """The new database's URL, once made; raises what stopped it."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.location
+        return self.location
+
+    def discard(self) -> None:
+        """Drop the database (the restore stopped before using it)."""
+        self._thread.join()
+        if self.location:
+            with contextlib.suppress(Exception):
+                pg_drop_database(self.location, database_name(self.location) or "")
 
 
 def _finish_created(catalog: Catalog, entry: OrgEntry, final: str | None) -> OrgEntry:
@@ -199,7 +285,7 @@ class _Loader:
         done = 0
         if progress:
             progress(0, total)
-        with open_file(file) as f, self.db.row_writer() as self.writer, _no_cycle_scans():
+        with open_file(file) as f, self.db.row_writer() as self.writer, RC.no_cycle_scans():
             reader = ContainerReader(f, password)
             for chunk in ChunkStream(reader):
                 if chunk.scope == "org":
@@ -320,13 +406,13 @@ class _Loader:
             if self.bulk and db.engine == POSTGRES:
                 fks = []  # its foreign keys are added, and so validated, by PostgreSQL
             if fks:
-                checks.append(Check(f"keys {o} {table}", _keys_check(table, fks, lo, hi),
+                checks.append(Check(f"keys {o} {table}", RC.keys_check(table, fks, lo, hi),
                                     (table, *(c.ref for c in fks))))
             if table == S.BALANCED.table:
                 b = S.BALANCED
                 plo, phi = self.ranges.get((o, t.column(b.key).ref), (0, -1))
                 # A table just loaded looks empty to PostgreSQL's planner.
-                checks.append(Check(f"balance {o}", _balance_check(table, plo, phi), (table,),
+                checks.append(Check(f"balance {o}", RC.balance_check(table, plo, phi), (table,),
                                     (table, (b.key,)) if self.bulk else None))
         gids = {}
         for plan in self.plans.values():
@@ -337,79 +423,8 @@ class _Loader:
             gids[old_id + gid_delta] = plan
         for t in S.group_tables():
             read = (t.name, *(ref for _, ref in S.scope_chain(t) if ref != S.GROUP_TABLE))
-            checks.append(Check(f"count {t.name}", _count_check(t, gids, self.bulk), read))
+            checks.append(Check(f"count {t.name}", RC.count_check(t, gids, self.bulk), read))
         return checks
-
-
-@contextlib.contextmanager
-def _no_cycle_scans() -> Iterator[None]:
-    """Pause Python's cycle collector: a load decodes millions of short-lived row tuples,
-    none part of a cycle, which it would otherwise scan again and again (a tenth of a
-    PostgreSQL load's time). Reference counting still frees every chunk."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _keys_check(table: str, fks: list[S.Column], lo: int, hi: int) -> Callable[[Database], None]:
-    """One pass over the restored rows for all of the table's foreign keys."""
-    joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in enumerate(fks))
-    counts = ", ".join(f"SUM(CASE WHEN c.{c.name} IS NOT NULL AND p{i}.id IS NULL THEN 1 ELSE 0 END)"
-                       for i, c in enumerate(fks))
-
-    def run(db: Database) -> None:
-        bad = db.execute(f"SELECT {counts} FROM {table} c {joins} WHERE c.id BETWEEN ? AND ?",
-                         (lo, hi)).fetchone()
-        for c, n in zip(fks, bad):
-            if n:
-                raise IntegrityError(f"{n} restored {table} rows point to missing "
-                                     f"{c.ref} rows; nothing was restored")
-    return run
-
-
-def _balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
-    """Every restored journal entry balances. The key's index is walked over the restored
-    parents' range: no sort, flat memory."""
-    b = S.BALANCED
-
-    def run(db: Database) -> None:
-        bad = db.scalar(f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
-                        f"BETWEEN ? AND ? GROUP BY {b.key} "
-                        f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
-        if bad:
-            raise IntegrityError(f"{bad} restored journal entries do not balance; "
-                                 "nothing was restored")
-    return run
-
-
-def _count_check(t: S.Table, gids: dict[int, GroupPlan], bulk: bool
-                 ) -> Callable[[Database], None]:
-    """Each restored group holds as many rows of ``t`` as the backup says."""
-
-    def run(db: Database) -> None:
-        if bulk:
-            # A new database holds the restored groups only: one pass per table counts
-            # every group's rows (and would show rows attached to no restored group).
-            frm, grp = scoped_from(t)
-            counts = {int(g): int(n) for g, n in
-                      db.query(f"SELECT {grp}, count(*) FROM {frm} GROUP BY {grp}")}
-            stray = set(counts) - set(gids)
-            if stray:
-                raise IntegrityError(f"{sum(counts[g] for g in stray)} restored {t.name} "
-                                     "rows belong to no restored group; nothing was restored")
-        else:
-            counts = {gid: int(db.scalar(count_sql(t), (gid,))) for gid in gids}
-        for gid, plan in gids.items():
-            n = counts.get(gid, 0)
-            if n != plan.rows.get(t.name, 0):
-                raise IntegrityError(
-                    f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
-                    f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
-    return run
 
 
 __all__ = ["RestoreOptions", "RestoreReport", "plan_restore", "run_restore", "COPY", "SKIP"]

@@ -111,6 +111,12 @@ def drop_database(catalog: Catalog, entry: OrgEntry) -> None:
 
 def _init(db: Database, languages: list[str], bulk: bool = False) -> None:
     db.create_schema(bulk)
+    seed_organization(db, languages)
+
+
+def seed_organization(db: Database, languages: Sequence[str]) -> None:
+    """The rows every organization starts with: its languages and the admin user."""
+    languages = parse_languages(languages)
     with db.transaction():
         for pos, code in enumerate(languages):
             db.insert("languages", {"code": code, "position": pos})

@@ -48,8 +48,7 @@ def pg_create_database(url: str, dbname: str) -> None:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                                   (dbname,)).fetchone()
             if exists:
-                raise AlreadyExists(f"the PostgreSQL database {dbname} already exists",
-                                    hint="choose another organization name or database")
+                raise _taken(dbname)
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
     except psycopg.OperationalError as e:
         raise DatabaseUnreachable(
@@ -74,5 +73,30 @@ def pg_rename_database(url: str, old: str, new: str) -> None:
 
     admin = with_database(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-            sql.Identifier(old), sql.Identifier(new)))
+        try:
+            conn.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                sql.Identifier(old), sql.Identifier(new)))
+        except psycopg.errors.DuplicateDatabase:
+            raise _taken(new) from None
+
+
+def pg_check_free(url: str, dbname: str) -> None:
+    """Raise AlreadyExists if the server has a database of that name."""
+    import psycopg
+
+    admin = with_database(url, "postgres")
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (dbname,)).fetchone():
+                raise _taken(dbname)
+    except psycopg.OperationalError as e:
+        raise DatabaseUnreachable(
+            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
+            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+        ) from e
+
+
+def _taken(dbname: str) -> AlreadyExists:
+    return AlreadyExists(f"the PostgreSQL database {dbname} already exists",
+                         hint="choose another organization name or database")
