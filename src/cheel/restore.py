@@ -25,11 +25,10 @@ from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, check_name, safe_name
 from .store.engines import POSTGRES, Check, Database, RowWriter
-from .store.organizations import (create_organization, drop_database, open_database,
-                                  seed_organization)
-from .store.pgserver import (database_name, pg_check_free, pg_create_database,
-                             pg_drop_database, pg_rename_database, with_database)
-from .store.postgres import PostgresDatabase
+from .store.organizations import (create_organization, create_pg_database, drop_database,
+                                  open_database, seed_organization)
+from .store.pgserver import (database_name, pg_check_free, pg_drop_database,
+                             pg_rename_database, with_database)
 from .store.scope import scoped_from
 from .store.unfinished import claimed, pg_sweep, pg_temporary_name, sqlite_sweep
 from .verify import ChunkStream, inspect_backup, open_file
@@ -105,20 +104,14 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
             early = _EarlyDatabase(options.postgres, _final_name(options))
     try:
         manifest, groups = plan_restore(catalog, options, password)
-    except BaseException:
-        if early:
-            early.discard()
-        raise
-    report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
-                           bool(manifest.get("encrypted")), groups)
-    restored = [g for g in groups if g.restored]
-    for t in S.TABLES:
-        report.rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
-    if options.dry_run:
-        report.seconds = time.monotonic() - started
-        return report
-
-    try:
+        report = RestoreReport(str(options.file), options.into, options.create,
+                               options.dry_run, bool(manifest.get("encrypted")), groups)
+        restored = [g for g in groups if g.restored]
+        for t in S.TABLES:
+            report.rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
+        if options.dry_run:
+            report.seconds = time.monotonic() - started
+            return report
         entry, db, final_db = _open_target(catalog, options, manifest, groups, early)
     except BaseException:
         if early:
@@ -212,21 +205,9 @@ class _EarlyDatabase:
             pg_check_free(self.url, self.final)  # before the load, not at its end
             pg_sweep(self.url)  # first, what killed restores left behind
             location = with_database(self.url, pg_temporary_name())
-            name = database_name(location)
-            assert name
-            pg_create_database(location, name)
+            # As pg_restore does: keys and indexes come after the data is in.
+            create_pg_database(location, bulk=True)
             self.location = location
-            try:
-                db = PostgresDatabase(location)
-                try:
-                    # As pg_restore does: keys and indexes come after the data is in.
-                    db.create_schema(bulk=True)
-                finally:
-                    db.close()
-            except BaseException:
-                self.location = None
-                pg_drop_database(location, name)
-                raise
         except BaseException as e:  # noqa: B036 - handed to the caller by result()
             self.error = e
 

@@ -71,11 +71,11 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         raise AlreadyExists(f'an organization named "{name}" already exists')
     if postgres:
         dbname = database_name(postgres) or f"cheel_{safe_name(name).replace('-', '_')}"
-        pg_create_database(postgres, dbname)
         entry = OrgEntry(name, POSTGRES, with_database(postgres, dbname))
+        create_pg_database(entry.location, bulk)
         try:
             db: Database = PostgresDatabase(entry.location)
-            _init(db, langs, bulk)
+            seed_organization(db, langs)
             db.close()
         except BaseException:
             pg_drop_database(postgres, dbname)
@@ -98,6 +98,23 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
             drop_database(catalog, entry)
             raise
     return entry
+
+
+def create_pg_database(location: str, bulk: bool = False) -> None:
+    """Create the PostgreSQL database ``location`` names, with cheel's tables and no rows
+    (``bulk``: see :meth:`Database.create_schema`); dropped again if that fails."""
+    dbname = database_name(location)
+    assert dbname
+    pg_create_database(location, dbname)
+    try:
+        db = PostgresDatabase(location)
+        try:
+            db.create_schema(bulk)
+        finally:
+            db.close()
+    except BaseException:
+        pg_drop_database(location, dbname)
+        raise
 
 
 def drop_database(catalog: Catalog, entry: OrgEntry) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 from ..errors import AlreadyExists, DatabaseUnreachable
+
 
 def redact_url(url: str) -> str:
     """The URL without its password, fit for catalogs, logs and messages."""
@@ -38,23 +43,34 @@ def first_line(e: BaseException) -> str:
     return text[0] if text else type(e).__name__
 
 
-def pg_create_database(url: str, dbname: str) -> None:
+@contextlib.contextmanager
+def _admin(url: str) -> Iterator[Any]:
+    """A connection to the server's ``postgres`` database; failing to reach it is a
+    DatabaseUnreachable."""
     import psycopg
-    from psycopg import sql
 
-    admin = with_database(url, "postgres")
     try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (dbname,)).fetchone()
-            if exists:
-                raise _taken(dbname)
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        with psycopg.connect(with_database(url, "postgres"), autocommit=True,
+                             connect_timeout=10) as conn:
+            yield conn
     except psycopg.OperationalError as e:
         raise DatabaseUnreachable(
             f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
             hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
         ) from e
+
+
+def _refuse_taken(conn: Any, dbname: str) -> None:
+    if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone():
+        raise _taken(dbname)
+
+
+def pg_create_database(url: str, dbname: str) -> None:
+    from psycopg import sql
+
+    with _admin(url) as conn:
+        _refuse_taken(conn, dbname)
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
 
 def pg_drop_database(url: str, dbname: str) -> None:
@@ -82,19 +98,8 @@ def pg_rename_database(url: str, old: str, new: str) -> None:
 
 def pg_check_free(url: str, dbname: str) -> None:
     """Raise AlreadyExists if the server has a database of that name."""
-    import psycopg
-
-    admin = with_database(url, "postgres")
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (dbname,)).fetchone():
-                raise _taken(dbname)
-    except psycopg.OperationalError as e:
-        raise DatabaseUnreachable(
-            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
-            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
-        ) from e
+    with _admin(url) as conn:
+        _refuse_taken(conn, dbname)
 
 
 def _taken(dbname: str) -> AlreadyExists:
