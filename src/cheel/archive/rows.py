@@ -116,7 +116,11 @@ class ChunkBuilder:
         return not self._rows
 
     def take(self) -> tuple[bytes, int]:
-        data = b"[" + b",".join(self._parts) + b"]"
+        # The brackets on the end pieces: one join, not a second copy of the whole chunk.
+        parts = self._parts
+        parts[0] = b"[" + parts[0]
+        parts[-1] = parts[-1] + b"]"
+        data = b",".join(parts)
         rows = self._rows
         self._parts, self._rows, self._size = [], 0, 0
         return data, rows
