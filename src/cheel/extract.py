@@ -26,7 +26,7 @@ from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
 HELPERS = 2  # threads reading the database besides the one writing the file
 # Rows per unit, roughly: bounds memory in flight. PostgreSQL pays a join setup per unit,
 # so its units are larger.
-UNIT_ROWS = {"sqlite": 25_000, "postgres": 100_000}
+UNIT_ROWS = {"sqlite": 8_000, "postgres": 100_000}
 DENSE = 0.5  # id ranges are used when at least this share of the range is the group's
 
 

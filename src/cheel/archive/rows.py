@@ -21,7 +21,10 @@ from ..errors import DamagedFile
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
                            allow_nan=False).encode
-CHUNK_BYTES = 4 * 1024 * 1024
+# 1 MiB: a backup's peak memory is the chunks and units in flight. At 4 MiB a SQLite
+# backup's peak grew +12 % from 1 M to 4 M lines (90 -> 101 MiB); at 1 MiB, with SQLite
+# units of 8,000 rows, about +2 % (64 -> 65 MiB), at the same speed.
+CHUNK_BYTES = 1024 * 1024
 
 
 def _binary_to_text(types: Sequence[str]) -> Callable[[Sequence], Sequence] | None:
