@@ -229,6 +229,40 @@ def test_a_reference_to_a_user_the_backup_does_not_hold_is_refused(demo, tmp_pat
     assert not demo.exists("Fresh")
 
 
+def test_lines_filed_under_another_group_are_refused(demo, tmp_path, monkeypatch,
+                                                     engine_url):
+    """A self-consistent file (counts, checksums, balances) in which one entry's lines,
+    stored with the first group, point to an entry of the second: the restore would mix
+    the groups up, and must refuse, into a new database as into an existing one."""
+    from cheel import extract
+
+    group_chunks = extract.OrgReader.group_chunks
+
+    def misfiled(self, k, t):
+        for data, rows in group_chunks(self, k, t):
+            if k == 1 and t.name == "entry_lines":
+                lines = json.loads(data)
+                i = [c.name for c in t.backup_columns].index("entry_id")
+                moved, other = lines[0][i], self.described[1]["ids"]["journal_entries"][0]
+                for line in lines:
+                    if line[i] == moved:
+                        line[i] = other
+                data = json.dumps(lines, ensure_ascii=False, separators=(",", ":")).encode()
+            yield data, rows
+
+    create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
+    monkeypatch.setattr(extract.OrgReader, "group_chunks", misfiled)
+    path = backup(demo, "Src", tmp_path)
+    monkeypatch.undo()
+    fp = fingerprint(demo, "Demo SA")
+    for options in (RestoreOptions(path, "Demo SA", on_conflict="copy"),
+                    RestoreOptions(path, "Fresh", create=True)):
+        with pytest.raises(IntegrityError, match="entry_lines rows, the backup"):
+            run_restore(demo, options, PW)
+    assert fingerprint(demo, "Demo SA") == fp
+    assert not demo.exists("Fresh")
+
+
 def test_cli_restore_exit_codes(demo, tmp_path):
     path = backup(demo, "Demo SA", tmp_path, groups=["Atelier Keller GmbH"])
     runner = CliRunner()
