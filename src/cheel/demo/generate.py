@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from ..store.catalog import Catalog, OrgEntry
 from ..store.engines import Database
 from ..store.organizations import create_organization, drop_database, open_database
+from . import chart
 from . import data as D
 from .common import YEARS, Group, Progress, Writer, _rate_str, _stamp, _uid, random_ide, slug
 from .journal import Journal
@@ -181,12 +182,12 @@ def _group(w: Writer, rng: random.Random, gname: str, glang: str, ncontacts: int
     accounts: dict[str, int] = {}
     langs = [(lang_ids[c], i) for c, i in (("fr", 2), ("de", 3), ("it", 4), ("en", 5))
              if c in lang_ids]
-    for row in D.CHART:
+    for row in chart.CHART:
         aid = w.id("accounts")
         accounts[row[0]] = aid
-        cur = D.ACCOUNT_CURRENCY.get(row[0])
+        cur = chart.ACCOUNT_CURRENCY.get(row[0])
         w.add("accounts", (aid, gid, row[0], row[1], currencies[cur] if cur else None,
-                           0 if row[0] in D.INACTIVE_ACCOUNTS else 1))
+                           0 if row[0] in chart.INACTIVE_ACCOUNTS else 1))
         for lid, i in langs:
             w.add("account_names", (w.id("account_names"), aid, lid, row[i]))
 
