@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,20 @@ def engine_url(request):
     url = request.getfixturevalue("pg_url")
     make = request.getfixturevalue("pg_dbname")
     return f"{url}/{make()}"
+
+
+@pytest.fixture
+def fast_kdf(monkeypatch):
+    """Memoize scrypt: thousands of reads of one header stay fast (everything else is real)."""
+    from cheel.archive import age_header
+
+    monkeypatch.setattr(age_header, "scrypt_kdf",
+                        functools.lru_cache(maxsize=64)(age_header.scrypt_kdf))
+
+
+@pytest.fixture
+def dest(tmp_path) -> Path:
+    """An empty folder for backups."""
+    d = tmp_path / "backups"
+    d.mkdir()
+    return d

@@ -1,0 +1,85 @@
+"""What the backup tests share: the weak test-only work factor, a backup helper, readers of
+a backup's members and rows, and the check that a damaged file is refused."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from cheel.archive.container import ContainerReader
+from cheel.backup import BackupOptions, plan_backup, run_backup
+from cheel.errors import CheelError, DamagedFile, WrongPassword
+from cheel.store import organizations as O
+from cheel.store.catalog import Catalog
+from cheel.verify import ChunkStream, verify_backup
+
+PW = "Backup-Passwort ü 42"
+LOG2N = 10  # test-only weak work factor
+AGE = shutil.which("age")
+ZSTD = shutil.which("zstd")
+ALL_BYTES = bytes(range(256))
+PYTHON = sys.executable
+
+
+def _load_make_vectors():
+    path = Path(__file__).parent / "vectors" / "make_vectors.py"
+    spec = importlib.util.spec_from_file_location("make_vectors", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+mv = _load_make_vectors()
+
+
+def backup(catalog: Catalog, orgs: list[str], dest: Path, groups=(), password=None,
+           now: datetime | None = None, progress=None):
+    plan = plan_backup(catalog, BackupOptions(list(orgs), dest, list(groups), password,
+                                              log2n=LOG2N), now=now)
+    return run_backup(catalog, plan, progress)
+
+
+def read_backup(path: Path, password=None) -> tuple[dict, dict[tuple[int, str, str], list]]:
+    """(manifest, rows by (org index, scope key, table)) read with ChunkStream."""
+    out: dict[tuple[int, str, str], list] = {}
+    with open(path, "rb") as f:
+        reader = ContainerReader(f, password)
+        for chunk in ChunkStream(reader):
+            out.setdefault((chunk.org, chunk.scope, chunk.table), []).extend(chunk.rows)
+        return reader.manifest, out
+
+
+def raw_members(path: Path, password=None) -> list[tuple[str, bytes]]:
+    with open(path, "rb") as f:
+        reader = ContainerReader(f, password)
+        return [(m.name, m.data) for m in reader.members()]
+
+
+def table_rows(manifest: dict, data: dict, table: str) -> list[dict]:
+    cols = next([c["name"] for c in t["columns"]] for t in manifest["tables"]
+                if t["name"] == table)
+    return [dict(zip(cols, r)) for key, rs in sorted(data.items()) if key[2] == table
+            for r in rs]
+
+
+def make_org(catalog: Catalog, name: str, url: str | None = None) -> None:
+    O.create_organization(catalog, name, ["fr", "de"], postgres=url)
+
+
+def must_fail(path: Path, password=None) -> CheelError:
+    """verify_backup must refuse ``path`` with WrongPassword or DamagedFile, nothing else."""
+    try:
+        verify_backup(path, password)
+    except (WrongPassword, DamagedFile) as e:
+        assert PW not in e.message
+        return e
+    except Exception as e:  # noqa: BLE001 - any other exception is the failure we look for
+        raise AssertionError(f"{type(e).__name__}: {e}") from e
+    raise AssertionError("a damaged backup was accepted")
+
+
+
+STAMPS = ["2024-12-31 23:59:59", "1970-01-01 00:00:00", "2024-02-29 12:00:00"]
