@@ -4,6 +4,7 @@ a backup's members and rows, and the check that a damaged file is refused."""
 from __future__ import annotations
 
 import importlib.util
+import random
 import shutil
 import sys
 from datetime import datetime
@@ -83,3 +84,19 @@ def must_fail(path: Path, password=None) -> CheelError:
 
 
 STAMPS = ["2024-12-31 23:59:59", "1970-01-01 00:00:00", "2024-02-29 12:00:00"]
+
+
+def add_documents(catalog: Catalog, org: str, company: str, count: int, size: int,
+                  seed: int, ext: str = "pdf", mime: str = "application/pdf") -> None:
+    """A new organization with one company holding ``count`` random documents of ``size``
+    bytes each."""
+    make_org(catalog, org)
+    rng = random.Random(seed)
+    with O.opened(catalog, org) as (_, db):
+        O.create_company(db, company)
+        company_id = db.scalar("SELECT id FROM companies")
+        with db.transaction():
+            for i in range(count):
+                db.insert("documents", {"company_id": company_id, "filename": f"{i}.{ext}",
+                                        "mime_type": mime, "content": rng.randbytes(size),
+                                        "created_at": STAMPS[0]})

@@ -30,8 +30,8 @@ from cheel.store import schema as S
 from cheel.store.catalog import Catalog
 from cheel.verify import verify_backup
 
-from backup_support import (ALL_BYTES, PW, PYTHON, STAMPS, backup, make_org, mv, raw_members,
-                            read_backup, table_rows)
+from backup_support import (ALL_BYTES, PW, PYTHON, STAMPS, add_documents, backup, make_org, mv,
+                            raw_members, read_backup, table_rows)
 
 
 # -- every column type, both engines -------------------------------------------------------
@@ -197,17 +197,7 @@ def test_chunk_boundaries(catalog, dest, monkeypatch, n, limit_rows, limit_delta
 
 def test_large_rows_never_make_large_chunks(catalog, dest, monkeypatch):
     """Documents are fetched and chunked row by row: a chunk is at most the limit + one row."""
-    make_org(catalog, "Docs")
-    rng = random.Random(3)
-    with O.opened(catalog, "Docs") as (_, db):
-        O.create_company(db, "Docs AG")
-        company = db.scalar("SELECT id FROM companies")
-        with db.transaction():
-            for i in range(40):
-                db.insert("documents", {"company_id": company, "filename": f"{i}.pdf",
-                                        "mime_type": "application/pdf",
-                                        "content": rng.randbytes(20_000),
-                                        "created_at": STAMPS[0]})
+    add_documents(catalog, "Docs", "Docs AG", 40, 20_000, seed=3)
     monkeypatch.setattr(rows, "CHUNK_BYTES", 64 * 1024)
     result = backup(catalog, ["Docs"], dest)
     docs = [d for name, d in raw_members(result.path) if "-documents-" in name]

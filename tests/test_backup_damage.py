@@ -30,7 +30,7 @@ from cheel.store import organizations as O
 from cheel.store.catalog import Catalog
 from cheel.verify import verify_backup
 
-from backup_support import (AGE, ALL_BYTES, PW, PYTHON, STAMPS, ZSTD, backup, make_org,
+from backup_support import (AGE, ALL_BYTES, PW, PYTHON, ZSTD, add_documents, backup, make_org,
                             must_fail, mv)
 
 
@@ -79,17 +79,8 @@ def large_backups(tmp_path_factory) -> dict[str | None, bytes]:
     """A >200 KiB backup (incompressible documents), encrypted and not."""
     base = tmp_path_factory.mktemp("large")
     catalog = Catalog(base / "data")
-    make_org(catalog, "Gross")
-    rng = random.Random(11)
-    with O.opened(catalog, "Gross") as (_, db):
-        O.create_company(db, "Gross AG")
-        company = db.scalar("SELECT id FROM companies")
-        with db.transaction():
-            for i in range(6):
-                db.insert("documents", {"company_id": company, "filename": f"{i}.jpg",
-                                        "mime_type": "image/jpeg",
-                                        "content": rng.randbytes(45_000),
-                                        "created_at": STAMPS[0]})
+    add_documents(catalog, "Gross", "Gross AG", 6, 45_000, seed=11, ext="jpg",
+                  mime="image/jpeg")
     out = {}
     for password in (None, PW):
         d = base / f"out-{bool(password)}"

@@ -216,17 +216,8 @@ def test_a_reference_to_a_user_the_backup_does_not_hold_is_refused(demo, tmp_pat
         assert dropped
         return out
 
-    create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
-    monkeypatch.setattr(extract.OrgReader, "describe", lose_a_user)
-    path = backup(demo, "Src", tmp_path)
-    monkeypatch.undo()
-    fp = fingerprint(demo, "Demo SA")
-    for options in (RestoreOptions(path, "Demo SA", on_conflict="copy"),
-                    RestoreOptions(path, "Fresh", create=True)):
-        with pytest.raises(IntegrityError, match="users row that it does not hold"):
-            run_restore(demo, options, PW)
-    assert fingerprint(demo, "Demo SA") == fp
-    assert not demo.exists("Fresh")
+    _refused_both_ways(demo, tmp_path, monkeypatch, engine_url, "describe", lose_a_user,
+                       "users row that it does not hold")
 
 
 def test_lines_filed_under_another_group_are_refused(demo, tmp_path, monkeypatch,
@@ -250,14 +241,24 @@ def test_lines_filed_under_another_group_are_refused(demo, tmp_path, monkeypatch
                 data = json.dumps(lines, ensure_ascii=False, separators=(",", ":")).encode()
             yield data, rows
 
+    _refused_both_ways(demo, tmp_path, monkeypatch, engine_url, "group_chunks", misfiled,
+                       "entry_lines rows, the backup")
+
+
+def _refused_both_ways(demo, tmp_path, monkeypatch, engine_url, method, replacement, match):
+    """Back a demo up with ``OrgReader.<method>`` replaced (a self-consistent but wrong
+    file), then restore it as copies and into a new organization: both must refuse with
+    ``match`` and leave nothing behind."""
+    from cheel import extract
+
     create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
-    monkeypatch.setattr(extract.OrgReader, "group_chunks", misfiled)
+    monkeypatch.setattr(extract.OrgReader, method, replacement)
     path = backup(demo, "Src", tmp_path)
     monkeypatch.undo()
     fp = fingerprint(demo, "Demo SA")
     for options in (RestoreOptions(path, "Demo SA", on_conflict="copy"),
                     RestoreOptions(path, "Fresh", create=True)):
-        with pytest.raises(IntegrityError, match="entry_lines rows, the backup"):
+        with pytest.raises(IntegrityError, match=match):
             run_restore(demo, options, PW)
     assert fingerprint(demo, "Demo SA") == fp
     assert not demo.exists("Fresh")
