@@ -77,7 +77,8 @@ def engine_url(request):
 
 @pytest.fixture
 def fast_kdf(monkeypatch):
-    """Memoize scrypt: thousands of reads of one header stay fast (everything else is real)."""
+    """Memoize scrypt so thousands of reads of one header stay fast. Only the key
+    derivation is cached; parsing, unwrapping, MAC and payload checks run for real."""
     from cheel.archive import age_header
 
     monkeypatch.setattr(age_header, "scrypt_kdf",

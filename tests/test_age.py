@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import shutil
@@ -38,16 +37,6 @@ def encrypt(data: bytes, pw: str = PW, log2n: int = LOG2N) -> bytes:
 
 def decrypt(blob: bytes, pw: str = PW, **kw) -> bytes:
     return DecryptReader(io.BytesIO(blob), pw, **kw).read()
-
-
-@pytest.fixture
-def fast_kdf(monkeypatch):
-    """Memoize scrypt so thousands of decryptions of one header stay fast.
-
-    Only the key derivation is cached; parsing, unwrapping, MAC and payload checks
-    all run for real on every attempt.
-    """
-    monkeypatch.setattr(hdr, "scrypt_kdf", functools.lru_cache(maxsize=64)(hdr.scrypt_kdf))
 
 
 def header_size(blob: bytes) -> int:

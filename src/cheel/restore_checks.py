@@ -3,29 +3,13 @@ few) that raises IntegrityError with a plain sentence if it does not."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from .errors import IntegrityError
 from .restore_plan import GroupPlan
 from .store import schema as S
 from .store.engines import Database
 from .store.scope import count_sql, scoped_from
-
-
-@contextlib.contextmanager
-def no_cycle_scans() -> Iterator[None]:
-    """Pause Python's cycle collector: a load decodes millions of short-lived row tuples,
-    none part of a cycle, which it would otherwise scan again and again (a tenth of a
-    PostgreSQL load's time). Reference counting still frees every chunk."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def keys_check(table: str, fks: list[S.Column], lo: int, hi: int) -> Callable[[Database], None]:
