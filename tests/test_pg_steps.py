@@ -131,7 +131,48 @@ def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, co
         assert seen == [0]
         assert db.scalar("SELECT count(*) FROM pg_stats WHERE tablename = 'entry_lines' "
                          "AND attname = 'entry_id'") == 0  # no rows, nothing to sample
-        assert db.scalar("SHOW maintenance_work_mem") == want.scalar("SHOW maintenance_work_mem")
+        for name in ("maintenance_work_mem", "max_parallel_maintenance_workers",
+                     "max_parallel_workers_per_gather"):
+            assert db.scalar(f"SHOW {name}") == want.scalar(f"SHOW {name}")
+
+
+_PARALLEL = ("max_parallel_maintenance_workers", "max_parallel_workers_per_gather")
+
+
+@pytest.mark.parametrize("cores,parallel", [(2, False), (1, False), (8, True)])
+def test_no_parallel_workers_when_the_connections_fill_the_local_cores(
+        catalog, pg_url, pg_dbname, monkeypatch, cores, parallel):
+    """Two connections on a 2-core server: PostgreSQL's own workers would only compete
+    with them. On a larger machine its settings stay as they are."""
+    import cheel.store.postgres as P
+
+    monkeypatch.setattr(P.os, "cpu_count", lambda: cores)
+    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
+                                 bulk=True)
+    seen, lock = [], threading.Lock()
+
+    def look(db):
+        with lock:
+            seen.append(tuple(db.scalar(f"SHOW {n}") for n in _PARALLEL))
+
+    checks = [Check(f"look {i}", look, (t,)) for i, t in
+              enumerate(("entry_lines", "journal_entries", "invoices", "contacts"))]
+    with O.opened(catalog, bulk.name) as (_, db):
+        server = tuple(db.scalar(f"SHOW {n}") for n in _PARALLEL)
+        db.complete_schema(checks, 2)
+        assert tuple(db.scalar(f"SHOW {n}") for n in _PARALLEL) == server
+    assert len(seen) == 4
+    assert set(seen) == ({server} if parallel else {("0", "0")})
+    assert server != ("0", "0")  # else this test proves nothing
+
+
+@pytest.mark.parametrize("host,local", [
+    ("127.0.0.1", True), ("::1", True), ("localhost", True), ("/var/run/postgresql", True),
+    ("", True), (None, True), ("10.0.0.5", False), ("db.example.ch", False)])
+def test_local_hosts(host, local):
+    from cheel.store.postgres import is_local_host
+
+    assert is_local_host(host) is local
 
 
 @pytest.mark.parametrize("bad,message", [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ipaddress
 import itertools
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -86,21 +88,36 @@ class PostgresDatabase(Database):
 
     def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
         steps = self._completion_steps(checks)
-        # More sort memory for building the keys: this connection's, reset below.
-        self.execute("SET maintenance_work_mem = '256MB'")
+        settings = self._completion_settings(connections)
+        for name, value in settings.items():  # this connection's, reset below
+            self.execute(f"SET {name} = {value}")
         try:
             if connections > 1:
-                run_steps(self, self._helper, steps, connections)
+                run_steps(self, lambda: self._helper(settings), steps, connections)
             else:  # the list's order is one that respects every step's "after"
                 for step in steps:
                     step.run(self)
         finally:
             if not self.conn.closed:
-                self.execute("RESET maintenance_work_mem")
+                for name in settings:
+                    self.execute(f"RESET {name}")
 
-    def _helper(self) -> "PostgresDatabase":
+    def _completion_settings(self, connections: int) -> dict[str, str]:
+        """Session settings for building keys: more sort memory; and, when the server runs
+        on this machine with no more cores than ``connections``, no parallel workers.
+        Our connections already keep every core busy; PostgreSQL's workers would only
+        compete with them (a 2-core machine: 2.4-2.6 s → 2.1 s for 1 M lines' keys)."""
+        settings = {"maintenance_work_mem": "'256MB'"}
+        cores = os.cpu_count() or 1
+        if connections > 1 and is_local_host(self.conn.info.host) and cores <= connections:
+            settings["max_parallel_maintenance_workers"] = "0"
+            settings["max_parallel_workers_per_gather"] = "0"
+        return settings
+
+    def _helper(self, settings: dict[str, str]) -> "PostgresDatabase":
         db = PostgresDatabase(self.url)
-        db.execute("SET maintenance_work_mem = '256MB'")
+        for name, value in settings.items():
+            db.execute(f"SET {name} = {value}")
         return db
 
     def cancel(self) -> None:
@@ -248,6 +265,17 @@ class PostgresDatabase(Database):
 
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
+
+
+def is_local_host(host: str | None) -> bool:
+    """Whether a connection's host (psycopg's ``conn.info.host``) is this machine: a Unix
+    socket directory or a loopback address."""
+    if not host or host.startswith("/") or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _statement(sql: str):
