@@ -11,6 +11,9 @@ import pytest
 
 from cheel.store.catalog import Catalog
 
+# The shared helper modules' asserts explain their failures as the tests' own do.
+pytest.register_assert_rewrite("age_support", "backup_support", "demo_support", "web_support")
+
 PG_URL = os.environ.get("CHEEL_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
