@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -95,6 +96,7 @@ def machine_info(b: "Bench") -> dict:
         "engines": b.engines,
         "temp_dir": str(b.tmp),
         "load_average_start": list(os.getloadavg()),
+        "cpu_start": cpu_snapshot(b),
         "rss_method": ("/usr/bin/time -f %M per process" if b.time_bin else
                        "wait4 ru_maxrss (floored at the benchmark process's own RSS, "
                        f"{_self_rss_kb() / 1024:.0f} MiB: GNU time not found)"),
@@ -107,3 +109,35 @@ def machine_info(b: "Bench") -> dict:
         info["pg_server_cpu"] = b.pg_clock.pid is not None
     return info
 
+
+
+def cpu_snapshot(b: "Bench") -> dict | None:
+    """CPU seconds so far: the whole machine's (busy, and stolen by the hypervisor), this
+    run's own (the benchmark and every command it waited for) and the local PostgreSQL
+    server's. Between two snapshots the rest is what other processes used: unlike the load
+    average, which this run's own work raises, it tells whether anything else ran.
+    Linux only (``/proc/stat``); ``None`` elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    return {"time": time.monotonic(),
+            "busy": (sum(v[:3]) + sum(v[5:7])) / tick,  # user nice system, irq softirq
+            "steal": (v[7] if len(v) > 7 else 0) / tick,
+            "own": t.user + t.system + t.children_user + t.children_system,
+            "server": b.pg_clock.read()}
+
+
+def others_cpu(start: dict | None, end: dict | None) -> tuple[float, float] | None:
+    """(cores used on average by other processes, cores stolen on average) between two
+    :func:`cpu_snapshot` readings."""
+    if not start or not end or end["time"] <= start["time"]:
+        return None
+    wall = end["time"] - start["time"]
+    server = ((end["server"] or 0) - (start["server"] or 0)
+              if start["server"] is not None and end["server"] is not None else 0.0)
+    others = (end["busy"] - start["busy"]) - (end["own"] - start["own"]) - server
+    return max(0.0, others) / wall, (end["steal"] - start["steal"]) / wall

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common import ENGINE_NAMES, GROUP_LABELS, LABELS
+from machine import others_cpu
 
 if TYPE_CHECKING:
     from scenarios import Bench
@@ -179,9 +180,14 @@ class Report:
         w(f"| cores | {m['cores']} |")
         w(f"| memory | {m['memory']} |")
         w(f"| OS | {m['os']} |")
-        w(f"| load average (1/5/15 min) at start → end | "
+        w(f"| load average (1/5/15 min) at start → end (the end includes this run's own work) | "
           f"{' / '.join(f'{x:.2f}' for x in m['load_average_start'])} → "
           f"{' / '.join(f'{x:.2f}' for x in m['load_average_end'])} |")
+        others = others_cpu(m.get("cpu_start"), m.get("cpu_end"))
+        if others is not None:
+            w(f"| CPU used by other processes during the run (machine − this run − "
+              f"PostgreSQL server) | {others[0]:.2f} cores on average; stolen by the "
+              f"hypervisor {others[1]:.2f} |")
         w(f"| Python | {m['python']} (sqlite3 module: SQLite {m['sqlite_python']}; "
           f"zstandard {m['zstandard_python']}; cryptography {m['cryptography']}) |")
         w(f"| SQLite CLI | {m['sqlite3_cli']} |")
@@ -204,9 +210,10 @@ class Report:
             w("> **The sources under `src/` changed during this run** (fingerprint "
               f"`{m['src_fingerprint']}` → `{m['src_fingerprint_end']}`): different rows may "
               "have measured different code. Run again.\n")
-        if max(m["load_average_start"][0], m["load_average_end"][0]) > 0.5 * (m["cores"] or 1):
-            w("> **The machine was busy** during this run (see the load average): absolute "
-              "times and ratios are unreliable. Run again on a quiet machine.\n")
+        if self.busy():
+            w("> **The machine was busy** during this run (see the load average at the start "
+              "and the CPU used by other processes): absolute times and ratios are "
+              "unreliable. Run again on a quiet machine.\n")
 
         w("## Summary: the quality bars (at N = " f"{b.n:,} lines)\n")
         w("| bar | engine | measured | meets the bar? |\n|---|---|---:|---|")
@@ -331,6 +338,18 @@ class Report:
           "statistics, as after any bulk load); the groups restored into it as copies for "
           "section 5 are not analyzed again.")
         return "\n".join(L) + "\n"
+
+    def busy(self) -> bool:
+        """Others were running when the run started (its own work raises the load average
+        later on, so the end's does not count), or used a quarter of a core or more on
+        average during it, or the hypervisor took as much. Runs without CPU snapshots
+        (older results) are judged on the load average at both ends, as they were."""
+        m = self.b.meta
+        cores = m["cores"] or 1
+        others = others_cpu(m.get("cpu_start"), m.get("cpu_end"))
+        if others is None:
+            return max(m["load_average_start"][0], m["load_average_end"][0]) > 0.5 * cores
+        return m["load_average_start"][0] > 0.5 * cores or sum(others) >= 0.25
 
     def startup_wall(self) -> float | None:
         st = self.stat("startup", "-", 0, "version")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common import ENGINE_NAMES, KELLER, BenchError, Sample, Step
 from harness import Harness
-from machine import machine_info, src_fingerprint
+from machine import cpu_snapshot, machine_info, src_fingerprint
 from report import Report
 
 
@@ -265,6 +265,7 @@ class Bench(Harness):
         self.whole_org()
         self.groups()
         self.meta["load_average_end"] = list(os.getloadavg())
+        self.meta["cpu_end"] = cpu_snapshot(self)
         self.meta["src_fingerprint_end"] = src_fingerprint()
         self.meta["seconds"] = round(time.monotonic() - self.started, 1)
         self.write_results()
