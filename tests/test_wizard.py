@@ -7,23 +7,12 @@ import sys
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from cheel.store import organizations as O
 from cheel.verify import inspect_backup, verify_backup
 
 CHEEL = str(Path(sys.executable).with_name("cheel"))
-
-
-@pytest.fixture
-def two_orgs(catalog):
-    a = O.create_organization(catalog, "Fiduciaire Alpha")
-    with O.opened(catalog, a.name) as (_, db):
-        O.create_company(db, "Alpha Holding SA", new_group="Groupe Alpha")
-        O.create_company(db, "Alpha Services SA", group="Groupe Alpha")
-        O.create_company(db, "Boulangerie Favre Sàrl")
-    O.create_organization(catalog, "Zeta SA")
-    return catalog
+pytest_plugins = ["web_support"]  # its fixture orgs: two small organizations
 
 
 def spawn(catalog, *args, env=None):
@@ -34,10 +23,10 @@ def spawn(catalog, *args, env=None):
                          dimensions=(50, 250))
 
 
-def test_backup_wizard_one_org_untick_a_group(two_orgs, tmp_path):
+def test_backup_wizard_one_org_untick_a_group(orgs, tmp_path):
     dest = tmp_path / "out"
     dest.mkdir()
-    p = spawn(two_orgs, "backup")
+    p = spawn(orgs, "backup")
     p.expect("Step 1 of 4")
     p.expect("Enter = next")
     p.sendline("")  # the first organization is checked
@@ -79,8 +68,8 @@ def test_backup_wizard_one_org_untick_a_group(two_orgs, tmp_path):
     verify_backup(files[0], "s3cret-pw")
 
 
-def test_backup_wizard_several_orgs_skip_group_step(two_orgs, tmp_path):
-    p = spawn(two_orgs, "backup")
+def test_backup_wizard_several_orgs_skip_group_step(orgs, tmp_path):
+    p = spawn(orgs, "backup")
     p.expect("Enter = next")
     p.sendline("a")  # all: check every organization
     p.expect(r"2\. \[x\] Zeta SA")
@@ -100,13 +89,13 @@ def test_backup_wizard_several_orgs_skip_group_step(two_orgs, tmp_path):
     assert not list(tmp_path.glob("*.cheelbackup"))
 
 
-def test_restore_wizard_with_password_retry(two_orgs, tmp_path):
+def test_restore_wizard_with_password_retry(orgs, tmp_path):
     from cheel.backup import BackupOptions, plan_backup, run_backup
 
-    plan = plan_backup(two_orgs, BackupOptions(["Fiduciaire Alpha"], tmp_path, password="pw-ok",
+    plan = plan_backup(orgs, BackupOptions(["Fiduciaire Alpha"], tmp_path, password="pw-ok",
                                                log2n=10))
-    path = run_backup(two_orgs, plan).path
-    p = spawn(two_orgs, "restore")
+    path = run_backup(orgs, plan).path
+    p = spawn(orgs, "restore")
     p.expect("organization to restore into")
     p.expect("Number")
     p.sendline("3")  # a new organization
@@ -130,5 +119,5 @@ def test_restore_wizard_with_password_retry(two_orgs, tmp_path):
     p.expect(pexpect.EOF)
     p.close()
     assert p.exitstatus == 0
-    info = O.describe(two_orgs, two_orgs.find("Restored SA"))
+    info = O.describe(orgs, orgs.find("Restored SA"))
     assert sorted(g["name"] for g in info["groups"]) == ["Boulangerie Favre Sàrl", "Groupe Alpha"]
