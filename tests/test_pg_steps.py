@@ -116,6 +116,9 @@ def _schema(db) -> set[tuple]:
     return {("constraint", *r) for r in cons} | {("index", *r) for r in idx}
 
 
+_PARALLEL = ("max_parallel_maintenance_workers", "max_parallel_workers_per_gather")
+
+
 @pytest.mark.parametrize("connections", [1, 2])
 def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, connections):
     regular = O.create_organization(catalog, "Regular", postgres=f"{pg_url}/{pg_dbname()}")
@@ -131,12 +134,8 @@ def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, co
         assert seen == [0]
         assert db.scalar("SELECT count(*) FROM pg_stats WHERE tablename = 'entry_lines' "
                          "AND attname = 'entry_id'") == 0  # no rows, nothing to sample
-        for name in ("maintenance_work_mem", "max_parallel_maintenance_workers",
-                     "max_parallel_workers_per_gather"):
+        for name in ("maintenance_work_mem", *_PARALLEL):
             assert db.scalar(f"SHOW {name}") == want.scalar(f"SHOW {name}")
-
-
-_PARALLEL = ("max_parallel_maintenance_workers", "max_parallel_workers_per_gather")
 
 
 @pytest.mark.parametrize("cores,parallel", [(2, False), (1, False), (8, True)])

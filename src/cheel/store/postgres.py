@@ -89,8 +89,7 @@ class PostgresDatabase(Database):
     def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
         steps = self._completion_steps(checks)
         settings = self._completion_settings(connections)
-        for name, value in settings.items():  # this connection's, reset below
-            self.execute(f"SET {name} = {value}")
+        self._set(settings)  # this connection's, reset below
         try:
             if connections > 1:
                 run_steps(self, lambda: self._helper(settings), steps, connections)
@@ -116,9 +115,12 @@ class PostgresDatabase(Database):
 
     def _helper(self, settings: dict[str, str]) -> "PostgresDatabase":
         db = PostgresDatabase(self.url)
-        for name, value in settings.items():
-            db.execute(f"SET {name} = {value}")
+        db._set(settings)
         return db
+
+    def _set(self, settings: dict[str, str]) -> None:
+        for name, value in settings.items():
+            self.execute(f"SET {name} = {value}")
 
     def cancel(self) -> None:
         """Cancel the statement this connection runs (from another thread)."""
