@@ -7,8 +7,10 @@ import shutil
 
 import pytest
 
-from cheel.archive import age_header as hdr
-from cheel.archive.age_stream import DecryptReader, EncryptWriter
+from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.age.stream import payload_key
+from cheel.archive.age import DecryptReader, EncryptWriter, Unlocker
 
 PW = "correct horse battery staple 7f3c"
 LOG2N = 10  # test-only weak work factor
@@ -19,15 +21,16 @@ needs_age = pytest.mark.skipif(AGE is None, reason="the `age` command is not ins
 
 def encrypt(data: bytes, pw: str = PW, log2n: int = LOG2N) -> bytes:
     out = io.BytesIO()
-    with EncryptWriter(out, pw, log2n=log2n) as w:
+    with EncryptWriter(out, [ScryptRecipient(pw, log2n)]) as w:
         w.write(data)
     return out.getvalue()
 
 
-def decrypt(blob: bytes, pw: str = PW, **kw) -> bytes:
-    return DecryptReader(io.BytesIO(blob), pw, **kw).read()
+def decrypt(blob: bytes, pw: str = PW, max_log2n: int | None = None) -> bytes:
+    unlocker = Unlocker(pw) if max_log2n is None else Unlocker(pw, max_log2n)
+    return DecryptReader(io.BytesIO(blob), unlocker).read()
 
 
 def header_size(blob: bytes) -> int:
-    header, _ = hdr.parse_header(blob)
+    header, _ = age_format.parse_header(blob)
     return header.size

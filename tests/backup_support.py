@@ -3,19 +3,23 @@ a backup's members and rows, and the check that a damaged file is refused."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
 
-from cheel.archive.container import ContainerReader
+import msgspec
+
+from cheel.archive.age import Unlocker
+from cheel.archive.reader import BackupReader
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.errors import CheelError, DamagedFile, WrongPassword
 from cheel.store import organizations as O
 from cheel.store.catalog import Catalog
-from cheel.verify import ChunkStream, verify_backup
+from cheel.soundness import SoundReader
+from cheel.verify import verify_backup
+from vectors_support import load_script
 
 PW = "Backup-Passwort ü 42"
 LOG2N = 10  # test-only weak work factor
@@ -25,15 +29,7 @@ ALL_BYTES = bytes(range(256))
 PYTHON = sys.executable
 
 
-def _load_make_vectors():
-    path = Path(__file__).parent / "vectors" / "make_vectors.py"
-    spec = importlib.util.spec_from_file_location("make_vectors", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-mv = _load_make_vectors()
+mv = load_script("sample")  # the sample organization the vectors are made from
 
 
 def backup(catalog: Catalog, orgs: list[str], dest: Path, groups=(), password=None,
@@ -44,19 +40,20 @@ def backup(catalog: Catalog, orgs: list[str], dest: Path, groups=(), password=No
 
 
 def read_backup(path: Path, password=None) -> tuple[dict, dict[tuple[int, str, str], list]]:
-    """(manifest, rows by (org index, scope key, table)) read with ChunkStream."""
+    """(manifest as plain JSON data, rows by (org index, scope key, table)) read through
+    every rule of a sound file."""
     out: dict[tuple[int, str, str], list] = {}
     with open(path, "rb") as f:
-        reader = ContainerReader(f, password)
-        for chunk in ChunkStream(reader):
+        sound = SoundReader(BackupReader(f, Unlocker(password)))
+        for chunk in sound:
             out.setdefault((chunk.org, chunk.scope, chunk.table), []).extend(chunk.rows)
-        return reader.manifest, out
+        return msgspec.to_builtins(sound.manifest), out
 
 
 def raw_members(path: Path, password=None) -> list[tuple[str, bytes]]:
+    """The data members' names and bytes, as the archive holds them."""
     with open(path, "rb") as f:
-        reader = ContainerReader(f, password)
-        return [(m.name, m.data) for m in reader.members()]
+        return [(c.name, bytes(c.data)) for c in BackupReader(f, Unlocker(password)).chunks()]
 
 
 def table_rows(manifest: dict, data: dict, table: str) -> list[dict]:

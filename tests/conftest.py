@@ -12,7 +12,8 @@ import pytest
 from cheel.store.catalog import Catalog
 
 # The shared helper modules' asserts explain their failures as the tests' own do.
-pytest.register_assert_rewrite("age_support", "backup_support", "demo_support", "web_support")
+pytest.register_assert_rewrite("age_support", "backup_support", "demo_support", "web_support",
+                                "vectors_support")
 
 PG_URL = os.environ.get("CHEEL_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -82,10 +83,9 @@ def engine_url(request):
 def fast_kdf(monkeypatch):
     """Memoize scrypt so thousands of reads of one header stay fast. Only the key
     derivation is cached; parsing, unwrapping, MAC and payload checks run for real."""
-    from cheel.archive import age_header
+    from cheel.archive.age import scrypt
 
-    monkeypatch.setattr(age_header, "scrypt_kdf",
-                        functools.lru_cache(maxsize=64)(age_header.scrypt_kdf))
+    monkeypatch.setattr(scrypt, "scrypt_kdf", functools.lru_cache(maxsize=64)(scrypt.scrypt_kdf))
 
 
 @pytest.fixture

@@ -11,14 +11,11 @@ import pexpect
 import pyrage
 import pytest
 
-from cheel.archive import age_header as hdr
-from cheel.archive.age_stream import (
-    CHUNK_SIZE,
-    SEALED_CHUNK_SIZE,
-    DecryptReader,
-    EncryptWriter,
-    is_age_file,
-)
+from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.age.stream import payload_key
+from cheel.archive.age import DecryptReader, EncryptWriter, is_age_file
+from cheel.archive.age.stream import CHUNK_SIZE, SEALED_CHUNK_SIZE
 from cheel.errors import NotABackup
 
 from age_support import AGE, LOG2N, PW, decrypt, encrypt, header_size, needs_age
@@ -41,7 +38,7 @@ def test_round_trip_sizes(size):
 def test_round_trip_piecewise(write_size, read_size):
     data = os.urandom(3 * 65536 + 123) if write_size >= 4096 else os.urandom(70000)
     out = io.BytesIO()
-    with EncryptWriter(out, PW, log2n=LOG2N) as w:
+    with EncryptWriter(out, [ScryptRecipient(PW, LOG2N)]) as w:
         for i in range(0, len(data), write_size):
             assert w.write(memoryview(data)[i : i + write_size]) == len(data[i : i + write_size])
         assert w.tell() == len(data)
@@ -75,7 +72,7 @@ def test_readinto_read1_and_io_flags():
     with pytest.raises(ValueError):
         r.read()
 
-    w = EncryptWriter(io.BytesIO(), PW, log2n=LOG2N)
+    w = EncryptWriter(io.BytesIO(), [ScryptRecipient(PW, LOG2N)])
     assert w.writable() and not w.readable() and not w.seekable()
     w.close()
     w.close()  # idempotent
@@ -85,7 +82,7 @@ def test_readinto_read1_and_io_flags():
 
 def test_writer_does_not_close_raw_and_streams_output():
     raw = io.BytesIO()
-    w = EncryptWriter(raw, PW, log2n=LOG2N)
+    w = EncryptWriter(raw, [ScryptRecipient(PW, LOG2N)])
     w.write(os.urandom(10 * CHUNK_SIZE + 5))
     # Bounded memory: everything but at most one chunk is already out.
     assert len(raw.getvalue()) >= 9 * SEALED_CHUNK_SIZE
@@ -101,7 +98,7 @@ def test_zstandard_and_tarfile_streaming():
     zstandard = pytest.importorskip("zstandard")
     files = {f"f{i}.bin": os.urandom(i * 40000) for i in range(5)}
     out = io.BytesIO()
-    with EncryptWriter(out, PW, log2n=LOG2N) as enc:
+    with EncryptWriter(out, [ScryptRecipient(PW, LOG2N)]) as enc:
         with zstandard.ZstdCompressor().stream_writer(enc, closefd=False) as zw:
             with tarfile.open(fileobj=zw, mode="w|") as tar:
                 for name, content in files.items():
@@ -125,7 +122,7 @@ def test_is_age_file():
 
 def test_empty_passphrase_refused_by_writer():
     with pytest.raises(ValueError):
-        EncryptWriter(io.BytesIO(), "", log2n=LOG2N)
+        EncryptWriter(io.BytesIO(), [ScryptRecipient("", LOG2N)])
 
 
 def test_header_format_is_canonical():
@@ -134,7 +131,7 @@ def test_header_format_is_canonical():
     assert lines[0] == b"age-encryption.org/v1"
     arg = lines[1].split(b" ")
     assert arg[:2] == [b"->", b"scrypt"] and arg[3] == b"10"
-    assert len(hdr.b64decode(arg[2])) == 16 and b"=" not in lines[1] + lines[2]
+    assert len(age_format.b64decode(arg[2])) == 16 and b"=" not in lines[1] + lines[2]
     assert len(lines[2]) == 43
     assert lines[3].startswith(b"--- ") and len(lines[3]) == 47
 
@@ -142,7 +139,8 @@ def test_header_format_is_canonical():
 def test_default_work_factor_is_18():
     import inspect
 
-    assert inspect.signature(EncryptWriter).parameters["log2n"].default == 18
+    assert inspect.signature(ScryptRecipient).parameters["log2n"].default == 18
+    assert ScryptRecipient(PW).log2n == scrypt.DEFAULT_LOG2N == 18
 
 
 # --------------------------------------------------------------------------- interop
@@ -206,16 +204,16 @@ def test_late_header_round_trip_and_reserved_size(size, log2n):
     data = os.urandom(size)
     out = io.BytesIO()
     out.write(b"prefix")  # the header goes where the writer started, not at 0
-    w = EncryptWriter(out, PW, log2n=log2n, late_header=True)
+    w = EncryptWriter(out, [ScryptRecipient(PW, log2n)], late_header=True)
     w.write(data)
     pending = out.getvalue()
     # Before close(): reserved zeros where the header goes, nothing an age reader accepts.
-    assert pending[6:6 + hdr.scrypt_header_size(log2n)] == bytes(hdr.scrypt_header_size(log2n))
+    assert pending[6:6 + age_format.header_size([scrypt.placeholder(log2n)])] == bytes(age_format.header_size([scrypt.placeholder(log2n)]))
     assert not is_age_file(pending[6:])
     w.close()
     blob = out.getvalue()[6:]
     assert out.getvalue()[:6] == b"prefix"
-    assert header_size(blob) == hdr.scrypt_header_size(log2n)
+    assert header_size(blob) == age_format.header_size([scrypt.placeholder(log2n)])
     assert decrypt(blob) == data
     assert pyrage.passphrase.decrypt(blob, PW) == data
     assert out.tell() == len(out.getvalue())  # the writer left raw at the end
@@ -223,7 +221,7 @@ def test_late_header_round_trip_and_reserved_size(size, log2n):
 
 def test_late_header_aborted_file_is_not_age():
     out = io.BytesIO()
-    w = EncryptWriter(out, PW, log2n=LOG2N, late_header=True)
+    w = EncryptWriter(out, [ScryptRecipient(PW, LOG2N)], late_header=True)
     w.write(os.urandom(100000))
     w.abort()
     assert not is_age_file(out.getvalue())
@@ -233,7 +231,7 @@ def test_late_header_aborted_file_is_not_age():
 
 def test_late_header_needs_a_seekable_output():
     raw = _Unseekable()
-    with EncryptWriter(raw, PW, log2n=LOG2N, late_header=True) as w:
+    with EncryptWriter(raw, [ScryptRecipient(PW, LOG2N)], late_header=True) as w:
         assert is_age_file(bytes(raw.data))  # header first, as without late_header
         w.write(b"x" * 1000)
     assert decrypt(bytes(raw.data)) == b"x" * 1000
@@ -243,7 +241,7 @@ def test_late_header_needs_a_seekable_output():
 def test_age_cli_decrypts_late_header_output(tmp_path):
     data = os.urandom(200000)
     ours = tmp_path / "late.age"
-    with open(ours, "wb") as f, EncryptWriter(f, PW, late_header=True) as w:
+    with open(ours, "wb") as f, EncryptWriter(f, [ScryptRecipient(PW)], late_header=True) as w:
         w.write(data)
     back = tmp_path / "back.bin"
     _age(["-d", "-o", str(back), str(ours)], ["Enter passphrase"])

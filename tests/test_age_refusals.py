@@ -9,13 +9,11 @@ import os
 import pyrage
 import pytest
 
-from cheel.archive import age_header as hdr
-from cheel.archive.age_stream import (
-    CHUNK_SIZE,
-    SEALED_CHUNK_SIZE,
-    DecryptReader,
-    EncryptWriter,
-)
+from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.age.stream import payload_key
+from cheel.archive.age import DecryptReader, EncryptWriter, is_age_file
+from cheel.archive.age.stream import CHUNK_SIZE, SEALED_CHUNK_SIZE
 from cheel.errors import DamagedFile, NotABackup, UnsupportedVersion, WrongPassword
 
 from age_support import LOG2N, PW, decrypt, encrypt, header_size
@@ -121,27 +119,27 @@ def test_empty_last_chunk_rejected(fast_kdf):
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
     file_key = os.urandom(16)
-    stanza = hdr.scrypt_wrap(file_key, PW, LOG2N)
+    stanza = scrypt.wrap(file_key, PW, LOG2N)
     nonce = os.urandom(16)
-    aead = ChaCha20Poly1305(hdr.payload_key(file_key, nonce))
+    aead = ChaCha20Poly1305(payload_key(file_key, nonce))
     body = aead.encrypt(bytes(11) + b"\x00", b"a" * CHUNK_SIZE, None)
     body += aead.encrypt((1).to_bytes(11, "big") + b"\x01", b"", None)
-    blob = hdr.serialize_header([stanza], file_key) + nonce + body
+    blob = age_format.serialize_header([stanza], file_key) + nonce + body
     with pytest.raises(DamagedFile, match="empty"):
         decrypt(blob)
 
 
 def _scrypt_header_blob(args: tuple[str, ...], body: bytes = b"\x00" * 32) -> bytes:
-    stanza = hdr.Stanza("scrypt", args, body)
-    return hdr.serialize_header([stanza], os.urandom(16)) + os.urandom(16) + os.urandom(40)
+    stanza = age_format.Stanza("scrypt", args, body)
+    return age_format.serialize_header([stanza], os.urandom(16)) + os.urandom(16) + os.urandom(40)
 
 
 def test_work_factor_above_limit_refused(monkeypatch):
     def forbidden(*a):
         raise AssertionError("scrypt must not run for a refused work factor")
 
-    monkeypatch.setattr(hdr, "scrypt_kdf", forbidden)
-    salt = hdr.b64encode(os.urandom(16))
+    monkeypatch.setattr(scrypt, "scrypt_kdf", forbidden)
+    salt = age_format.b64encode(os.urandom(16))
     with pytest.raises(DamagedFile, match=r"2\^23.*limit of 2\^22"):
         decrypt(_scrypt_header_blob((salt, "23")))
     with pytest.raises(DamagedFile, match=r"2\^11.*limit of 2\^10"):
@@ -164,14 +162,14 @@ def test_work_factor_above_limit_refused(monkeypatch):
     ],
 )
 def test_malformed_scrypt_stanza(monkeypatch, args):
-    monkeypatch.setattr(hdr, "scrypt_kdf", lambda *a: pytest.fail("scrypt ran"))
+    monkeypatch.setattr(scrypt, "scrypt_kdf", lambda *a: pytest.fail("scrypt ran"))
     with pytest.raises(DamagedFile):
         decrypt(_scrypt_header_blob(args))
 
 
 def test_wrapped_key_wrong_length(monkeypatch):
-    monkeypatch.setattr(hdr, "scrypt_kdf", lambda *a: pytest.fail("scrypt ran"))
-    salt = hdr.b64encode(os.urandom(16))
+    monkeypatch.setattr(scrypt, "scrypt_kdf", lambda *a: pytest.fail("scrypt ran"))
+    salt = age_format.b64encode(os.urandom(16))
     for n in (0, 31, 33, 48):
         with pytest.raises(DamagedFile):
             decrypt(_scrypt_header_blob((salt, "10"), b"\x01" * n))
@@ -179,14 +177,14 @@ def test_wrapped_key_wrong_length(monkeypatch):
 
 def test_scrypt_must_be_alone():
     file_key = os.urandom(16)
-    s1 = hdr.scrypt_wrap(file_key, PW, LOG2N)
-    s2 = hdr.scrypt_wrap(file_key, PW, LOG2N)
-    x = hdr.Stanza("X25519", (hdr.b64encode(os.urandom(32)),), os.urandom(32))
+    s1 = scrypt.wrap(file_key, PW, LOG2N)
+    s2 = scrypt.wrap(file_key, PW, LOG2N)
+    x = age_format.Stanza("X25519", (age_format.b64encode(os.urandom(32)),), os.urandom(32))
     for stanzas in ([s1, s2], [s1, x], [x, s1]):
-        blob = hdr.serialize_header(stanzas, file_key) + os.urandom(16) + os.urandom(40)
+        blob = age_format.serialize_header(stanzas, file_key) + os.urandom(16) + os.urandom(40)
         with pytest.raises(DamagedFile, match="mixed"):
             decrypt(blob)
-    blob = hdr.serialize_header([x], file_key) + os.urandom(56)
+    blob = age_format.serialize_header([x], file_key) + os.urandom(56)
     with pytest.raises(NotABackup, match="not with a passphrase"):
         decrypt(blob)
 
@@ -219,7 +217,7 @@ def test_header_syntax_strictness(fast_kdf):
         with pytest.raises(DamagedFile):
             decrypt(v + rest)
     # Body wrapped at the wrong column.
-    body = hdr.b64encode(os.urandom(60))
+    body = age_format.b64encode(os.urandom(60))
     bad = b"age-encryption.org/v1\n-> scrypt AAAAAAAAAAAAAAAAAAAAAA 10\n" + body[:50].encode()
     bad += b"\n" + body[50:].encode() + b"\n--- " + b"A" * 43 + b"\n" + os.urandom(40)
     with pytest.raises(DamagedFile):
@@ -232,18 +230,18 @@ def test_header_syntax_strictness(fast_kdf):
 
 
 def test_b64_strict():
-    assert hdr.b64decode("AAAAAAAAAAAAAAAAAAAAAA") == bytes(16)
+    assert age_format.b64decode("AAAAAAAAAAAAAAAAAAAAAA") == bytes(16)
     for bad in ("AAAAAAAAAAAAAAAAAAAAAB", "AA==", "A", "AA A", "AA\nA", "A-_A", "ÀA"):
         with pytest.raises(ValueError):
-            hdr.b64decode(bad)
+            age_format.b64decode(bad)
     for n in range(70):
         data = os.urandom(n)
-        assert hdr.b64decode(hdr.b64encode(data)) == data
+        assert age_format.b64decode(age_format.b64encode(data)) == data
 
 
 def test_stanza_body_wrapping():
     for n, expected in ((0, [b""]), (48, [64, 0]), (47, [63]), (49, [64, 2])):
-        enc = hdr.encode_stanza(hdr.Stanza("t", ("a",), os.urandom(n)))
+        enc = age_format.encode_stanza(age_format.Stanza("t", ("a",), os.urandom(n)))
         body_lines = enc.split(b"\n")[1:-1]
         if n:
             assert [len(x) for x in body_lines] == expected
@@ -254,7 +252,7 @@ def test_stanza_body_wrapping():
 def test_writer_exception_leaves_detectably_incomplete_file(fast_kdf):
     out = io.BytesIO()
     with pytest.raises(RuntimeError):
-        with EncryptWriter(out, PW, log2n=LOG2N) as w:
+        with EncryptWriter(out, [ScryptRecipient(PW, LOG2N)]) as w:
             w.write(os.urandom(100000))
             raise RuntimeError("boom")
     assert w.closed
@@ -262,7 +260,7 @@ def test_writer_exception_leaves_detectably_incomplete_file(fast_kdf):
         decrypt(out.getvalue())
 
     out = io.BytesIO()
-    w = EncryptWriter(out, PW, log2n=LOG2N)
+    w = EncryptWriter(out, [ScryptRecipient(PW, LOG2N)])
     w.write(b"abc")
     w.abort()
     with pytest.raises(DamagedFile):
@@ -273,7 +271,7 @@ def test_unclosed_writer_is_never_finalized(fast_kdf):
     import gc
 
     out = io.BytesIO()
-    w = EncryptWriter(out, PW, log2n=LOG2N)
+    w = EncryptWriter(out, [ScryptRecipient(PW, LOG2N)])
     w.write(b"abc" * 1000)
     del w
     gc.collect()
@@ -295,7 +293,7 @@ def test_failed_raw_write_aborts_writer():
                 raise OSError(28, "No space left on device")
             return len(b)
 
-    w = EncryptWriter(Full(), PW, log2n=LOG2N)
+    w = EncryptWriter(Full(), [ScryptRecipient(PW, LOG2N)])
     with pytest.raises(OSError):
         w.write(os.urandom(5 * CHUNK_SIZE))
     assert w.closed
@@ -329,7 +327,7 @@ def test_short_raw_reads_and_writes():
 
     data = os.urandom(200000)
     sink = Trickle()
-    with EncryptWriter(sink, PW, log2n=LOG2N) as w:
+    with EncryptWriter(sink, [ScryptRecipient(PW, LOG2N)]) as w:
         w.write(data)
     assert pyrage.passphrase.decrypt(bytes(sink.data), PW) == data
     assert DecryptReader(Trickle(sink.data), PW).read() == data

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cheel.backup
-from cheel.archive import container, rows
+from cheel.archive import members, rows
 from cheel.backup import BackupOptions, plan_backup
 from cheel.errors import CheelError, DestinationError, UsageError
 from cheel.store import organizations as O
@@ -40,6 +40,7 @@ TEXTS = ["", "plain", 'double " quote, back\\slash and \\" both', "line\nfeed\r\
          "control \x01\x1f\x7f", "עברית العربية", "e\u0301 combining", "'single' `back`",
          '{"json": [1, 2], "x": null}', "x" * 5000]
 BIG_INTS = [0, 1, -1, 2**31, 2**53 + 1, 2**63 - 1, -(2**63)]
+MONEY = [0, 1, -1, 2**31, 10**15 - 7, S.MONEY_LIMIT, -S.MONEY_LIMIT]
 DECIMALS_18_6 = ["0.000000", "0.000001", "-1.500000", "123456789012.123456", "0.950000"]
 DECIMALS_5_2 = ["8.10", "-0.01", "999.99", "0.00"]
 DATES = ["2024-02-29", "1900-01-01", "9999-12-31", "2000-01-01"]
@@ -81,15 +82,19 @@ def _fill_types(db) -> dict[str, dict[int, dict]]:
                                     "created_at": STAMPS[1]})
         year = put("fiscal_years", {"company_id": company, "name": "2024",
                                     "start_date": DATES[3], "end_date": DATES[2], "closed": True})
-        entry = put("journal_entries", {"company_id": company, "fiscal_year_id": year,
-                                        "number": 2**40, "date": DATES[0], "reference": None,
-                                        "description": TEXTS[3], "journal": "main",
-                                        "created_by": None, "created_at": STAMPS[2]})
-        for i, n in enumerate(BIG_INTS):
-            put("entry_lines", {"entry_id": entry, "account_id": acc[i % 3], "debit": n,
-                                "credit": -n if n != -(2**63) else 0, "vat_code_id": None,
+        # 64-bit integers in every corner (entry numbers); money at its schema's limits,
+        # each line balanced.
+        entries = [put("journal_entries", {"company_id": company, "fiscal_year_id": year,
+                                           "number": n, "date": DATES[0], "reference": None,
+                                           "description": TEXTS[3], "journal": "main",
+                                           "created_by": None, "created_at": STAMPS[2]})
+                   for n in BIG_INTS]
+        entry = entries[0]
+        for i, n in enumerate(MONEY):
+            put("entry_lines", {"entry_id": entries[i % len(entries)], "account_id": acc[i % 3],
+                                "debit": n, "credit": n, "vat_code_id": None,
                                 "currency_id": chf if i % 2 else None,
-                                "amount_fc": None if i % 2 else n,
+                                "amount_fc": None if i % 2 else -n,
                                 "rate": DECIMALS_18_6[i % 5] if i % 3 else None,
                                 "text": TEXTS[i % len(TEXTS)]})
         for i, blob in enumerate(blobs):
@@ -214,7 +219,7 @@ def test_a_row_too_large_for_the_format_fails_the_backup(catalog, dest, monkeypa
             db.insert("documents", {"company_id": db.scalar("SELECT id FROM companies"),
                                     "filename": "big.bin", "mime_type": "x/y",
                                     "content": bytes(3000), "created_at": STAMPS[0]})
-    monkeypatch.setattr(container, "MAX_MEMBER", 2000)
+    monkeypatch.setattr(members, "MAX_CHUNK", 2000)
     with pytest.raises(CheelError, match="more than the 2000 bytes"):
         backup(catalog, ["Huge"], dest)
     assert list(dest.iterdir()) == []  # neither a final file nor a .part

@@ -22,8 +22,10 @@ import pexpect
 import pyrage
 import pytest
 
-from cheel.archive import age_header as hdr
-from cheel.archive.age_stream import SEALED_CHUNK_SIZE
+from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.age.stream import payload_key
+from cheel.archive.age.stream import SEALED_CHUNK_SIZE
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.errors import DamagedFile
 from cheel.store import organizations as O
@@ -99,7 +101,7 @@ def test_large_backup_cuts_and_flips(large_backups, tmp_path, fast_kdf, password
     rng = random.Random(1)
     cuts = set(rng.sample(range(len(data)), 60))
     if password:
-        start = hdr.parse_header(data)[0].size + 16
+        start = age_format.parse_header(data)[0].size + 16
         for k in range(len(data) // SEALED_CHUNK_SIZE + 2):
             boundary = start + k * SEALED_CHUNK_SIZE
             cuts.update(c for c in (boundary - 1, boundary, boundary + 1) if c < len(data))

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cheel.archive import age_header as hdr
+from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.age.stream import payload_key
 from cheel.backup import BackupOptions
 from cheel.cli.main import cli
 from cheel.store import organizations as O
@@ -29,7 +31,7 @@ def fast_kdf_default(monkeypatch):
     The CLI has no flag for it; the default of ``BackupOptions.log2n`` is lowered here.
     """
     defaults = BackupOptions.__init__.__defaults__
-    assert defaults[-1] == hdr.DEFAULT_LOG2N
+    assert defaults[-1] == scrypt.DEFAULT_LOG2N
     monkeypatch.setattr(BackupOptions.__init__, "__defaults__", defaults[:-1] + (FAST_LOG2N,))
     monkeypatch.delenv("CHEEL_PASSWORD", raising=False)
     monkeypatch.delenv("CHEEL_DATA_DIR", raising=False)
@@ -216,7 +218,7 @@ def test_inspect_and_verify_ok(encrypted):
     assert "encrypted" in r.stdout
     r = run(data, "inspect", path, "--json", env=environ)
     m = json.loads(r.stdout)
-    assert m["format"] == "cheel-backup" and m["format_version"] == 1
+    assert m["format"] == "cheel-backup" and m["format_version"] == 2
     assert m["encrypted"] is True and m["size"] == os.path.getsize(path)
     assert [o["name"] for o in m["organizations"]] == ["Alpha AG"]
     assert {"cheel_version", "created_at", "schema_version", "tables", "rows"} <= set(m)

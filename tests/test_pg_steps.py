@@ -7,7 +7,7 @@ import threading
 import psycopg
 import pytest
 
-from cheel.errors import IntegrityError
+from cheel.errors import DamagedFile, IntegrityError
 from cheel.store import organizations as O
 from cheel.store.engines import Check
 from cheel.store.pg_steps import ALTER, ANALYZE, FOREIGN_KEY, INDEX, READ, Step, run_steps
@@ -176,7 +176,7 @@ def test_local_hosts(host, local):
 
 @pytest.mark.parametrize("bad,message", [
     ("INSERT INTO currencies (id, group_id, code, name, decimals) VALUES "
-     "(1, 1, 'CHF', 'Franc', 2), (1, 1, 'EUR', 'Euro', 2)", "repeat a unique value"),
+     "(1, 1, 'CHF', 'Franc', 2), (1, 1, 'EUR', 'Euro', 2)", "repeat a value that must be unique"),
     ("INSERT INTO currencies (id, group_id, code, name, decimals) VALUES "
      "(1, 99, 'CHF', 'Franc', 2)", "point to missing rows"),
 ])
@@ -211,7 +211,8 @@ def test_create_refuses_unbalanced_data_and_leaves_no_database(catalog, tmp_path
             return {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
 
     before, final = databases(), pg_dbname()
-    with pytest.raises(IntegrityError, match="1 restored journal entries do not balance"):
+    # The database's balance check stops it; the file's fault, said as DamagedFile.
+    with pytest.raises(DamagedFile, match="1 restored journal entries do not balance"):
         run_restore(catalog, RestoreOptions(path, "New", create=True,
                                             postgres=f"{pg_url}/{final}"))
     assert databases() == before and not catalog.exists("New")

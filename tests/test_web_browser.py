@@ -262,7 +262,7 @@ def test_backup_follows_the_help_article(page, server, catalog, tmp_path_factory
     path = Path(page.locator("#result-path").inner_text())
     assert path.parent == dest and path.suffix == ".cheelbackup" and path.is_file()
     assert verify_backup(path, PASSWORD).rows > 0
-    manifest = inspect_backup(path, PASSWORD)
+    manifest = inspect_backup(path, PASSWORD).as_dict()
     assert manifest["encrypted"] is True
     [org] = manifest["organizations"]
     names = {g["name"] for g in org["groups"]}

@@ -85,7 +85,7 @@ def test_backup_wizard_over_http(client, server, orgs, tmp_path):
     path = re.search(r'id="result-path">([^<]+)<', r.text)[1]
     assert path == destination  # the summary named the very file written
     assert verify_backup(path).rows > 0
-    [org] = inspect_backup(path)["organizations"]
+    [org] = inspect_backup(path).as_dict()["organizations"]
     assert [g["name"] for g in org["groups"]] == ["Groupe Alpha"]
     # the wizard is finished: its steps now lead to the job
     assert "/jobs/" in str(client.get(f"{base}/end").url)
@@ -146,7 +146,7 @@ def test_two_backups_run_at_once(client, server, tmp_path, fast_kdf, monkeypatch
              for j in jobs]
     assert len(set(paths)) == 2
     for p in paths:
-        assert inspect_backup(p, "pw")["encrypted"]
+        assert inspect_backup(p, "pw").as_dict()["encrypted"]
 
 
 def test_job_registry_runs_jobs_side_by_side():

@@ -63,7 +63,7 @@ def test_backup_wizard_one_org_untick_a_group(orgs, tmp_path):
     assert "s3cret-pw" not in (p.before or "")
     files = list(dest.glob("*.cheelbackup"))
     assert len(files) == 1
-    m = inspect_backup(files[0], "s3cret-pw")
+    m = inspect_backup(files[0], "s3cret-pw").as_dict()
     assert [g["name"] for g in m["organizations"][0]["groups"]] == ["Groupe Alpha"]
     verify_backup(files[0], "s3cret-pw")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import time
@@ -18,9 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import msgspec
+
 from . import __version__
-from .archive.container import FORMAT_NAME, FORMAT_VERSION, ContainerWriter
-from .errors import CheelError, DestinationError, NotFound, UsageError
+from .archive.age import ScryptRecipient
+from .archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, OrganizationDecl
+from .archive.members import MANIFEST
+from .archive.writer import ContainerWriter
+from .errors import CheelError, DamagedFile, DestinationError, NotFound, UsageError
+from .soundness import DECLARATIONS, check_manifest
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, safe_name
 from .extract import OrgReader
@@ -141,16 +146,6 @@ def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None =
     return BackupPlan(options, selections, dest, f"{base}_{stamp}{EXTENSION}")
 
 
-def _table_manifest(t: S.Table) -> dict:
-    return {"name": t.name, "scope": t.scope,
-            "columns": [{"name": c.name, "type": c.type, "nullable": c.nullable,
-                         **({"ref": c.ref} if c.ref else {}),
-                         **({"scale": c.precision[1]} if c.precision else {})}
-                        for c in t.backup_columns],
-            **({"natural_key": list(t.natural_key)} if t.natural_key else {}),
-            **({"new_uid_on_copy": list(t.new_uid_on_copy)} if t.new_uid_on_copy else {})}
-
-
 def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = None) -> BackupResult:
     """Write the backup file; returns what was written."""
     started = time.monotonic()
@@ -168,8 +163,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             sweep_parts(plan.dest)
             # Encrypted: scrypt (about a second, by design) runs in a thread while the data
             # is written; the age header is filled in by close().
-            writer = ContainerWriter(raw, opts.password, mtime=int(created.timestamp()),
-                                     log2n=opts.log2n)
+            recipients = [ScryptRecipient(opts.password, opts.log2n)] if opts.password else []
+            writer = ContainerWriter(raw, recipients, mtime=int(created.timestamp()))
             readers = []
             for i, sel in enumerate(plan.selections):
                 db = open_database(catalog, sel.entry)
@@ -181,19 +176,16 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
                 totals[t.name] = sum(
                     o["org_rows"].get(t.name, 0) + sum(g["rows"].get(t.name, 0)
                                                        for g in o["groups"]) for o in orgs)
-            manifest = {
-                "format": FORMAT_NAME, "format_version": FORMAT_VERSION,
-                "cheel_version": __version__, "created_at": created.isoformat(),
-                "schema_version": S.SCHEMA_VERSION, "encrypted": bool(opts.password),
-                "tables": [_table_manifest(t) for t in S.TABLES],
-                "organizations": orgs, "rows": totals,
-            }
+            manifest = Manifest(
+                FORMAT_NAME, FORMAT_VERSION, __version__, created.isoformat(),
+                S.SCHEMA_VERSION, bool(opts.password), DECLARATIONS,
+                [msgspec.convert(o, OrganizationDecl) for o in orgs], totals)
+            _readable(manifest)
             total = sum(totals.values())
             done = 0
             if progress:
                 progress(0, total)
-            writer.add("manifest.json", json.dumps(manifest, indent=1,
-                                                   ensure_ascii=False).encode())
+            writer.add(MANIFEST, manifest.encode())
             for r in readers:
                 parts = [("org", t, r.org_chunks(t)) for t in S.org_tables()]
                 parts += [(f"g{k}", t, r.group_chunks(k, t))
@@ -202,6 +194,9 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
                     seq = S.TABLES.index(t)
                     for n, (data, rows) in enumerate(chunks):
                         name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
+                        if b"\\u0000" in data:  # what no reader (nor PostgreSQL) takes
+                            raise CheelError(f"a row of {t.name} holds a NUL character, which "
+                                             "a backup cannot carry; no backup was written")
                         writer.add(name, data, rows)
                         done += rows
                         if progress:
@@ -231,6 +226,17 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
         path=final, size=final.stat().st_size, encrypted=bool(opts.password),
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
+
+
+def _readable(manifest: Manifest) -> None:
+    """The writer never writes what a reader would refuse: names that break the rule typed
+    names follow (made by an older cheel, say) stop the backup, saying which."""
+    try:
+        check_manifest(manifest)
+    except DamagedFile as e:
+        why = e.message.split("(", 1)[-1].rstrip(")")
+        raise CheelError(f"this backup could not be read back ({why}); no backup was written",
+                         hint="rename it, then back up again") from None
 
 
 def sweep_parts(dest: Path) -> list[Path]:

@@ -85,9 +85,14 @@ class RestoreConflict(CheelError):
 
 
 class IntegrityError(CheelError):
-    """Restored data failed a check (foreign key, balance, count); nothing was kept."""
+    """Restored data failed a check (foreign key, balance, count); nothing was kept.
+    ``cause`` says which: "keys", "balance", "count", "unique" or "check"."""
 
     exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None, cause: str = "check"):
+        super().__init__(message, hint)
+        self.cause = cause
 
 
 class Interrupted(CheelError):

@@ -13,16 +13,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import operator
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .archive.container import ContainerReader
-from .errors import AlreadyExists, IntegrityError, NotFound, UnsupportedVersion
-from . import restore_checks as RC
-from .restore_plan import COPY, REPLACE, SKIP, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+from .archive.age import Unlocker
+from .archive.manifest import MAX_ID, Manifest
+from .archive.reader import BackupReader, open_file
+from .errors import (AlreadyExists, CheelError, DamagedFile, IntegrityError, NotFound)
+from . import restore_checks
+from .restore_plan import REPLACE, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+from .soundness import SoundReader, check_manifest
 from .store import schema as S
 from .store.catalog import Catalog, OrgEntry, check_name, safe_name
 from .store.engines import POSTGRES, Check, Database, RowWriter
@@ -32,10 +36,9 @@ from .store.pgserver import (database_name, pg_check_free, pg_drop_database,
                              pg_rename_database, with_database)
 from .store.scope import scoped_from
 from .store.unfinished import claimed, pg_sweep, pg_temporary_name, sqlite_sweep
-from .verify import ChunkStream, inspect_backup, open_file
+from .verify import BackupInfo, Unlock, inspect_backup, unlocker_of
 
 FINISH_CONNECTIONS = 2  # keys and checks of a new PostgreSQL database, as pg_restore --jobs 2
-Password = Callable[[], str | None] | str | None
 Progress = Callable[[int, int], None]
 
 
@@ -57,63 +60,49 @@ class RestoreReport:
                 "seconds": round(self.seconds, 3)}
 
 
-def check_compatible(manifest: dict) -> None:
-    """Backups of this or older schema versions restore; their columns must be known."""
-    version = manifest.get("schema_version")
-    if not isinstance(version, int) or version > S.SCHEMA_VERSION:
-        raise UnsupportedVersion(
-            f"this backup uses schema version {version}, newer than this cheel "
-            f"({S.SCHEMA_VERSION})", hint="upgrade cheel to restore it")
-    for t in manifest["tables"]:
-        if t["name"] not in S.BY_NAME:
-            raise UnsupportedVersion(f'this backup holds an unknown table "{t["name"]}"')
-        known = set(S.BY_NAME[t["name"]].column_names)
-        for c in t["columns"]:
-            if c["name"] not in known:
-                raise UnsupportedVersion(
-                    f'this backup holds an unknown column {t["name"]}.{c["name"]}')
-
-
-def plan_restore(catalog: Catalog, options: RestoreOptions, password: Password = None
-                 ) -> tuple[dict, list[GroupPlan]]:
+def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
+                 ) -> tuple[BackupInfo, list[GroupPlan]]:
     """Read the manifest and decide what happens to each group; changes nothing."""
-    manifest = inspect_backup(options.file, password)
-    check_compatible(manifest)
-    groups = select_groups(backup_groups(manifest), options.groups)
+    info = inspect_backup(options.file, unlocker_of(unlock))
+    check_manifest(info.manifest)  # a newer schema is refused here, not after the load
+    groups = select_groups(backup_groups(info.manifest), options.groups)
     if options.create:
         if catalog.exists(options.into):
             raise AlreadyExists(f'an organization named "{options.into}" already exists',
                                 hint="drop --create to restore into it")
-        return manifest, decide(None, groups, options)
+        return info, decide(None, groups, options)
     if not catalog.exists(options.into):
         raise NotFound(f'there is no organization named "{options.into}"',
                        hint="add --create to create it from the backup")
     db = open_database(catalog, catalog.find(options.into))
     try:
-        return manifest, decide(db, groups, options)
+        return info, decide(db, groups, options)
     finally:
         db.close()
 
 
-def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = None,
+def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None,
                 progress: Progress | None = None) -> RestoreReport:
+    """Restore as ``options`` say, all or nothing. The file is read through the rules of a
+    sound file (:mod:`cheel.soundness`) and nothing commits before its last byte is
+    checked; ``--dry-run`` reads and checks the whole file too, and changes nothing."""
     started = time.monotonic()
+    unlocker = unlocker_of(unlock)
     early = None
     if options.create and options.postgres and not options.dry_run:
         check_name(options.into)
         if not catalog.exists(options.into):  # else plan_restore says so
             early = _EarlyDatabase(options.postgres, _final_name(options))
     try:
-        manifest, groups = plan_restore(catalog, options, password)
+        info, groups = plan_restore(catalog, options, unlocker)
         report = RestoreReport(str(options.file), options.into, options.create,
-                               options.dry_run, bool(manifest.get("encrypted")), groups)
-        restored = [g for g in groups if g.restored]
-        for t in S.TABLES:
-            report.rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
+                               options.dry_run, info.encrypted, groups)
         if options.dry_run:
+            _check_whole_file(options.file, unlocker, progress)
+            report.rows = _restored_rows(info.manifest, groups)
             report.seconds = time.monotonic() - started
             return report
-        entry, db, final_db = _open_target(catalog, options, manifest, groups, early)
+        entry, db, final_db = _open_target(catalog, options, info.manifest, groups, early)
     except BaseException:
         if early:
             early.discard()
@@ -125,10 +114,16 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
             # complete, so its rows may commit before its keys are built and checked on
             # several connections, as pg_restore --jobs does. Anything else is one transaction.
             split = options.create and db.engine == POSTGRES
-            loader = _Loader(db, manifest, groups, bulk=options.create)
-            with db.bulk_load(fresh=options.create):
+            with db.bulk_load(fresh=options.create), _refusals_are_damage():
                 with db.transaction():
-                    loader.load(options.file, password, progress)
+                    if not options.create:
+                        # Names and ids are chosen under the lock that keeps other writers
+                        # of groups out until this commits: two restores at once each see
+                        # what the other restored.
+                        db.lock_groups()
+                        decide(db, groups, options)
+                    loader = _Loader(db, groups, bulk=options.create)
+                    loader.load(options.file, unlocker, progress)
                     if not split:
                         loader.finish()
                 if split:
@@ -146,11 +141,80 @@ def run_restore(catalog: Catalog, options: RestoreOptions, password: Password = 
     else:
         with contextlib.suppress(Exception):
             db.close()
+    report.rows = _restored_rows(info.manifest, groups)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
+def _restored_rows(manifest: Manifest, groups: list[GroupPlan]) -> dict[str, int]:
+    """Rows per table the restore writes: its groups' rows, and the organization rows of
+    their organizations (matched by natural key, or added)."""
+    restored = [g for g in groups if g.restored]
+    orgs = {g.org_index for g in restored}
+    rows = {}
+    for t in S.TABLES:
+        if t.scope == S.ORG:
+            rows[t.name] = sum(o.org_rows.get(t.name, 0) for o in manifest.organizations
+                               if o.index in orgs)
+        else:
+            rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
+    return rows
+
+
+def _check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
+    """Read the file through every rule of a sound file, as verify does."""
+    with open_file(file) as f:
+        sound = SoundReader(BackupReader(f, unlocker), whole_file_rules=True)
+        total = sound.manifest.total_rows
+        for _ in sound:
+            if progress:
+                progress(sound.rows, total)
+
+
+@contextlib.contextmanager
+def _refusals_are_damage() -> Iterator[None]:
+    """What the target's engine refuses in the restored rows (a value repeated that must be
+    unique, an entry that does not balance, a value its type refuses) is the file's fault:
+    said as ``DamagedFile``, as verify says it of the same file."""
+    try:
+        yield
+    except IntegrityError as e:
+        if e.cause in ("unique", "balance"):
+            raise DamagedFile(e.message) from None
+        raise
+    except Exception as e:
+        why = _engine_refusal(e)
+        if why is None:
+            raise
+        raise DamagedFile(f"the backup holds rows its target refuses ({why}); nothing was "
+                          "restored") from None
+
+
+def _engine_refusal(e: Exception) -> str | None:
+    import sqlite3
+
+    if isinstance(e, sqlite3.IntegrityError):
+        text = str(e)
+        if text.startswith("UNIQUE constraint failed: "):
+            columns = text.split(": ", 1)[1].split(", ")
+            table = columns[0].split(".")[0]
+            return (f"a value that must be unique is repeated: {table}: "
+                    + ", ".join(c.split(".")[-1] for c in columns))
+        return text
+    if isinstance(e, sqlite3.OperationalError) and "integer overflow" in str(e):
+        return "amounts too large for the database to add up"
+    psycopg = sys.modules.get("psycopg")  # loaded only where a PostgreSQL target is
+    if psycopg is not None and isinstance(e, (psycopg.errors.IntegrityError,
+                                              psycopg.errors.DataError)):
+        text = str(e).strip().splitlines()
+        first = text[0] if text else type(e).__name__
+        if isinstance(e, psycopg.errors.UniqueViolation):
+            return f"a value that must be unique is repeated: {first}"
+        return first
+    return None
+
+
+def _open_target(catalog: Catalog, options: RestoreOptions, manifest: Manifest,
                  groups: list[GroupPlan], early: "_EarlyDatabase | None"
                  ) -> tuple[OrgEntry, Database, str | None]:
     """The target's entry and database; for ``--create`` on PostgreSQL the entry points to
@@ -159,9 +223,9 @@ def _open_target(catalog: Catalog, options: RestoreOptions, manifest: dict,
     if not options.create:
         entry = catalog.find(options.into)
         return entry, open_database(catalog, entry), None
-    first = next((o for o in manifest["organizations"]
-                  if any(g.org_index == o["index"] for g in groups)), None)
-    langs = (first or {}).get("languages") or ["fr", "de", "it", "en"]
+    first = next((o for o in manifest.organizations
+                  if any(g.org_index == o.index for g in groups)), None)
+    langs = first.languages if first else ["fr", "de", "it", "en"]
     if not options.postgres:
         sqlite_sweep(catalog)  # first, what killed restores left behind
         # As pg_restore does: a new database gets its keys and indexes after the data is in.
@@ -242,21 +306,20 @@ def _finish_created(catalog: Catalog, entry: OrgEntry, final: str | None) -> Org
 class _Loader:
     """Streams the backup's chunks into the open transaction and checks the result."""
 
-    def __init__(self, db: Database, manifest: dict, groups: list[GroupPlan],
-                 bulk: bool = False):
+    def __init__(self, db: Database, groups: list[GroupPlan], bulk: bool = False):
         self.db = db
         self.bulk = bulk  # a new database: its schema is completed after the load
-        self.manifest = manifest
         self.plans = {(g.org_index, g.key): g for g in groups if g.restored}
-        self.columns = {t["name"]: [c["name"] for c in t["columns"]]
-                        for t in manifest["tables"]}
+        # A sound file's chunks hold the schema's backup columns, in its order.
+        self.columns = {t.name: [c.name for c in t.backup_columns] for t in S.TABLES}
         self.org_maps: dict[tuple[int, str], dict[int, int]] = {}
         self.delta: dict[tuple[int, str], int] = {}
         self.ranges: dict[tuple[int, str], tuple[int, int]] = {}
         self.writer = RowWriter(db)  # while the chunks are loaded: the engine's, see run
 
-    def load(self, file: Path | str, password: Password, progress: Progress | None) -> None:
-        """Read the whole file (verifying it) into the open transaction."""
+    def load(self, file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
+        """Read the whole file (every rule of a sound file checked) into the open
+        transaction."""
         for g in self.plans.values():
             if g.action == REPLACE and g.replaces_id is not None:
                 self._delete_group(g.replaces_id)
@@ -268,8 +331,8 @@ class _Loader:
         if progress:
             progress(0, total)
         with open_file(file) as f, self.db.row_writer() as self.writer, _no_cycle_scans():
-            reader = ContainerReader(f, password)
-            for chunk in ChunkStream(reader):
+            # The database enforces unique keys and balances itself before it commits.
+            for chunk in SoundReader(BackupReader(f, unlocker), whole_file_rules=False):
                 if chunk.scope == "org":
                     self.writer.flush()  # its rows are looked up and inserted one by one
                     self._load_org_rows(chunk.org, chunk.table, chunk.rows)
@@ -277,7 +340,8 @@ class _Loader:
                 plan = self.plans.get((chunk.org, chunk.scope))
                 if plan is None:
                     continue
-                done += self._load_group_chunk(plan, chunk)
+                self._load_group_rows(plan, chunk.table, chunk.rows)
+                done += len(chunk.rows)
                 if progress:
                     progress(done, total)
 
@@ -300,6 +364,7 @@ class _Loader:
 
     # -- ids --------------------------------------------------------------------------
     def _compute_deltas(self) -> None:
+        """Each (organization, table) of the file moves above the target's highest id."""
         orgs = sorted({g.org_index for g in self.plans.values()})
         for t in S.group_tables():
             base = self.db.max_id(t.name)
@@ -310,11 +375,15 @@ class _Loader:
                     continue
                 lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
                 delta = base + 1 - lo
+                if hi + delta > MAX_ID:
+                    raise CheelError(f"restoring this backup would take the ids of {t.name} "
+                                     f"past {MAX_ID}; nothing was restored")
                 self.delta[(o, t.name)] = delta
                 self.ranges[(o, t.name)] = (lo + delta, hi + delta)
                 base = hi + delta
+            self.db.reserve_ids(t.name, base)
 
-    def _load_org_rows(self, org: int, table: str, rows: list[list]) -> None:
+    def _load_org_rows(self, org: int, table: str, rows: list[tuple]) -> None:
         t = S.table(table)
         cols = self.columns[table]
         keys = [cols.index(k) for k in t.natural_key]
@@ -331,11 +400,6 @@ class _Loader:
                         "SELECT COALESCE(MAX(position), -1) FROM languages") or 0) + 1
                 found = self.db.insert(table, values)
             mapping[row[idx]] = found
-
-    def _load_group_chunk(self, plan: GroupPlan, chunk) -> int:
-        """Load one chunk; returns its row count."""
-        self._load_group_rows(plan, chunk.table, chunk.rows)
-        return len(chunk.rows)
 
     def _load_group_rows(self, plan: GroupPlan, table: str, rows: list[tuple]) -> None:
         t = S.table(table)
@@ -388,24 +452,31 @@ class _Loader:
             if self.bulk and db.engine == POSTGRES:
                 fks = []  # its foreign keys are added, and so validated, by PostgreSQL
             if fks:
-                checks.append(Check(f"keys {o} {table}", RC.keys_check(table, fks, lo, hi),
+                # A key of a group table must land among the rows restored for its source
+                # organization (not merely on some row of the target).
+                inside = {c.name: self.ranges.get((o, c.ref), (0, -1)) for c in fks
+                          if S.table(c.ref).scope != S.ORG}
+                checks.append(Check(f"keys {o} {table}",
+                                    restore_checks.keys_check(table, fks, lo, hi, inside),
                                     (table, *(c.ref for c in fks))))
             if table == S.BALANCED.table:
                 b = S.BALANCED
                 plo, phi = self.ranges.get((o, t.column(b.key).ref), (0, -1))
                 # A table just loaded looks empty to PostgreSQL's planner.
-                checks.append(Check(f"balance {o}", RC.balance_check(table, plo, phi), (table,),
+                checks.append(Check(f"balance {o}", restore_checks.balance_check(table, plo, phi),
+                                    (table,),
                                     (table, (b.key,)) if self.bulk else None))
         gids = {}
         for plan in self.plans.values():
             gid_delta = self.delta.get((plan.org_index, S.GROUP_TABLE))
-            old_id = plan.ids.get(S.GROUP_TABLE, [None])[0]
+            old_id = plan.ids.get(S.GROUP_TABLE, (None,))[0]
             if gid_delta is None or old_id is None:
                 raise IntegrityError(f'the backup holds no row for the group "{plan.name}"')
             gids[old_id + gid_delta] = plan
         for t in S.group_tables():
             read = (t.name, *(ref for _, ref in S.scope_chain(t) if ref != S.GROUP_TABLE))
-            checks.append(Check(f"count {t.name}", RC.count_check(t, gids, self.bulk), read))
+            checks.append(Check(f"count {t.name}",
+                                restore_checks.count_check(t, gids, self.bulk), read))
         return checks
 
 

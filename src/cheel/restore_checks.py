@@ -12,19 +12,28 @@ from .store.engines import Database
 from .store.scope import count_sql, scoped_from
 
 
-def keys_check(table: str, fks: list[S.Column], lo: int, hi: int) -> Callable[[Database], None]:
-    """One pass over the restored rows for all of the table's foreign keys."""
+def keys_check(table: str, fks: list[S.Column], lo: int, hi: int,
+               inside: dict[str, tuple[int, int]]) -> Callable[[Database], None]:
+    """One pass over the restored rows for all of the table's foreign keys: each points to
+    a row that exists and, for the keys named in ``inside``, lies in that id range (the
+    rows restored with it)."""
     joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in enumerate(fks))
-    counts = ", ".join(f"SUM(CASE WHEN c.{c.name} IS NOT NULL AND p{i}.id IS NULL THEN 1 ELSE 0 END)"
-                       for i, c in enumerate(fks))
+
+    def bad(i: int, c: S.Column) -> str:
+        outside = (f" OR c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
+                   f"{int(inside[c.name][1])}" if c.name in inside else "")
+        return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL{outside})"
+
+    counts = ", ".join(f"SUM(CASE WHEN {bad(i, c)} THEN 1 ELSE 0 END)" for i, c in enumerate(fks))
 
     def run(db: Database) -> None:
         bad = db.execute(f"SELECT {counts} FROM {table} c {joins} WHERE c.id BETWEEN ? AND ?",
                          (lo, hi)).fetchone()
         for c, n in zip(fks, bad):
             if n:
-                raise IntegrityError(f"{n} restored {table} rows point to missing "
-                                     f"{c.ref} rows; nothing was restored")
+                raise IntegrityError(f"{n} restored {table} rows point to {c.ref} rows "
+                                     "that are missing or not restored with them; nothing "
+                                     "was restored", cause="keys")
     return run
 
 
@@ -39,7 +48,7 @@ def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
                         f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
         if bad:
             raise IntegrityError(f"{bad} restored journal entries do not balance; "
-                                 "nothing was restored")
+                                 "nothing was restored", cause="balance")
     return run
 
 

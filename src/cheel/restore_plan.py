@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .archive.manifest import CompanyDecl, Manifest
 from .errors import NotFound, RestoreConflict, UsageError
 from .store.engines import Database
+from .store.names import name_key
 from .store.organizations import list_groups
 
 REPLACE, COPY, SKIP, FAIL, NEW = "replace", "copy", "skip", "fail", "new"
@@ -37,9 +39,9 @@ class GroupPlan:
     source_org: str
     uid: str
     name: str
-    companies: list[dict]
+    companies: list[CompanyDecl]
     rows: dict[str, int]
-    ids: dict[str, list[int]]
+    ids: dict[str, tuple[int, int]]
     action: str = NEW  # new | replace | copy | skip
     target_name: str = ""
     target_uid: str = ""
@@ -56,18 +58,14 @@ class GroupPlan:
         return {"source_organization": self.source_org, "uid": self.uid, "name": self.name,
                 "action": self.action, "target_name": self.target_name,
                 "target_uid": self.target_uid, "renamed": self.renamed,
-                "companies": [self.company_names.get(c["uid"], c["name"])
-                              for c in self.companies],
+                "companies": [self.company_names.get(c.uid, c.name) for c in self.companies],
                 "rows": self.rows if self.restored else {}}
 
 
-def backup_groups(manifest: dict) -> list[GroupPlan]:
-    out = []
-    for o in manifest["organizations"]:
-        for g in o["groups"]:
-            out.append(GroupPlan(o["index"], g["key"], o["name"], g["uid"], g["name"],
-                                 g["companies"], g["rows"], g.get("ids", {})))
-    return out
+def backup_groups(manifest: Manifest) -> list[GroupPlan]:
+    return [GroupPlan(o.index, g.key, o.name, g.uid, g.name, list(g.companies), dict(g.rows),
+                      dict(g.ids))
+            for o in manifest.organizations for g in o.groups]
 
 
 def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
@@ -79,10 +77,10 @@ def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
         matches = [g for g in groups if g.uid == key]
         if not matches and "/" in key:
             org, _, name = key.partition("/")
-            matches = [g for g in groups if g.source_org.casefold() == org.casefold()
-                       and g.name.casefold() == name.casefold()]
+            matches = [g for g in groups if name_key(g.source_org) == name_key(org)
+                       and name_key(g.name) == name_key(name)]
         if not matches:
-            matches = [g for g in groups if g.name.casefold() == key.casefold()]
+            matches = [g for g in groups if name_key(g.name) == name_key(key)]
         if not matches:
             known = ", ".join(g.name for g in groups)
             raise NotFound(f'the backup holds no company group "{key}"',
@@ -97,12 +95,15 @@ def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
 
 
 def _free_name(name: str, taken: set[str], today: str) -> str:
-    candidate = f"{name} ({today})"
-    n = 2
-    while candidate.casefold() in taken:
-        candidate = f"{name} ({today} {n})"
+    """``name`` suffixed with the date (and a number), within the 100 characters a name
+    may have, and free in ``taken``."""
+    n = 1
+    while True:
+        suffix = f" ({today})" if n == 1 else f" ({today} {n})"
+        candidate = name[:100 - len(suffix)].rstrip() + suffix
+        if name_key(candidate) not in taken:
+            return candidate
         n += 1
-    return candidate
 
 
 def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions,
@@ -111,10 +112,14 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
     if options.on_conflict not in POLICIES:
         raise UsageError(f'--on-conflict must be one of {", ".join(POLICIES)}')
     day = (today or date.today()).isoformat()
+    for g in groups:  # deciding again (inside the restore's transaction) starts afresh
+        g.action, g.target_name, g.target_uid, g.replaces_id = NEW, "", "", None
+        g.renamed = False
+        g.company_uids, g.company_names = {}, {}
     existing = list_groups(db) if db is not None else []
     by_uid = {g.uid: g for g in existing}
     company_uids = {c.uid for g in existing for c in g.companies}
-    company_names = {c.name.casefold() for g in existing for c in g.companies}
+    company_names = {name_key(c.name) for g in existing for c in g.companies}
     # Two organizations of one backup can hold the same group (one was restored from the
     # other): the later one is restored as a copy, under a new identity.
     seen: set[str] = set()
@@ -132,7 +137,7 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
             hint="choose --on-conflict replace (the backup's data replaces them), copy "
                  "(restored beside them under a new name) or skip (left as they are)")
     # Names stay unique: groups that are replaced free theirs, restored ones take theirs.
-    taken = {g.name.casefold() for g in existing}
+    taken = {name_key(g.name) for g in existing}
     for g in groups:
         if id(g) in duplicates:
             g.action = COPY
@@ -140,9 +145,9 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
             g.action = options.decisions.get(g.uid, options.on_conflict)
             if g.action == REPLACE:
                 g.replaces_id = by_uid[g.uid].id
-                taken.discard(by_uid[g.uid].name.casefold())
+                taken.discard(name_key(by_uid[g.uid].name))
                 company_uids -= {c.uid for c in by_uid[g.uid].companies}
-                company_names -= {c.name.casefold() for c in by_uid[g.uid].companies}
+                company_names -= {name_key(c.name) for c in by_uid[g.uid].companies}
         else:
             g.action = NEW
     for g in groups:
@@ -152,17 +157,17 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
         fresh = g.action == COPY
         g.target_uid = str(uuid.uuid4()) if fresh else g.uid
         g.target_name = g.name
-        if fresh or g.name.casefold() in taken:
+        if fresh or name_key(g.name) in taken:
             g.target_name = _free_name(g.name, taken, day)
             g.renamed = True
-        taken.add(g.target_name.casefold())
+        taken.add(name_key(g.target_name))
         for c in g.companies:
-            new_uid = str(uuid.uuid4()) if fresh or c["uid"] in company_uids else c["uid"]
-            new_name = c["name"]
-            if fresh or new_name.casefold() in company_names:
+            new_uid = str(uuid.uuid4()) if fresh or c.uid in company_uids else c.uid
+            new_name = c.name
+            if fresh or name_key(new_name) in company_names:
                 new_name = _free_name(new_name, company_names, day)
-            g.company_uids[c["uid"]] = new_uid
-            g.company_names[c["uid"]] = new_name
+            g.company_uids[c.uid] = new_uid
+            g.company_names[c.uid] = new_name
             company_uids.add(new_uid)
-            company_names.add(new_name.casefold())
+            company_names.add(name_key(new_name))
     return groups

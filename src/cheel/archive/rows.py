@@ -11,13 +11,9 @@ per row made by the database server), so no Python code runs per value on the ho
 from __future__ import annotations
 
 import base64
-import functools
 import json
 from collections.abc import Callable, Sequence
 
-import msgspec
-
-from ..errors import DamagedFile
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
                            allow_nan=False).encode
@@ -129,37 +125,3 @@ class ChunkBuilder:
         return data, rows
 
 
-_PYTHON_TYPES = {"id": int, "int": int, "bool": int, "text": str, "decimal": str,
-                 "date": str, "timestamp": str, "binary": bytes}
-
-
-@functools.lru_cache(maxsize=256)
-def _decoder(columns: tuple[tuple[str, bool], ...]) -> msgspec.json.Decoder:
-    """A decoder checking, in C, every row's length and every value's JSON type."""
-    fields = []
-    for kind, nullable in columns:
-        py = _PYTHON_TYPES.get(kind)
-        if py is None:
-            raise DamagedFile(f'the manifest of the backup names an unknown column type "{kind}"')
-        fields.append(py | None if nullable else py)
-    return msgspec.json.Decoder(list[tuple[tuple(fields)]])  # type: ignore[misc]
-
-
-def decode_chunk(data: bytes, columns: Sequence[tuple[str, bool]], name: str) -> list[tuple]:
-    """Rows of a chunk as tuples, binary columns decoded; :class:`DamagedFile` if it is
-    malformed. ``columns`` are the manifest's ``(type, nullable)`` pairs: a row of another
-    length, a float, a string where a number belongs, a null in a column that does not
-    allow it or a bad base64 value are refused here, before anything is written."""
-    try:
-        return _decoder(tuple(columns)).decode(data)
-    except msgspec.ValidationError as e:
-        text = str(e)
-        if "base64" in text:
-            why = "bad binary value"
-        elif "length" in text or "Expected `array`" in text:
-            why = "a row has the wrong shape"
-        else:
-            why = f"a value of the wrong type: {text}"
-        raise DamagedFile(f'the chunk "{name}" is damaged ({why})') from None
-    except msgspec.DecodeError:
-        raise DamagedFile(f'the chunk "{name}" is damaged (invalid JSON)') from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import click
 
+from ..archive.age import Unlocker
 from ..errors import PasswordError
 from .context import is_interactive
 
@@ -85,29 +86,25 @@ def ask_new_password() -> str | None:
         click.echo("The two passwords differ; please type them again.", err=True)
 
 
-def unlock(path: str, source: PasswordSource, interactive: bool | None = None):
-    """The password for reading ``path``: from a source, or typed (three tries) in a terminal.
-
-    Returns a provider when no prompt is possible, so that an unencrypted file never asks.
-    """
+def unlock(path: str, source: PasswordSource, interactive: bool | None = None) -> Unlocker:
+    """What opens ``path`` for this command: a password from a source, or typed (three
+    tries) in a terminal. The file is opened once here when a password is typed (to say
+    at once whether it is right); an unencrypted file never asks."""
+    from ..archive.reader import BackupReader, open_file
     from ..errors import PasswordNeeded, WrongPassword
-    from ..verify import inspect_backup
 
     interactive = is_interactive() if interactive is None else interactive
     if not interactive or source.given() is not None:
-        return source.for_reading()
-    typed: dict[str, str] = {}
-
-    def ask() -> str:
-        typed["pw"] = click.prompt("Password of the backup", hide_input=True, err=True)
-        return typed["pw"]
-
+        return Unlocker(source.for_reading())
     for attempt in range(3):
+        unlocker = Unlocker(lambda: click.prompt("Password of the backup", hide_input=True,
+                                                 err=True))
         try:
-            inspect_backup(path, ask)
-            return typed.get("pw")
+            with open_file(path) as f:
+                BackupReader(f, unlocker)  # reads the header, unwraps the key: no more
+            return unlocker
         except WrongPassword as e:
             if isinstance(e, PasswordNeeded) or attempt == 2:
                 raise
             click.echo("Wrong password; try again.", err=True)
-    return None
+    raise AssertionError("unreachable")

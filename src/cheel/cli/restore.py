@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..errors import UsageError
@@ -46,9 +47,10 @@ def restore(ctx: Ctx, file: str | None, into: str | None, create: bool, postgres
         raise UsageError("--postgres goes with --create (the target is created on that server)")
     options = RestoreOptions(file, into, create, postgres, list(groups),
                              on_conflict or "fail", dry_run=dry_run)
-    password = passwords.unlock(file, source)
-    with progress_bar("Restoring", enabled=None if not (as_json or dry_run) else False) as update:
-        report = run_restore(ctx.catalog, options, password, update)
+    unlocker = passwords.unlock(file, source)
+    with progress_bar("Restoring" if not dry_run else "Checking",
+                      enabled=None if not as_json else False) as update:
+        report = run_restore(ctx.catalog, options, unlocker, update)
     if as_json:
         print_json(report.as_dict())
         return
@@ -61,8 +63,8 @@ def print_report(ctx: Ctx, report: RestoreReport) -> None:
     for g in report.groups:
         note = g.target_name + (" (renamed)" if g.renamed and g.action != "copy" else "")
         rows = str(sum(g.rows.values())) if g.restored else "-"
-        t.add_row(f"{g.source_org} / {g.name}", g.action, note,
-                  ", ".join(g.company_names.get(c["uid"], c["name"]) for c in g.companies),
+        t.add_row(escape(f"{g.source_org} / {g.name}"), g.action, escape(note),
+                  escape(", ".join(g.company_names.get(c.uid, c.name) for c in g.companies)),
                   rows)
     ctx.console.print(t)
     n = sum(report.rows.values())

@@ -47,16 +47,16 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
     while True:
         file = click.prompt("Backup file (.cheelbackup)", err=True).strip()
         try:
-            password = passwords.unlock(file, source, interactive=True)
-            manifest = inspect_backup(file, password)
+            unlocker = passwords.unlock(file, source, interactive=True)
+            manifest = inspect_backup(file, unlocker).manifest
             break
         except CheelError as e:
-            console.print(e.message, style="red")
+            console.print(e.message, style="red", markup=False)
 
     groups = backup_groups(manifest)
-    labels = [f"{g.source_org} / {g.name} ({', '.join(c['name'] for c in g.companies)}; "
+    labels = [f"{g.source_org} / {g.name} ({', '.join(c.name for c in g.companies)}; "
               f"{sum(g.rows.values())} rows)" for g in groups]
-    picked = checklist(console, f"Step 3: groups to restore (backup of {manifest['created_at']})",
+    picked = checklist(console, f"Step 3: groups to restore (backup of {manifest.created_at})",
                        labels, [True] * len(labels))
     chosen = [g.uid for g, on in zip(groups, picked or []) if on]
 
@@ -74,7 +74,7 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
             decisions[g.uid] = {"r": REPLACE, "c": COPY, "s": SKIP}[answer]
 
     options = RestoreOptions(file, into, create, postgres, chosen, "fail", decisions)
-    _, plans = plan_restore(ctx.catalog, options, password)
+    _, plans = plan_restore(ctx.catalog, options, unlocker)
     console.print("\n[bold]Summary[/]")
     target = f"new organization {into}" if create else into
     console.print(f"  Into:  {target}", markup=False)
@@ -85,5 +85,5 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
         console.print("Cancelled; nothing was changed.")
         return
     with progress_bar("Restoring") as update:
-        report = run_restore(ctx.catalog, options, password, update)
+        report = run_restore(ctx.catalog, options, unlocker, update)
     print_report(ctx, report)

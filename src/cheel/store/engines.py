@@ -130,6 +130,14 @@ class Database:
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0
 
+    def reserve_ids(self, table: str, last: int) -> None:
+        """Ids up to ``last`` are taken by rows this transaction inserts with explicit ids:
+        no other writer may be given one."""
+
+    def lock_groups(self) -> None:
+        """In a write transaction: no other writer adds or changes groups and companies
+        until it ends (SQLite's write transaction already excludes every other writer)."""
+
     def after_explicit_ids(self, tables: Sequence[str]) -> None:
         """Let generated ids continue after rows inserted with explicit ids."""
 

@@ -214,9 +214,7 @@ class PostgresDatabase(Database):
 
     def after_explicit_ids(self, tables: Sequence[str]) -> None:
         for t in tables:
-            self.execute(
-                f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                f"GREATEST((SELECT COALESCE(MAX(id), 0) FROM {t}), 1))")
+            self.reserve_ids(t, int(self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {t}")))
 
     @contextlib.contextmanager
     def _outermost_transaction(self) -> Iterator[None]:
@@ -268,6 +266,23 @@ class PostgresDatabase(Database):
     def size(self) -> int:
         return int(self.scalar("SELECT pg_database_size(current_database())"))
 
+    def lock_groups(self) -> None:
+        # Self-conflicting: one writer of groups and companies at a time, readers go on.
+        self.execute("LOCK TABLE company_groups, companies IN SHARE ROW EXCLUSIVE MODE")
+
+    def max_id(self, table: str) -> int:
+        # Ids a concurrent writer drew from the sequence but has not committed count too.
+        return int(self.scalar(
+            f"SELECT GREATEST((SELECT COALESCE(MAX(id), 0) FROM {table}), COALESCE("
+            f"pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass), 0))"))
+
+    def reserve_ids(self, table: str, last: int) -> None:
+        # setval is never rolled back: the ids stay taken even if the restore fails (gaps
+        # are harmless), and no writer draws one of them meanwhile.
+        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(?, "
+                     f"COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', "
+                     "'id')::regclass), 1)))", (max(last, 1),))
+
 
 def is_local_host(host: str | None) -> bool:
     """Whether a connection's host (psycopg's ``conn.info.host``) is this machine: a Unix
@@ -289,11 +304,12 @@ def _statement(sql: str):
         try:
             db.execute(sql)
         except psycopg.errors.UniqueViolation as e:
-            raise IntegrityError(f"restored rows repeat a unique value ({first_line(e)}); "
-                                 "nothing was restored") from None
+            raise IntegrityError(f"the restored rows repeat a value that must be unique "
+                                 f"({first_line(e)}); nothing was restored",
+                                 cause="unique") from None
         except psycopg.errors.ForeignKeyViolation as e:
             raise IntegrityError(f"restored rows point to missing rows ({first_line(e)}); "
-                                 "nothing was restored") from None
+                                 "nothing was restored", cause="keys") from None
 
     return run
 

@@ -27,6 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
+# Characters of a text value, unless its column says otherwise: far above what a person
+# types, so that a backup always carries what an organization holds, yet bounded.
+TEXT_LIMIT = 1_000_000
+NAME, UID, LANGUAGE = "name", "uid", "language"  # rules a text column's values follow
 
 ORG, GROUP, COMPANY = "org", "group", "company"
 GROUP_TABLE = "company_groups"
@@ -42,6 +46,9 @@ class Column:
     unique: bool = False
     secret: bool = False  # never leaves the database (not backed up)
     precision: tuple[int, int] | None = None  # decimal (precision, scale)
+    max_length: int = 0  # text: the longest value a backup may carry (0: TEXT_LIMIT)
+    max_abs: int = 0  # int: the largest magnitude a backup may carry (0: 64 bits)
+    rule: str | None = None  # text: NAME (a typed name's rule), UID, LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -86,22 +93,31 @@ def _c(name: str, type_: str, nullable: bool = True, **kw) -> Column:
     return Column(name, type_, nullable=nullable, **kw)
 
 
-MONEY = "int"
+# Money is an int of minor units (centimes), at most 10^15 in magnitude (ten trillion
+# francs): far beyond any SME's books, and small enough that SQLite's 64-bit SUM of an
+# entry's lines cannot overflow before it has some 9,000 lines at the limit.
+MONEY_LIMIT = 10**15
+
+
+def _money(name: str, nullable: bool = False) -> Column:
+    return Column(name, "int", nullable=nullable, max_abs=MONEY_LIMIT)
+
 
 # Parents before children: this order is the backup order and the restore order.
 TABLES: tuple[Table, ...] = (
     # -- organization level -------------------------------------------------------------
     Table("languages", ORG, (
-        _id(), _c("code", "text", False, unique=True), _c("position", "int", False),
+        _id(), _c("code", "text", False, unique=True, rule=LANGUAGE),
+        _c("position", "int", False),
     ), natural_key=("code",)),
     Table("users", ORG, (
-        _id(), _c("login", "text", False, unique=True), _c("name", "text", False),
+        _id(), _c("login", "text", False, unique=True, rule=NAME), _c("name", "text", False),
         _c("role", "text", False), _c("password_hash", "text", secret=True),
     ), natural_key=("login",)),
     # -- group level --------------------------------------------------------------------
     Table("company_groups", GROUP, (
-        _id(), _c("uid", "text", False, unique=True), _c("name", "text", False, unique=True),
-        _c("created_at", "timestamp", False),
+        _id(), _c("uid", "text", False, unique=True, rule=UID),
+        _c("name", "text", False, unique=True, rule=NAME), _c("created_at", "timestamp", False),
     ), new_uid_on_copy=("uid",)),
     Table("currencies", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
@@ -143,7 +159,7 @@ TABLES: tuple[Table, ...] = (
     ), via="contact_id"),
     Table("articles", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
-        _c("unit", "text", False), _c("price", MONEY, False),
+        _c("unit", "text", False), _money("price"),
         _fk("vat_code_id", "vat_codes", nullable=True),
         _fk("account_id", "accounts", nullable=True),
     ), via="group_id", uniques=(("group_id", "code"),)),
@@ -153,8 +169,8 @@ TABLES: tuple[Table, ...] = (
     ), via="article_id", uniques=(("article_id", "language_id"),)),
     # -- company level ------------------------------------------------------------------
     Table("companies", COMPANY, (
-        _id(), _fk("group_id", GROUP_TABLE), _c("uid", "text", False, unique=True),
-        _c("name", "text", False), _c("legal_form", "text"), _c("ide_number", "text"),
+        _id(), _fk("group_id", GROUP_TABLE), _c("uid", "text", False, unique=True, rule=UID),
+        _c("name", "text", False, rule=NAME), _c("legal_form", "text"), _c("ide_number", "text"),
         _c("vat_number", "text"), _fk("contact_id", "contacts", nullable=True),
         _c("created_at", "timestamp", False),
     ), via="group_id", new_uid_on_copy=("uid",)),
@@ -171,27 +187,27 @@ TABLES: tuple[Table, ...] = (
     ), via="company_id"),
     Table("entry_lines", COMPANY, (
         _id(), _fk("entry_id", "journal_entries"), _fk("account_id", "accounts"),
-        _c("debit", MONEY, False), _c("credit", MONEY, False),
+        _money("debit"), _money("credit"),
         _fk("vat_code_id", "vat_codes", nullable=True),
-        _fk("currency_id", "currencies", nullable=True), _c("amount_fc", MONEY),
+        _fk("currency_id", "currencies", nullable=True), _money("amount_fc", nullable=True),
         _c("rate", "decimal", precision=(18, 6)), _c("text", "text"),
     ), via="entry_id"),
     Table("invoices", COMPANY, (
         _id(), _fk("company_id", "companies"), _c("number", "text", False),
         _fk("contact_id", "contacts"), _c("date", "date", False),
         _c("due_date", "date", False), _fk("currency_id", "currencies"),
-        _c("qr_reference", "text", False), _c("total", MONEY, False),
+        _c("qr_reference", "text", False), _money("total"),
         _c("status", "text", False), _fk("entry_id", "journal_entries", nullable=True),
     ), via="company_id", uniques=(("company_id", "number"),)),
     Table("invoice_lines", COMPANY, (
         _id(), _fk("invoice_id", "invoices"), _fk("article_id", "articles", nullable=True),
         _c("description", "text", False), _c("quantity", "decimal", False, precision=(12, 3)),
-        _c("unit_price", MONEY, False), _fk("vat_code_id", "vat_codes", nullable=True),
-        _c("amount", MONEY, False),
+        _money("unit_price"), _fk("vat_code_id", "vat_codes", nullable=True),
+        _money("amount"),
     ), via="invoice_id"),
     Table("payments", COMPANY, (
         _id(), _fk("invoice_id", "invoices"), _c("date", "date", False),
-        _c("amount", MONEY, False), _fk("entry_id", "journal_entries", nullable=True),
+        _money("amount"), _fk("entry_id", "journal_entries", nullable=True),
     ), via="invoice_id"),
     Table("documents", COMPANY, (
         _id(), _fk("company_id", "companies"), _fk("entry_id", "journal_entries", nullable=True),

@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..archive.age import Unlocker
 from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword
 from ..restore import plan_restore, run_restore
 from ..restore_plan import SKIP
@@ -84,7 +85,7 @@ async def _restore_page(request: Request, wiz: RestoreWizard, step: str,
     elif step == "summary" and error is None:
         try:
             _, plans = await run_in_threadpool(
-                plan_restore, catalog, wiz.options(), wiz.password or None)
+                plan_restore, catalog, wiz.options(), wiz.unlocker)
         except CheelError as e:
             ctx["error"] = error_view(e)
             ctx["blocked"] = True
@@ -139,7 +140,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
     if step == "file":
         path = str(form.get("file", "")).strip()
         if path != wiz.file:
-            wiz.file, wiz.encrypted, wiz.password, wiz.manifest = path, False, "", None
+            wiz.file, wiz.encrypted, wiz.unlocker, wiz.info = path, False, None, None
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
         if nav == "back":
             return _redirect(f"{base}/target")
@@ -148,7 +149,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
         if wiz.manifest is not None:
             return _redirect(after_file())
         try:
-            wiz.manifest = await run_in_threadpool(inspect_backup, wiz.file, None)
+            wiz.info = await run_in_threadpool(inspect_backup, wiz.file, None)
             wiz.encrypted = False
         except PasswordNeeded:
             wiz.encrypted = True
@@ -158,26 +159,26 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
 
     if step == "password":
         typed = str(form.get("password", ""))
-        if typed or wiz.manifest is None:  # empty keeps a password already checked
-            wiz.password = typed
         if nav == "back":
             return _redirect(f"{base}/file")
         if not wiz.encrypted:
             return _redirect(f"{base}/groups")
-        if not wiz.password:
+        if not typed:
+            if wiz.manifest is not None:  # empty keeps a password already checked
+                return _redirect(f"{base}/groups")
             return await fail(message(N_("Veuillez saisir le mot de passe de la sauvegarde.")))
-        if not typed and wiz.manifest is not None:
-            return _redirect(f"{base}/groups")
+        unlocker = Unlocker(typed)
         try:
-            manifest = await run_in_threadpool(inspect_backup, wiz.file, wiz.password)
+            info = await run_in_threadpool(inspect_backup, wiz.file, unlocker)
         except WrongPassword:
-            wiz.manifest = None
+            wiz.info, wiz.unlocker = None, None
             return await fail(message(N_("Le mot de passe est incorrect. Veuillez réessayer.")))
         except CheelError as e:
             return await fail(error_view(e))
-        if wiz.manifest is None or manifest.get("created_at") != wiz.manifest.get("created_at"):
+        unlocker.forget_passphrase()  # the file's key is all the wizard keeps
+        if wiz.manifest is None or info.manifest.created_at != wiz.manifest.created_at:
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
-        wiz.manifest = manifest
+        wiz.info, wiz.unlocker = info, unlocker
         return _redirect(f"{base}/groups")
 
     if step == "groups":
@@ -197,12 +198,12 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
         # the groups that already exist in the target come back as "skip" under this policy
         try:
             _, plans = await run_in_threadpool(
-                plan_restore, catalog, wiz.options(SKIP, {}), wiz.password or None)
+                plan_restore, catalog, wiz.options(SKIP, {}), wiz.unlocker)
         except CheelError as e:
             return await fail(error_view(e))
         wiz.conflicts = [{"uid": g.uid, "name": g.name, "source_org": g.source_org,
                           "existing": g.target_name,
-                          "companies": [c["name"] for c in g.companies]}
+                          "companies": [c.name for c in g.companies]}
                          for g in plans if g.action == SKIP]
         wiz.decisions = {c["uid"]: wiz.decisions.get(c["uid"], DEFAULT_DECISION)
                          for c in wiz.conflicts}
@@ -226,12 +227,11 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
         options = wiz.options()
     except CheelError as e:
         return await fail(error_view(e))
-    password = wiz.password or None
+    unlocker = wiz.unlocker
     # run_restore plans again (the summary just did) and its errors show on the job's page
     job = request.app.state.jobs.start(
-        "restore", lambda progress: run_restore(catalog, options, password, progress),
+        "restore", lambda progress: run_restore(catalog, options, unlocker, progress),
         meta={"wizard": wiz.id, "target": wiz.target, "created": wiz.mode == "new",
               "file": wiz.file, "skipped": sorted(_restore_skipped(wiz))})
     wiz.job = job.id
-    wiz.password = ""
     return _redirect(f"/jobs/{job.id}")

@@ -20,11 +20,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ..archive.age import Unlocker
+from ..archive.manifest import GroupDecl, Manifest, OrganizationDecl
 from ..backup import BackupOptions, plan_backup, run_backup
 from ..errors import CheelError, UsageError
 from ..restore_plan import COPY, FAIL, REPLACE, SKIP, RestoreOptions
 from ..store.catalog import Catalog
 from ..store.engines import POSTGRES, SQLITE
+from ..verify import BackupInfo
 from .data import org_summaries, org_summary
 from .i18n import N_, error_view, message
 from .render import render
@@ -83,8 +86,10 @@ class RestoreWizard:
     pg_url: str = ""
     file: str = ""
     encrypted: bool = False
-    password: str = ""
-    manifest: dict | None = None
+    # Opens the file for this wizard (its file key, once the password was right); the
+    # password itself is not kept, and never written back into a page.
+    unlocker: Unlocker | None = None
+    info: BackupInfo | None = None  # the file's manifest, size, encryption, once read
     groups: list[str] | None = None  # selected uids; None: all
     conflicts: list[dict] = field(default_factory=list)
     decisions: dict[str, str] = field(default_factory=dict)
@@ -95,23 +100,22 @@ class RestoreWizard:
     def target(self) -> str:
         return self.new_name if self.mode == "new" else self.into
 
+    @property
+    def manifest(self) -> Manifest | None:
+        return self.info.manifest if self.info else None
+
     def all_keys(self) -> list[str]:
         """One key per group of the backup: "ORG_INDEX:UID" (a uid may be in two orgs)."""
-        return [group_key(o, g) for o in (self.manifest or {}).get("organizations", [])
-                for g in o["groups"]]
+        orgs = self.manifest.organizations if self.manifest else []
+        return [group_key(o, g) for o in orgs for g in o.groups]
 
     def core_keys(self, keys: list[str]) -> list[str]:
         """The core's names for these groups: the uid, or ORG/GROUP when the uid is not
         unique in the backup."""
-        orgs = (self.manifest or {}).get("organizations", [])
-        uids = [g["uid"] for o in orgs for g in o["groups"]]
-        out = []
-        for o in orgs:
-            for g in o["groups"]:
-                if group_key(o, g) in keys:
-                    out.append(g["uid"] if uids.count(g["uid"]) == 1
-                               else f'{o["name"]}/{g["name"]}')
-        return out
+        orgs = self.manifest.organizations if self.manifest else []
+        uids = [g.uid for o in orgs for g in o.groups]
+        return [g.uid if uids.count(g.uid) == 1 else f"{o.name}/{g.name}"
+                for o in orgs for g in o.groups if group_key(o, g) in keys]
 
     def options(self, on_conflict: str = FAIL, decisions: dict | None = None) -> RestoreOptions:
         keys = self.all_keys()
@@ -124,8 +128,8 @@ class RestoreWizard:
             decisions=dict(self.decisions if decisions is None else decisions))
 
 
-def group_key(org: dict, group: dict) -> str:
-    return f'{org["index"]}:{group["uid"]}'
+def group_key(org: OrganizationDecl, group: GroupDecl) -> str:
+    return f"{org.index}:{group.uid}"
 
 
 class WizardStore:

@@ -1,16 +1,14 @@
-"""Streaming age v1 encryption and decryption with one scrypt passphrase.
+"""The age v1 payload: the STREAM construction, driven by a payload key.
 
-``EncryptWriter`` is a writable binary file object; ``DecryptReader`` is a readable
-one. Both work as ``fileobj`` for ``zstandard`` stream readers/writers and for
-``tarfile`` streaming modes (``"w|"``, ``"r|"``). Neither closes the underlying
-stream: the caller owns it.
-
-The payload (C2SP age, "Payload"): a 16-byte random nonce, then the plaintext cut
-into 64 KiB chunks, each sealed with ChaCha20-Poly1305 under
+(C2SP age, "Payload".) After the header comes a 16-byte random nonce, then the plaintext
+cut into 64 KiB chunks, each sealed with ChaCha20-Poly1305 under
 ``HKDF-SHA256(ikm=file key, salt=nonce, info="payload")`` with the 12-byte nonce
 ``11-byte big-endian chunk counter || last-chunk flag``. The last chunk carries flag
 0x01; it may be full, and it is empty only when the whole plaintext is empty.
 
+:class:`PayloadWriter` is a writable binary file object, :class:`PayloadReader` a readable
+one; both take the key, not a passphrase or a recipient (that is :mod:`.file`'s business),
+so the layer can be driven and tested by key. Neither closes the underlying stream.
 Memory is bounded: each side holds one plaintext chunk and one sealed chunk.
 
 What the reader detects, and how it reports it:
@@ -18,28 +16,23 @@ What the reader detects, and how it reports it:
 * the stream ends before a chunk marked "last" -> ``DamagedFile`` ("ends early");
 * bytes after the last chunk -> ``DamagedFile``;
 * a chunk that fails authentication (altered, cut in the middle, reordered,
-  dropped, or duplicated) -> ``DamagedFile``;
-* header problems -> see :mod:`cheel.archive.age_header`.
+  dropped, or duplicated) -> ``DamagedFile``.
 
 A reader that has raised keeps raising the same error on later reads, so a caller
 that swallows one exception never receives unverified data afterwards.
-
-Weak work factors exist for tests only: ``EncryptWriter`` takes ``log2n`` (default
-18, the age default); production code never passes it.
 """
 
 from __future__ import annotations
 
 import io
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from cheel.archive import age_header as hdr
-from cheel.errors import CheelError, DamagedFile
+from ...errors import CheelError, DamagedFile
 
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
@@ -50,13 +43,10 @@ _FLAG_MORE = b"\x00"
 _FLAG_LAST = b"\x01"
 
 
-def is_age_file(prefix: bytes) -> bool:
-    """True if ``prefix`` (the first bytes of a file, at least 19) starts like age.
-
-    Any age version counts (the reader then says which versions it supports);
-    ASCII-armored age does not.
-    """
-    return bytes(prefix[: len(hdr.VERSION_PREFIX)]) == hdr.VERSION_PREFIX
+def payload_key(file_key: bytes, nonce: bytes) -> bytes:
+    """HKDF-SHA256(file key, salt=payload nonce, info="payload")."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=nonce,
+                info=b"payload").derive(file_key)
 
 
 def _nonce(counter: int, last: bool) -> bytes:
@@ -73,61 +63,26 @@ def _write_all(raw: Any, data: memoryview | bytes) -> None:
         view = view[n:]
 
 
-class EncryptWriter(io.BufferedIOBase):
-    """Encrypt everything written to it into ``raw`` as an age v1 file.
+class PayloadWriter(io.BufferedIOBase):
+    """Seal everything written to it into ``raw`` as age STREAM chunks under ``key``.
 
-    The header (and the scrypt key derivation, about a second at ``log2n=18``) is
-    done in the constructor. ``close()`` writes the final chunk and flushes
-    ``raw`` but does not close it.
-
-    With ``late_header=True`` and a seekable ``raw``, the constructor returns at once:
-    the payload key comes from the random file key, not from the passphrase, so the
-    payload is encrypted while scrypt runs in a thread; the header's space (its length
-    depends only on ``log2n``) is reserved and written in place by ``close()``. Until
-    then the output starts with zero bytes, which no reader takes for an age file.
-
-    Output is only complete after ``close()``. Leaving a ``with`` block by an
-    exception, calling :meth:`abort`, a failed write to ``raw``, or letting the
-    object be garbage-collected without ``close()`` does *not* write the final
-    chunk (the writer just becomes closed), so a partial output is always detected
-    as cut short by any age reader.
+    ``close()`` writes the final chunk and flushes ``raw`` but does not close it. Output
+    is only complete after ``close()``. Leaving a ``with`` block by an exception, calling
+    :meth:`abort`, a failed write to ``raw``, or letting the object be garbage-collected
+    without ``close()`` does *not* write the final chunk (the writer just becomes closed),
+    so a partial output is always detected as cut short by any age reader.
     """
 
-    def __init__(
-        self, raw: Any, passphrase: str | bytes, log2n: int = hdr.DEFAULT_LOG2N, *,
-        late_header: bool = False,
-    ) -> None:
+    def __init__(self, raw: Any, key: bytes) -> None:
         super().__init__()
-        if not passphrase:
-            raise ValueError("the passphrase must not be empty")
-        self._aborted = True  # until the header is out; makes __del__ harmless
+        self._aborted = False
         self._raw = raw
         self._buf = bytearray(CHUNK_SIZE)
         self._view = memoryview(self._buf)
         self._fill = 0
         self._counter = 0
         self._plain_written = 0
-
-        self._stanza: Future[hdr.Stanza] | None = None
-        self._header_at = -1
-
-        file_key = os.urandom(hdr.FILE_KEY_SIZE)
-        salt = os.urandom(hdr.SCRYPT_SALT_SIZE)
-        nonce = os.urandom(PAYLOAD_NONCE_SIZE)
-        self._aead = ChaCha20Poly1305(hdr.payload_key(file_key, nonce))
-        if late_header and raw.seekable():
-            size = hdr.scrypt_header_size(log2n)
-            self._file_key, self._header_size = file_key, size
-            self._header_at = raw.tell()
-            _write_all(raw, bytes(size) + nonce)
-            # One short-lived thread: scrypt releases the GIL while the payload is written.
-            pool = ThreadPoolExecutor(1, thread_name_prefix="cheel-scrypt")
-            self._stanza = pool.submit(hdr.scrypt_wrap, file_key, passphrase, log2n, salt)
-            pool.shutdown(wait=False)
-        else:
-            stanza = hdr.scrypt_wrap(file_key, passphrase, log2n, salt)
-            _write_all(raw, hdr.serialize_header([stanza], file_key) + nonce)
-        self._aborted = False
+        self._aead = ChaCha20Poly1305(key)
 
     # -- io protocol ------------------------------------------------------------
 
@@ -201,27 +156,12 @@ class EncryptWriter(io.BufferedIOBase):
                 # _fill is 0 only if nothing was ever written: the one empty chunk.
                 self._seal(self._view[: self._fill], last=True)
                 self._fill = 0
-                if self._stanza is not None:
-                    self._write_late_header()
+                self._finish()
         finally:
             super().close()  # calls self.flush() while still open (no-op if aborted)
 
-    def _write_late_header(self) -> None:
-        assert self._stanza is not None
-        try:
-            header = hdr.serialize_header([self._stanza.result()], self._file_key)
-            if len(header) != self._header_size:  # pragma: no cover - a bug, not an input
-                raise CheelError("the encryption header does not fit its reserved space")
-            end = self._raw.tell()
-            self._raw.seek(self._header_at)
-            _write_all(self._raw, header)
-            self._raw.seek(end)
-        except BaseException:
-            self.abort()
-            raise
-        finally:
-            self._stanza = None
-            self._file_key = b""
+    def _finish(self) -> None:
+        """What a subclass completes once the last chunk is out (a late header)."""
 
     def abort(self) -> None:
         """Close without sealing the final chunk: the output reads as cut short."""
@@ -244,18 +184,16 @@ class EncryptWriter(io.BufferedIOBase):
             pass
 
 
-class DecryptReader(io.BufferedIOBase):
-    """Decrypt an age v1 passphrase file read from ``raw``.
+class PayloadReader(io.BufferedIOBase):
+    """Open the age STREAM chunks read from ``raw`` under ``key``.
 
-    The header is read and the passphrase checked in the constructor
-    (``WrongPassword``, ``DamagedFile``, ``NotABackup``...). ``read()`` returns
-    plaintext only from chunks that passed authentication. ``close()`` does not
-    close ``raw``.
+    ``read()`` returns plaintext only from chunks that passed authentication. ``pending``
+    are bytes of the payload already read from ``raw`` (after a header), ``offset`` the
+    position of ``raw``'s next byte in the file, for messages. ``close()`` does not close
+    ``raw``.
     """
 
-    def __init__(
-        self, raw: Any, passphrase: str | bytes, max_log2n: int = hdr.DEFAULT_MAX_LOG2N
-    ) -> None:
+    def __init__(self, raw: Any, key: bytes, *, pending: bytes = b"", offset: int = 0) -> None:
         super().__init__()
         self._raw = raw
         self._raw_readinto = getattr(raw, "readinto", None)
@@ -268,17 +206,9 @@ class DecryptReader(io.BufferedIOBase):
         self._chunk_pos = 0
         self._in = bytearray(SEALED_CHUNK_SIZE)
         self._in_view = memoryview(self._in)
-
-        header, leftover = hdr.read_header(self._raw_read)
-        self._pending = memoryview(leftover)
-        file_key = hdr.scrypt_unwrap(header, passphrase, max_log2n)
-
-        nonce_view = self._in_view[:PAYLOAD_NONCE_SIZE]
-        got = self._read_exact(nonce_view)
-        self._offset = header.size + got  # raw offset of the next unread byte
-        if got < PAYLOAD_NONCE_SIZE:
-            raise DamagedFile(f"the file ends early: it was cut at byte {self._offset}")
-        self._aead = ChaCha20Poly1305(hdr.payload_key(file_key, bytes(nonce_view)))
+        self._pending = memoryview(pending)
+        self._offset = offset  # file offset of the next payload byte not yet used
+        self._aead = ChaCha20Poly1305(key)
 
     # -- raw input --------------------------------------------------------------
 

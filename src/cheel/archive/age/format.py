@@ -1,48 +1,41 @@
-"""The header of an age v1 file, limited to one scrypt (passphrase) recipient.
+"""The header of an age v1 file (C2SP age, https://c2sp.org/age): its syntax and its MAC.
 
-Format (C2SP age, https://c2sp.org/age)::
+Format::
 
     age-encryption.org/v1
-    -> scrypt <salt, 16 bytes, base64> <log2 of the work factor>
-    <body: the 16-byte file key wrapped with ChaCha20-Poly1305, base64, 64 columns>
+    -> <type> <args...>
+    <body: base64, wrapped at 64 columns>
+    ...
     --- <HMAC-SHA256 of everything up to and including "---", base64>
 
-The binary payload starts right after the final line feed.
+The binary payload starts right after the final line feed. What the stanzas mean is each
+recipient type's business (:mod:`.scrypt`); this module only reads and writes them.
 
-Parsing is strict, as the spec asks: canonical unpadded base64 only, no stray
-spaces, stanza bodies wrapped at exactly 64 columns, the scrypt stanza must be the
-only stanza, the work factor is bounded (``max_log2n``) and the header size is
-bounded (``MAX_HEADER_SIZE``).
+Parsing is strict, as the spec asks: canonical unpadded base64 only, no stray spaces,
+stanza bodies wrapped at exactly 64 columns, and the header size is bounded
+(``MAX_HEADER_SIZE``).
 
-Which error a reader meets:
+Which error a reader meets here:
 
-* ``NotABackup`` -- the bytes are not an age file, or an age file that is not
-  encrypted with a single passphrase (e.g. encrypted to an age key);
+* ``NotABackup`` -- the bytes are not an age file, or ASCII-armored age;
 * ``UnsupportedVersion`` -- an age file of a version other than v1;
-* ``DamagedFile`` -- malformed or cut-short header, work factor above the limit,
-  or a header MAC that does not match once the file key is known;
-* ``WrongPassword`` -- the passphrase does not unwrap the file key. A damaged salt
-  or stanza body is indistinguishable from a wrong passphrase, so it lands here too.
-
-Nothing here ever puts the passphrase in a message.
+* ``DamagedFile`` -- malformed or cut-short header, or a MAC that does not match once the
+  file key is known.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from cheel.errors import DamagedFile, NotABackup, UnsupportedVersion, WrongPassword
+from ...errors import DamagedFile, NotABackup, UnsupportedVersion
 
 VERSION_PREFIX = b"age-encryption.org/"
 VERSION_LINE = b"age-encryption.org/v1"
@@ -54,26 +47,14 @@ MAC_PREFIX = b"---"
 BODY_COLUMNS = 64
 
 FILE_KEY_SIZE = 16
-SCRYPT_SALT_SIZE = 16
-SCRYPT_LABEL = b"age-encryption.org/v1/scrypt"
-SCRYPT_TYPE = "scrypt"
-SCRYPT_R = 8
-SCRYPT_P = 1
-WRAPPED_KEY_SIZE = FILE_KEY_SIZE + 16  # ChaCha20-Poly1305 tag
 MAC_SIZE = 32
 MAC_B64_LEN = 43
 
-DEFAULT_LOG2N = 18
-DEFAULT_MAX_LOG2N = 22
-MIN_LOG2N = 1
-
-# A single-scrypt header is about 150 bytes; anything past this is not ours.
+# A header with a few recipients is a few hundred bytes; anything past this is not ours.
 MAX_HEADER_SIZE = 64 * 1024
 
-_ZERO_NONCE = b"\x00" * 12
 _B64_CHARS = re.compile(rb"[A-Za-z0-9+/]*")
 _VCHAR = re.compile(rb"[\x21-\x7e]+")
-_LOG2N = re.compile(r"[1-9][0-9]*")
 
 
 # --------------------------------------------------------------------------- base64
@@ -179,6 +160,12 @@ def serialize_header(stanzas: list[Stanza] | tuple[Stanza, ...], file_key: bytes
     return mac_input + b" " + b64encode(header_mac(file_key, mac_input)).encode("ascii") + b"\n"
 
 
+def header_size(stanzas: list[Stanza] | tuple[Stanza, ...]) -> int:
+    """Length in bytes of the header of these stanzas (the MAC's length is fixed), so that
+    a writer can reserve the space before the stanzas' real bodies are known."""
+    return len(header_mac_input(stanzas)) + 1 + MAC_B64_LEN + 1
+
+
 def verify_header_mac(header: Header, file_key: bytes) -> None:
     """Raise ``DamagedFile`` if the MAC does not match (constant-time compare)."""
     h = hmac.HMAC(_hmac_key(file_key), hashes.SHA256())
@@ -189,148 +176,6 @@ def verify_header_mac(header: Header, file_key: bytes) -> None:
         raise DamagedFile(
             "the file's header has been altered or damaged: its integrity check does not match"
         ) from None
-
-
-def payload_key(file_key: bytes, nonce: bytes) -> bytes:
-    """HKDF(file key, salt=payload nonce, info="payload")."""
-    return _hkdf(file_key, nonce, b"payload")
-
-
-# --------------------------------------------------------------------------- scrypt
-
-
-def _passphrase_bytes(passphrase: str | bytes | bytearray) -> bytes:
-    if isinstance(passphrase, str):
-        return passphrase.encode("utf-8")
-    if isinstance(passphrase, (bytes, bytearray, memoryview)):
-        return bytes(passphrase)
-    raise TypeError("the passphrase must be str or bytes")
-
-
-def scrypt_kdf(passphrase: bytes, salt: bytes, log2n: int) -> bytes:
-    """The scrypt wrap key. A module-level function so tests may memoize it."""
-    kdf = Scrypt(salt=SCRYPT_LABEL + salt, length=32, n=1 << log2n, r=SCRYPT_R, p=SCRYPT_P)
-    return kdf.derive(passphrase)
-
-
-_RECENT: dict[bytes, bytes] = {}
-
-
-def _unwrap_key(passphrase: bytes, salt: bytes, log2n: int) -> bytes:
-    """``scrypt_kdf`` for reading, remembered for the few files this process just opened.
-
-    Reading a backup opens it more than once (manifest first, then the data); scrypt is
-    deliberately slow, so its result for the same file and passphrase is kept in memory.
-    The entry is keyed by a hash; neither the passphrase nor the key is ever written out.
-    """
-    import hashlib
-
-    key = hashlib.sha256(len(passphrase).to_bytes(4, "big") + passphrase + salt +
-                         bytes([log2n])).digest()
-    found = _RECENT.get(key)
-    if found is None:
-        found = scrypt_kdf(passphrase, salt, log2n)
-        if len(_RECENT) >= 8:
-            _RECENT.pop(next(iter(_RECENT)))
-        _RECENT[key] = found
-    return found
-
-
-def check_log2n(log2n: int) -> None:
-    """Refuse a work factor this module would not write."""
-    if isinstance(log2n, bool) or not isinstance(log2n, int):
-        raise TypeError("log2n must be an int")
-    if not MIN_LOG2N <= log2n <= DEFAULT_MAX_LOG2N:
-        raise ValueError(f"log2n must be between {MIN_LOG2N} and {DEFAULT_MAX_LOG2N}")
-
-
-def scrypt_header_size(log2n: int) -> int:
-    """Length in bytes of the header :func:`scrypt_wrap` and :func:`serialize_header` make.
-
-    It depends only on ``log2n`` (salt, wrapped key and MAC have fixed sizes), so a writer
-    can reserve the space and fill it in once the slow key derivation is done.
-    """
-    check_log2n(log2n)
-    salt = b64encode(bytes(SCRYPT_SALT_SIZE))
-    stanza = Stanza(SCRYPT_TYPE, (salt, str(log2n)), bytes(WRAPPED_KEY_SIZE))
-    return len(serialize_header([stanza], bytes(FILE_KEY_SIZE)))
-
-
-def scrypt_wrap(
-    file_key: bytes, passphrase: str | bytes, log2n: int = DEFAULT_LOG2N,
-    salt: bytes | None = None,
-) -> Stanza:
-    """Wrap ``file_key`` for a passphrase into an ``-> scrypt`` stanza."""
-    if len(file_key) != FILE_KEY_SIZE:
-        raise ValueError("the file key must be 16 bytes")
-    check_log2n(log2n)
-    pw = _passphrase_bytes(passphrase)
-    salt = os.urandom(SCRYPT_SALT_SIZE) if salt is None else salt
-    if len(salt) != SCRYPT_SALT_SIZE:
-        raise ValueError("the salt must be 16 bytes")
-    wrap_key = scrypt_kdf(pw, salt, log2n)
-    body = ChaCha20Poly1305(wrap_key).encrypt(_ZERO_NONCE, file_key, None)
-    return Stanza(SCRYPT_TYPE, (b64encode(salt), str(log2n)), body)
-
-
-def check_scrypt_header(
-    header: Header, max_log2n: int = DEFAULT_MAX_LOG2N
-) -> tuple[bytes, int, bytes]:
-    """Validate the single scrypt stanza *before* any expensive work.
-
-    Returns ``(salt, log2n, wrapped_body)``.
-    """
-    stanzas = header.stanzas
-    types = [s.type for s in stanzas]
-    if SCRYPT_TYPE not in types:
-        raise NotABackup(
-            "the file is encrypted with age but not with a passphrase "
-            f"(its recipients are of type {', '.join(sorted(set(types)))})"
-        )
-    if len(stanzas) != 1:
-        raise DamagedFile(
-            "the file's header has a passphrase recipient mixed with other recipients, "
-            "which the age format forbids"
-        )
-    stanza = stanzas[0]
-    if len(stanza.args) != 2:
-        raise DamagedFile("the file's passphrase recipient line does not have exactly two values")
-    salt_text, log2n_text = stanza.args
-    try:
-        salt = b64decode(salt_text)
-    except ValueError:
-        salt = b""
-    if len(salt) != SCRYPT_SALT_SIZE:
-        raise DamagedFile("the file's passphrase salt is malformed")
-    if len(log2n_text) > 3 or _LOG2N.fullmatch(log2n_text) is None:
-        raise DamagedFile("the file's passphrase work factor is malformed")
-    log2n = int(log2n_text)
-    if log2n > max_log2n:
-        raise DamagedFile(
-            f"the file asks for a passphrase work factor of 2^{log2n}, above the limit of "
-            f"2^{max_log2n} accepted here, so it was refused"
-        )
-    if len(stanza.body) != WRAPPED_KEY_SIZE:
-        raise DamagedFile("the file's wrapped key has the wrong length")
-    return salt, log2n, stanza.body
-
-
-def scrypt_unwrap(
-    header: Header, passphrase: str | bytes, max_log2n: int = DEFAULT_MAX_LOG2N
-) -> bytes:
-    """Recover the 16-byte file key, then check the header MAC with it.
-
-    ``WrongPassword`` if the passphrase does not unwrap the key; ``DamagedFile`` if
-    it does but the header MAC does not match.
-    """
-    salt, log2n, body = check_scrypt_header(header, max_log2n)
-    wrap_key = _unwrap_key(_passphrase_bytes(passphrase), salt, log2n)
-    try:
-        file_key = ChaCha20Poly1305(wrap_key).decrypt(_ZERO_NONCE, body, None)
-    except InvalidTag:
-        raise WrongPassword("the password does not open this file") from None
-    verify_header_mac(header, file_key)
-    return file_key
 
 
 # --------------------------------------------------------------------------- parse
@@ -384,8 +229,7 @@ class _LineSource:
 
     def _too_large(self) -> NotABackup:
         return NotABackup(
-            f"the file's age header is longer than {self._max} bytes, "
-            "so it is not a passphrase-encrypted backup"
+            f"the file's age header is longer than {self._max} bytes, so it is not a backup"
         )
 
     @property
