@@ -1,75 +1,74 @@
 """The committed .cheelbackup test vectors: each file meets the outcome its sidecar states.
 
-``tests/vectors/vectors.json`` lists every case: the file, the password (or none), the
-expected outcome (``ok`` or the name of a :mod:`cheel.errors` class), the exit code of
-``cheel verify`` and, for ok vectors, the rows it must hold. ``make_vectors.py`` regenerates
-them; the files themselves are fixtures of format version 1 and must keep verifying.
+``tests/vectors/<version>/vectors.json`` lists every case: the file, the password (or none),
+the expected outcome (``ok`` or the name of a :mod:`cheel.errors` class), the exit code of
+``cheel verify`` and, for ok vectors, the rows it must hold. Format 1 files are kept as
+released; ``make_vectors.py`` regenerates the format 2 ones. A restore reaches the same
+verdict as verify for every one of them (tests/test_restore.py restores the ok ones).
 """
 
 from __future__ import annotations
-
-import importlib.util
-import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cheel import __version__
 from cheel import errors
-from cheel.archive.container import ContainerReader
+from cheel.archive.age import Unlocker
+from cheel.archive.reader import BackupReader
 from cheel.cli.main import cli
-from cheel.verify import ChunkStream, inspect_backup, verify_backup
+from cheel.restore import RestoreOptions, run_restore
+from cheel.soundness import SoundReader
+from cheel.store import organizations as O
+from cheel.verify import inspect_backup, verify_backup
 
-VECTORS = Path(__file__).parent / "vectors"
-SPEC = json.loads((VECTORS / "vectors.json").read_text("utf-8"))
-CASES = SPEC["vectors"]
+from helpers import fingerprint
+from vectors_support import SETS, VECTORS, cases, load_script, spec
+
+CASES = cases()
 OK = [c for c in CASES if c["expect"] == "ok"]
+REFUSED = [c for c in CASES if c["expect"] != "ok"]
 
 
-def _make_vectors():
-    spec = importlib.util.spec_from_file_location("make_vectors", VECTORS / "make_vectors.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def read_chunks(path: Path, password: str | None) -> dict[tuple[int, str, str], list[list]]:
+def read_chunks(path, password: str | None) -> dict[tuple[int, str, str], list[list]]:
     """Every row of a backup, by (organization index, scope key, table), in file order."""
     out: dict[tuple[int, str, str], list[list]] = {}
     with open(path, "rb") as f:
-        for chunk in ChunkStream(ContainerReader(f, password)):
+        for chunk in SoundReader(BackupReader(f, Unlocker(password))):
             out.setdefault((chunk.org, chunk.scope, chunk.table), []).extend(chunk.rows)
     return out
 
 
-def test_every_case_has_its_file_and_every_file_a_case():
-    files = {p.name for p in VECTORS.glob("*.cheelbackup")}
-    listed = {c["file"] for c in CASES}
+@pytest.mark.parametrize("version", SETS)
+def test_every_case_has_its_file_and_every_file_a_case(version):
+    files = {p.name for p in (VECTORS / version).glob("*.cheelbackup")}
+    listed = {c["file"] for c in spec(version)["vectors"]}
     assert listed == files
-    assert len({c["name"] for c in CASES}) == len(CASES)
-    assert "v1-ok-encrypted.cheelbackup" in files
-    outcomes = {c["expect"] for c in CASES}
+    names = [c["name"] for c in spec(version)["vectors"]]
+    assert len(set(names)) == len(names)
+    assert f"{version}-ok-encrypted.cheelbackup" in files
+    outcomes = {c["expect"] for c in spec(version)["vectors"]}
     assert {"ok", "WrongPassword", "PasswordNeeded", "DamagedFile", "NotABackup",
             "UnsupportedVersion"} <= outcomes
 
 
 def test_ok_vectors_are_small():
+    # Format 2's frame per member weighs on files of a few rows (each tiny member compressed
+    # alone): 24 KiB, where format 1's single frame needed 16.
     for c in OK:
-        assert (VECTORS / c["file"]).stat().st_size < 16 * 1024, c["file"]
+        assert c["path"].stat().st_size < 24 * 1024, c["id"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_vector(case):
-    path = VECTORS / case["file"]
+    path = case["path"]
     if case["expect"] == "ok":
         result = verify_backup(path, case["password"])
         assert result.rows == sum(case["rows"].values())
         assert result.encrypted is case["encrypted"]
-        manifest = inspect_backup(path, case["password"])
-        assert {k: v for k, v in manifest["rows"].items() if v} == case["rows"]
-        assert [g["name"] for o in manifest["organizations"] for g in o["groups"]] == \
-            case["groups"]
+        manifest = inspect_backup(path, case["password"]).manifest
+        assert {k: v for k, v in manifest.rows.items() if v} == case["rows"]
+        assert [g.name for o in manifest.organizations for g in o.groups] == case["groups"]
         got: dict[str, int] = {}
         for (_, _, table), rows in read_chunks(path, case["password"]).items():
             got[table] = got.get(table, 0) + len(rows)
@@ -87,48 +86,73 @@ def test_vector(case):
         assert case["password"] not in e.message
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_vector_through_cli(case, tmp_path, monkeypatch):
     """``cheel verify`` gives the stated exit code and one plain sentence, no traceback."""
     monkeypatch.delenv("CHEEL_PASSWORD", raising=False)
     env = {"CHEEL_PASSWORD": case["password"]} if case["password"] else {}
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "verify",
-                                      str(VECTORS / case["file"])], env=env)
+                                      str(case["path"])], env=env)
     assert result.exit_code == case["exit_code"], result.output
     assert "Traceback" not in result.output
     if case["expect"] == "ok":
         assert result.output.startswith("OK: ")
     else:
         assert result.stderr.startswith("Error: ")
+        assert len(result.stderr.strip().splitlines()) <= 2  # a sentence, maybe a hint
     if case["password"]:
         assert case["password"] not in result.output
 
 
-def test_restore_refuses_a_newer_schema():
-    from cheel.restore import check_compatible
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    """An organization holding a group, to restore the refused vectors into."""
+    from cheel.store.catalog import Catalog
 
-    for c in CASES:
-        if c.get("restore") == "UnsupportedVersion":
-            with pytest.raises(errors.UnsupportedVersion):
-                check_compatible(inspect_backup(VECTORS / c["file"], c["password"]))
+    catalog = Catalog(tmp_path_factory.mktemp("vectors") / "data")
+    O.create_organization(catalog, "Cible SA", ["fr", "de"])
+    with O.opened(catalog, "Cible SA") as (_, db):
+        O.create_company(db, "Cible SA", new_group="Groupe Cible")
+    return catalog
 
 
-def test_encrypted_vector_content():
-    """v1-ok-encrypted holds what the restore tests rely on."""
-    path = VECTORS / "v1-ok-encrypted.cheelbackup"
-    manifest = inspect_backup(path, SPEC["password"])
-    assert manifest["encrypted"] is True
-    (org,) = manifest["organizations"]
-    assert [len(g["companies"]) for g in org["groups"]] == [2, 1]
-    data = read_chunks(path, SPEC["password"])
+@pytest.mark.parametrize("case", REFUSED, ids=[c["id"] for c in REFUSED])
+def test_restore_refuses_what_verify_refuses(case, target):
+    """A restore, into an existing organization as into a new one, and its dry run, refuse
+    every refused vector exactly as verify does, and change nothing."""
+    expected = getattr(errors, case["expect"])
+    before = fingerprint(target, "Cible SA")
+    for options in (RestoreOptions(case["path"], "Cible SA", on_conflict="copy"),
+                    RestoreOptions(case["path"], "Cible SA", on_conflict="copy", dry_run=True),
+                    RestoreOptions(case["path"], "Nouvelle SA", create=True)):
+        with pytest.raises(errors.CheelError) as info:
+            run_restore(target, options, case["password"])
+        assert type(info.value) is expected, f"{type(info.value).__name__}: {info.value}"
+        if "match" in case:
+            assert case["match"] in info.value.message
+    assert fingerprint(target, "Cible SA") == before
+    assert [e.name for e in target.list()] == ["Cible SA"]
+
+
+@pytest.mark.parametrize("version", SETS)
+def test_encrypted_vector_content(version):
+    """<version>-ok-encrypted holds what the restore tests rely on."""
+    path = VECTORS / version / f"{version}-ok-encrypted.cheelbackup"
+    password = spec(version)["password"]
+    info = inspect_backup(path, password)
+    manifest = info.manifest
+    assert info.encrypted is True
+    (org,) = manifest.organizations
+    assert [len(g.companies) for g in org.groups] == [2, 1]
+    data = read_chunks(path, password)
 
     def column(table: str, name: str, scope: str = "g1") -> list:
-        cols = [c["name"] for t in manifest["tables"] if t["name"] == table
-                for c in t["columns"]]
+        cols = [c.name for t in manifest.tables if t.name == table for c in t.columns]
         return [r[cols.index(name)] for r in data[(0, scope, table)]]
 
-    mv = _make_vectors()
-    assert sorted(column("documents", "content"), key=len) == [b"", mv.PDF, mv.ALL_BYTES]
+    sample = load_script("sample")
+    assert sorted(column("documents", "content"), key=len) == [b"", sample.PDF,
+                                                               sample.ALL_BYTES]
     assert column("exchange_rates", "rate") == ["0.950000", "0.962345"]
     assert column("vat_codes", "rate") == ["8.10", "7.70", "2.60"]
     assert column("vat_codes", "valid_to") == [None, "2023-12-31", None]
@@ -136,22 +160,20 @@ def test_encrypted_vector_content():
     assert "2024-02-29" in column("journal_entries", "date")
     assert column("fiscal_years", "closed") == [1, 0, 0]
     assert sorted(column("users", "login", "org")) == ["admin", "marie"]
-    users = [t for t in manifest["tables"] if t["name"] == "users"][0]
-    assert "password_hash" not in [c["name"] for c in users["columns"]]  # secrets stay home
+    users = [t for t in manifest.tables if t.name == "users"][0]
+    assert "password_hash" not in [c.name for c in users.columns]  # secrets stay home
     lines = data[(0, "g1", "entry_lines")]
     assert sum(r[3] for r in lines) == sum(r[4] for r in lines)
 
 
 def test_vectors_regenerate_identically(tmp_path):
-    """make_vectors.py is deterministic: it rebuilds the committed files byte for byte.
-
-    Only meaningful for the cheel version that made them; older vectors are kept as they are.
-    """
-    made_by = inspect_backup(VECTORS / "v1-ok-plain.cheelbackup")["cheel_version"]
+    """make_vectors.py is deterministic: it rebuilds the committed format 2 files byte for
+    byte. Only meaningful for the cheel version that made them; older vectors are kept."""
+    made_by = inspect_backup(VECTORS / "v2" / "v2-ok-plain.cheelbackup").manifest.cheel_version
     if made_by != __version__:
         pytest.skip(f"the vectors were made by cheel {made_by}; they stay as fixtures")
-    _make_vectors().make(tmp_path)
-    for p in sorted(VECTORS.glob("*.cheelbackup")) + [VECTORS / "vectors.json"]:
+    load_script("make_vectors").make(tmp_path)
+    for p in sorted((VECTORS / "v2").glob("*.cheelbackup")) + [VECTORS / "v2" / "vectors.json"]:
         assert (tmp_path / p.name).read_bytes() == p.read_bytes(), (
             f"{p.name} no longer regenerates identically: the format or the writer changed; "
             "if that is intended, update docs/FORMAT.md and think about old backups")
