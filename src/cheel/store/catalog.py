@@ -19,8 +19,9 @@ from pathlib import Path
 
 import platformdirs
 
-from ..errors import AlreadyExists, NotFound, UsageError
+from ..errors import AlreadyExists, NotFound
 from .ddl import POSTGRES, SQLITE
+from .names import check_name, find_by_name  # check_name: also imported from here
 from .pgserver import redact_url
 
 CATALOG_FILE = "catalog.json"
@@ -47,15 +48,8 @@ def safe_name(name: str) -> str:
     return text or "org"
 
 
-def check_name(name: str, what: str = "organization") -> str:
-    name = name.strip()
-    if not name:
-        raise UsageError(f"the {what} name cannot be empty")
-    if len(name) > 100:
-        raise UsageError(f"the {what} name is longer than 100 characters")
-    if any(ord(ch) < 32 for ch in name):
-        raise UsageError(f"the {what} name contains control characters")
-    return name
+def _match(entries: list[OrgEntry], name: str) -> OrgEntry | None:
+    return find_by_name(entries, name, lambda entry: entry.name)
 
 
 class Catalog:
@@ -99,30 +93,30 @@ class Catalog:
         return self._read()
 
     def find(self, name: str) -> OrgEntry:
-        for e in self._read():
-            if e.name == name:
-                return e
-        for e in self._read():
-            if e.name.casefold() == name.casefold():
-                return e
-        known = ", ".join(e.name for e in self._read()) or "none yet"
-        raise NotFound(f'there is no organization named "{name}"',
-                       hint=f"known organizations: {known}")
+        entries = self._read()
+        entry = _match(entries, name)
+        if entry is None:
+            known = ", ".join(e.name for e in entries) or "none yet"
+            raise NotFound(f'there is no organization named "{name}"',
+                           hint=f"known organizations: {known}")
+        return entry
 
     def exists(self, name: str) -> bool:
-        return any(e.name.casefold() == name.casefold() for e in self._read())
+        return _match(self._read(), name) is not None
 
     def add(self, entry: OrgEntry) -> None:
+        entry.name = check_name(entry.name)
         if entry.engine == POSTGRES:
             entry.location = redact_url(entry.location)
         with self.locked() as entries:
-            if any(e.name.casefold() == entry.name.casefold() for e in entries):
+            if _match(entries, entry.name) is not None:
                 raise AlreadyExists(f'an organization named "{entry.name}" already exists')
             entries.append(entry)
 
     def remove(self, name: str) -> None:
         with self.locked() as entries:
-            entries[:] = [e for e in entries if e.name != name]
+            entry = _match(entries, name)
+            entries[:] = [e for e in entries if e is not entry]
 
     def sqlite_path(self, entry: OrgEntry) -> Path:
         assert entry.engine == SQLITE
