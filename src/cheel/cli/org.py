@@ -26,7 +26,7 @@ def org() -> None:
 def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> None:
     """Create a new, empty organization."""
     entry = O.create_organization(ctx.catalog, name, O.parse_languages(languages), postgres)
-    click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.location}).')
+    click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.shown_location}).')
 
 
 @org.command("list")
@@ -38,13 +38,13 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
     for entry in ctx.catalog.list():
         try:
             info = O.describe(ctx.catalog, entry, counts=False)
-            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
-                    "groups": len(info["groups"]),
+            item = {"name": entry.name, "engine": entry.engine,
+                    "location": entry.shown_location, "groups": len(info["groups"]),
                     "companies": sum(len(g["companies"]) for g in info["groups"]),
                     "size_bytes": info["size_bytes"], "available": True}
         except Exception as e:  # one unreachable organization must not hide the others
-            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
-                    "available": False, "error": str(e)}
+            item = {"name": entry.name, "engine": entry.engine,
+                    "location": entry.shown_location, "available": False, "error": str(e)}
         items.append(item)
     if as_json:
         print_json({"organizations": items})

@@ -40,6 +40,12 @@ class OrgEntry:
     engine: str  # sqlite | postgres
     location: str  # file name inside the data dir, or a PostgreSQL URL without password
 
+    @property
+    def shown_location(self) -> str:
+        """The location fit for output: a PostgreSQL URL never shows a password (even one
+        an older catalog kept)."""
+        return redact_url(self.location) if self.engine == POSTGRES else self.location
+
 
 def safe_name(name: str) -> str:
     """A file-name-safe, lower-case ASCII form of ``name``."""

@@ -230,7 +230,7 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
     try:
         with db.snapshot():
             out: dict = {
-                "name": entry.name, "engine": entry.engine, "location": entry.location,
+                "name": entry.name, "engine": entry.engine, "location": entry.shown_location,
                 "schema_version": db.schema_version(), "languages": languages(db),
                 "size_bytes": db.size(), "groups": [],
             }
