@@ -162,7 +162,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
     writer: ContainerWriter | None = None
     try:
         with contextlib.ExitStack() as stack:
-            raw = stack.enter_context(open(tmp, "xb"))
+            raw = stack.enter_context(os.fdopen(  # private: the final name is a link to it
+                os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"))
             # Held while writing: a later backup removes only .part files nobody holds.
             fcntl.flock(raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
             sweep_parts(plan.dest)

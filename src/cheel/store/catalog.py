@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
@@ -58,6 +59,16 @@ def _match(entries: list[OrgEntry], name: str) -> OrgEntry | None:
     return find_by_name(entries, name, lambda entry: entry.name)
 
 
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for writing (created if missing, emptied), readable by its owner only
+    whatever the umask or the mode an older file had."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        yield f
+
+
 class Catalog:
     def __init__(self, data_dir: Path | str | None = None):
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
@@ -75,12 +86,16 @@ class Catalog:
             raise NotFound(f"the catalog {self.path} cannot be read: {e}") from e
         return [OrgEntry(**o) for o in raw.get("organizations", [])]
 
+    def ensure_data_dir(self) -> None:
+        """Create the data directory if missing, readable by its owner only."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def _write(self, entries: list[OrgEntry]) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.ensure_data_dir()
         tmp = self.path.with_suffix(".json.tmp")
         data = {"organizations": [asdict(e) for e in entries]}
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
+        with private_file(tmp) as f:
+            f.write(json.dumps(data, indent=2, ensure_ascii=False).encode())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
@@ -88,8 +103,8 @@ class Catalog:
     @contextlib.contextmanager
     def locked(self) -> Iterator[list[OrgEntry]]:
         """Read-modify-write the catalog under an exclusive lock."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir / ".catalog.lock", "w") as lock:
+        self.ensure_data_dir()
+        with private_file(self.data_dir / ".catalog.lock") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             entries = self._read()
             yield entries

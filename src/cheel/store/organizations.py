@@ -82,7 +82,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
             pg_drop_database(postgres, dbname)
             raise
     else:
-        catalog.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog.ensure_data_dir()
         entry = OrgEntry(name, SQLITE, catalog.new_sqlite_location(name))
         path = catalog.sqlite_path(entry)
         try:

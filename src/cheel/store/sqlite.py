@@ -22,6 +22,8 @@ class SQLiteDatabase(Database):
         self.path = Path(path)
         if not create and not self.path.exists():
             raise NotFound(f"the database file {self.path} does not exist")
+        if create:  # readable by its owner only; SQLite gives its -wal and -shm files this mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(str(self.path), isolation_level=None,
                                     check_same_thread=False, timeout=60)
         self.conn.execute("PRAGMA journal_mode = WAL")
