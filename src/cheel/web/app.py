@@ -99,8 +99,8 @@ async def organizations_page(request: Request) -> Response:
 async def set_language(request: Request) -> Response:
     code = request.path_params["code"]
     target = request.query_params.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"  # only a path of this site: never //host or /\host (another site)
     response = RedirectResponse(target, 303)
     if code in LANGUAGES:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="strict",
