@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import textwrap
 import time
@@ -211,6 +212,34 @@ def test_after_a_kill_the_next_backup_works(big_demo, tmp_path):
         assert not stale.exists()  # a killed backup's leftover is swept
         assert running.exists()  # a running backup's file is not
     assert other.read_text() == "mine"  # and nothing else is touched
+
+
+def test_only_regular_leftovers_are_swept(catalog, tmp_path):
+    """A FIFO named like a killed backup's leftover would block an open() for ever; it, a
+    folder and a symbolic link (to a file of someone's) are not leftovers: left alone."""
+    make_org(catalog, "Klein")
+    with O.opened(catalog, "Klein") as (_, db):
+        O.create_company(db, "Klein AG")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    fifo = dest / ".x.cheelbackup.deadbeef.part"
+    os.mkfifo(fifo)
+    folder = dest / ".y.cheelbackup.cafebabe.part"
+    folder.mkdir()
+    precious = tmp_path / "precious.txt"
+    precious.write_text("mine")
+    link = dest / ".z.cheelbackup.0badf00d.part"
+    link.symlink_to(precious)
+    stale = dest / ".w.cheelbackup.deadbeef.part"
+    stale.write_bytes(b"left by a killed backup")
+    r = subprocess.run([PYTHON, "-c", "from cheel.cli.main import main; main()",
+                        "--data-dir", str(catalog.data_dir), "backup", "Klein",
+                        "--dest", str(dest)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and folder.is_dir()
+    assert link.is_symlink() and precious.read_text() == "mine"
+    assert not stale.exists()
+    assert len(list(dest.glob("*.cheelbackup"))) == 1
 
 
 # -- interoperability with standard tools --------------------------------------------------

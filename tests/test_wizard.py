@@ -12,6 +12,7 @@ from cheel.store import organizations as O
 from cheel.verify import inspect_backup, verify_backup
 
 CHEEL = str(Path(sys.executable).with_name("cheel"))
+ORG, GROUP, COMPANY = "Org [/]", "[bold red]x[/]", "[link=http://x]y"  # names like Rich markup
 pytest_plugins = ["web_support"]  # its fixture orgs: two small organizations
 
 
@@ -54,18 +55,24 @@ def test_backup_wizard_one_org_untick_a_group(orgs, tmp_path):
     p.expect("Step 4 of 4")
     p.expect("Groups: +Groupe Alpha")
     p.expect("Encrypted: +yes")
+    path = finish_backup(p, dest)
+    assert "s3cret-pw" not in (p.before or "")
+    m = inspect_backup(path, "s3cret-pw").as_dict()
+    assert [g["name"] for g in m["organizations"][0]["groups"]] == ["Groupe Alpha"]
+    verify_backup(path, "s3cret-pw")
+
+
+def finish_backup(p: pexpect.spawn, dest: Path) -> Path:
+    """Answer Finish at the summary; the one backup file the wizard wrote in ``dest``."""
     p.expect("Finish")
     p.sendline("f")
     p.expect(r"\.cheelbackup")
     p.expect(pexpect.EOF)
     p.close()
     assert p.exitstatus == 0
-    assert "s3cret-pw" not in (p.before or "")
     files = list(dest.glob("*.cheelbackup"))
     assert len(files) == 1
-    m = inspect_backup(files[0], "s3cret-pw").as_dict()
-    assert [g["name"] for g in m["organizations"][0]["groups"]] == ["Groupe Alpha"]
-    verify_backup(files[0], "s3cret-pw")
+    return files[0]
 
 
 def test_backup_wizard_several_orgs_skip_group_step(orgs, tmp_path):
@@ -87,6 +94,42 @@ def test_backup_wizard_several_orgs_skip_group_step(orgs, tmp_path):
     p.expect("nothing was written")
     p.expect(pexpect.EOF)
     assert not list(tmp_path.glob("*.cheelbackup"))
+
+
+def test_backup_wizard_prints_names_literally(catalog, tmp_path):
+    """Names, answers and paths are printed as they are, never read as Rich markup."""
+    O.create_organization(catalog, ORG)
+    with O.opened(catalog, ORG) as (_, db):
+        O.create_company(db, COMPANY, new_group=GROUP)
+        O.create_company(db, "[green]Gamma[/green] AG", new_group="[i]Gamma[/i]")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    p = spawn(catalog, "backup")
+    p.expect("Step 1 of 4")
+    p.expect_exact(f"[x] {ORG}")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Step 2 of 4")
+    p.expect_exact(f"[x] {GROUP} ({COMPANY})")
+    p.expect_exact("[x] [i]Gamma[/i] ([green]Gamma[/green] AG)")
+    p.expect("Enter = next")
+    p.sendline("x[/]")  # a wrong answer is echoed as typed
+    p.expect_exact("'x[/]' is not an item number.")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Destination folder")
+    missing = tmp_path / "[bold]missing[/]"
+    p.sendline(str(missing))
+    p.expect_exact(f"{missing} does not exist")
+    p.expect("Destination folder")
+    p.sendline(str(dest))
+    p.expect("Password")
+    p.sendline("")
+    p.expect("Step 4 of 4")
+    p.expect_exact(f"Organizations: {ORG}")
+    p.expect_exact(f"Groups:        {GROUP}, [i]Gamma[/i]")
+    p.expect_exact(f"Companies:     {COMPANY}, [green]Gamma[/green] AG")
+    finish_backup(p, dest)
 
 
 def test_restore_wizard_with_password_retry(orgs, tmp_path):

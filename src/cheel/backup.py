@@ -157,7 +157,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
     writer: ContainerWriter | None = None
     try:
         with contextlib.ExitStack() as stack:
-            raw = stack.enter_context(open(tmp, "xb"))
+            raw = stack.enter_context(os.fdopen(  # private: the final name is a link to it
+                os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"))
             # Held while writing: a later backup removes only .part files nobody holds.
             fcntl.flock(raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
             sweep_parts(plan.dest)
@@ -240,16 +241,31 @@ def _readable(manifest: Manifest) -> None:
 
 
 def sweep_parts(dest: Path) -> list[Path]:
-    """Remove the temporary files of backups that were killed (their lock is free)."""
+    """Remove the temporary files of backups that were killed (their lock is free).
+
+    Only regular files: a FIFO, a directory or a symbolic link named like one is left
+    alone (opened without blocking and without following links, then looked at)."""
+    import stat
+
     removed = []
     for part in dest.glob(f".*{EXTENSION}.*.part"):
         try:
-            with open(part, "rb") as f:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                part.unlink()
-                removed.append(part)
+            fd = os.open(part, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError:  # a symbolic link, unreadable, or already gone
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(part, follow_symlinks=False).st_ino != st.st_ino:
+                continue  # replaced since it was opened: not the file we looked at
+            part.unlink()
+            removed.append(part)
         except OSError:  # held by a running backup, or already gone
             continue
+        finally:
+            os.close(fd)
     return removed
 
 

@@ -42,6 +42,19 @@ class DatabaseUnreachable(CheelError):
     exit_code = 1
 
 
+class DiskFull(CheelError):
+    """The disk holding an organization's database is full; the transaction was rolled back."""
+
+    exit_code = 1
+
+
+class DiskError(CheelError):
+    """The disk holding an organization's database failed a read or write (I/O error, a
+    file-size limit); the transaction was rolled back."""
+
+    exit_code = 1
+
+
 class DestinationError(CheelError):
     """The backup destination cannot be written."""
 

@@ -454,10 +454,10 @@ def _unsound(c: Cases, parts: A.Parts, whole: A.Parts) -> None:
             "a description holding NUL", "NUL")
     crafted("v2-group-name-newline", parts,
             lambda p: _rename_group(p, "Muster\nGruppe"), "a group named with a newline",
-            "control or invisible characters")
+            "contains a control character")
     crafted("v2-group-name-bidi", parts,
             lambda p: _rename_group(p, "Muster \u202eGruppe"), "a group name holding a bidi "
-            "override", "control or invisible characters")
+            "override", "contains an invisible formatting character")
     crafted("v2-unbalanced-entry", parts,
             lambda p: set_value(p, "entry_lines", "debit", 194581),
             "an entry line one centime off", "do not balance")

@@ -35,4 +35,4 @@ def checklist(console: Console, title: str, items: Sequence[str], checked: Seque
             if token.isdigit() and 1 <= int(token) <= len(state):
                 state[int(token) - 1] = not state[int(token) - 1]
             else:
-                console.print(f"'{token}' is not an item number.", style="red")
+                console.print(f"'{token}' is not an item number.", style="red", markup=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -25,7 +26,7 @@ def org() -> None:
 def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> None:
     """Create a new, empty organization."""
     entry = O.create_organization(ctx.catalog, name, O.parse_languages(languages), postgres)
-    click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.location}).')
+    click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.shown_location}).')
 
 
 @org.command("list")
@@ -37,13 +38,13 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
     for entry in ctx.catalog.list():
         try:
             info = O.describe(ctx.catalog, entry, counts=False)
-            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
-                    "groups": len(info["groups"]),
+            item = {"name": entry.name, "engine": entry.engine,
+                    "location": entry.shown_location, "groups": len(info["groups"]),
                     "companies": sum(len(g["companies"]) for g in info["groups"]),
                     "size_bytes": info["size_bytes"], "available": True}
         except Exception as e:  # one unreachable organization must not hide the others
-            item = {"name": entry.name, "engine": entry.engine, "location": entry.location,
-                    "available": False, "error": str(e)}
+            item = {"name": entry.name, "engine": entry.engine,
+                    "location": entry.shown_location, "available": False, "error": str(e)}
         items.append(item)
     if as_json:
         print_json({"organizations": items})
@@ -53,12 +54,14 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
                    "Create one with: cheel org create NAME (or cheel demo).")
         return
     table = Table("Organization", "Engine", "Groups", "Companies", "Size", "Location")
-    for i in items:
+    for i in items:  # names, locations and errors are data: escaped, never read as markup
         if i["available"]:
-            table.add_row(i["name"], i["engine"], str(i["groups"]), str(i["companies"]),
-                          human_size(i["size_bytes"]), i["location"])
+            table.add_row(escape(i["name"]), i["engine"], str(i["groups"]),
+                          str(i["companies"]), human_size(i["size_bytes"]),
+                          escape(i["location"]))
         else:
-            table.add_row(i["name"], i["engine"], "-", "-", "-", f"unavailable: {i['error']}")
+            table.add_row(escape(i["name"]), i["engine"], "-", "-", "-",
+                          escape(f"unavailable: {i['error']}"))
     ctx.console.print(table)
 
 
@@ -76,17 +79,17 @@ def org_show(ctx: Ctx, name: str, as_json: bool) -> None:
 
 
 def print_org(ctx: Ctx, info: dict) -> None:
-    tree = Tree(f"[bold]{info['name']}[/] ({info['engine']}, {human_size(info['size_bytes'])}, "
-                f"languages {', '.join(info['languages'])})")
+    tree = Tree(f"[bold]{escape(info['name'])}[/] ({info['engine']}, "
+                f"{human_size(info['size_bytes'])}, languages {', '.join(info['languages'])})")
     for g in info["groups"]:
         rows = g.get("rows", {})
         extra = (f" — {rows.get('accounts', 0)} accounts, {rows.get('contacts', 0)} contacts, "
                  f"{rows.get('journal_entries', 0)} entries, {rows.get('entry_lines', 0)} lines"
                  if rows else "")
-        branch = tree.add(f"[bold]{g['name']}[/]{extra}")
+        branch = tree.add(f"[bold]{escape(g['name'])}[/]{extra}")
         for c in g["companies"]:
             ide = f" {c['ide_number']}" if c.get("ide_number") else ""
-            branch.add(f"{c['name']}{ide}")
+            branch.add(escape(f"{c['name']}{ide}"))
     ctx.console.print(tree)
 
 

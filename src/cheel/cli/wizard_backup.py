@@ -55,7 +55,7 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource,
                     check_destination(folder)
                     break
                 except CheelError as e:
-                    console.print(e.message, style="red")
+                    console.print(e.message, style="red", markup=False)
             password = source.given()
             if password is None:
                 password = passwords.ask_new_password()

@@ -16,11 +16,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import platformdirs
 
-from ..errors import AlreadyExists, NotFound, UsageError
+from ..errors import AlreadyExists, NotFound
 from .ddl import POSTGRES, SQLITE
+from .names import check_name, find_by_name  # check_name: also imported from here
 from .pgserver import redact_url
 
 CATALOG_FILE = "catalog.json"
@@ -39,6 +41,12 @@ class OrgEntry:
     engine: str  # sqlite | postgres
     location: str  # file name inside the data dir, or a PostgreSQL URL without password
 
+    @property
+    def shown_location(self) -> str:
+        """The location fit for output: a PostgreSQL URL never shows a password (even one
+        an older catalog kept)."""
+        return redact_url(self.location) if self.engine == POSTGRES else self.location
+
 
 def safe_name(name: str) -> str:
     """A file-name-safe, lower-case ASCII form of ``name``."""
@@ -47,15 +55,18 @@ def safe_name(name: str) -> str:
     return text or "org"
 
 
-def check_name(name: str, what: str = "organization") -> str:
-    name = name.strip()
-    if not name:
-        raise UsageError(f"the {what} name cannot be empty")
-    if len(name) > 100:
-        raise UsageError(f"the {what} name is longer than 100 characters")
-    if any(ord(ch) < 32 for ch in name):
-        raise UsageError(f"the {what} name contains control characters")
-    return name
+def _match(entries: list[OrgEntry], name: str) -> OrgEntry | None:
+    return find_by_name(entries, name, lambda entry: entry.name)
+
+
+@contextlib.contextmanager
+def private_file(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for writing (created if missing, emptied), readable by its owner only
+    whatever the umask or the mode an older file had."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        yield f
 
 
 class Catalog:
@@ -75,12 +86,16 @@ class Catalog:
             raise NotFound(f"the catalog {self.path} cannot be read: {e}") from e
         return [OrgEntry(**o) for o in raw.get("organizations", [])]
 
+    def ensure_data_dir(self) -> None:
+        """Create the data directory if missing, readable by its owner only."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def _write(self, entries: list[OrgEntry]) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.ensure_data_dir()
         tmp = self.path.with_suffix(".json.tmp")
         data = {"organizations": [asdict(e) for e in entries]}
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False)
+        with private_file(tmp) as f:
+            f.write(json.dumps(data, indent=2, ensure_ascii=False).encode())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
@@ -88,8 +103,8 @@ class Catalog:
     @contextlib.contextmanager
     def locked(self) -> Iterator[list[OrgEntry]]:
         """Read-modify-write the catalog under an exclusive lock."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir / ".catalog.lock", "w") as lock:
+        self.ensure_data_dir()
+        with private_file(self.data_dir / ".catalog.lock") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             entries = self._read()
             yield entries
@@ -99,30 +114,30 @@ class Catalog:
         return self._read()
 
     def find(self, name: str) -> OrgEntry:
-        for e in self._read():
-            if e.name == name:
-                return e
-        for e in self._read():
-            if e.name.casefold() == name.casefold():
-                return e
-        known = ", ".join(e.name for e in self._read()) or "none yet"
-        raise NotFound(f'there is no organization named "{name}"',
-                       hint=f"known organizations: {known}")
+        entries = self._read()
+        entry = _match(entries, name)
+        if entry is None:
+            known = ", ".join(e.name for e in entries) or "none yet"
+            raise NotFound(f'there is no organization named "{name}"',
+                           hint=f"known organizations: {known}")
+        return entry
 
     def exists(self, name: str) -> bool:
-        return any(e.name.casefold() == name.casefold() for e in self._read())
+        return _match(self._read(), name) is not None
 
     def add(self, entry: OrgEntry) -> None:
+        entry.name = check_name(entry.name)
         if entry.engine == POSTGRES:
             entry.location = redact_url(entry.location)
         with self.locked() as entries:
-            if any(e.name.casefold() == entry.name.casefold() for e in entries):
+            if _match(entries, entry.name) is not None:
                 raise AlreadyExists(f'an organization named "{entry.name}" already exists')
             entries.append(entry)
 
     def remove(self, name: str) -> None:
         with self.locked() as entries:
-            entries[:] = [e for e in entries if e.name != name]
+            entry = _match(entries, name)
+            entries[:] = [e for e in entries if e is not entry]
 
     def sqlite_path(self, entry: OrgEntry) -> Path:
         assert entry.engine == SQLITE

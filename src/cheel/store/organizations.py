@@ -10,8 +10,9 @@ from datetime import datetime, timezone
 
 from ..errors import AlreadyExists, NotFound, UsageError
 from . import schema as S
-from .catalog import Catalog, OrgEntry, check_name, safe_name
+from .catalog import Catalog, OrgEntry, safe_name
 from .engines import POSTGRES, SQLITE, Database
+from .names import check_name, find_by_name, name_key
 from .postgres import PostgresDatabase
 from .sqlite import SQLiteDatabase, remove_sqlite_files
 from .pgserver import database_name, pg_create_database, pg_drop_database, with_database
@@ -81,7 +82,7 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
             pg_drop_database(postgres, dbname)
             raise
     else:
-        catalog.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog.ensure_data_dir()
         entry = OrgEntry(name, SQLITE, catalog.new_sqlite_location(name))
         path = catalog.sqlite_path(entry)
         try:
@@ -173,21 +174,19 @@ def list_groups(db: Database) -> list[GroupInfo]:
 
 
 def find_group(db: Database, key: str) -> GroupInfo:
-    """A group by name (case-insensitive) or uid."""
+    """A group by uid or name (see :func:`~cheel.store.names.name_key`)."""
     groups = list_groups(db)
-    for g in groups:
-        if g.uid == key or g.name == key:
-            return g
-    for g in groups:
-        if g.name.casefold() == key.casefold():
-            return g
+    found = (next((g for g in groups if g.uid == key), None)
+             or find_by_name(groups, key, lambda g: g.name))
+    if found:
+        return found
     known = ", ".join(g.name for g in groups) or "none yet"
     raise NotFound(f'there is no company group named "{key}"', hint=f"known groups: {known}")
 
 
 def create_group(db: Database, name: str, uid: str | None = None) -> GroupInfo:
     name = check_name(name, "group")
-    if db.scalar("SELECT id FROM company_groups WHERE lower(name) = lower(?)", (name,)):
+    if any(name_key(g.name) == name_key(name) for g in list_groups(db)):
         raise AlreadyExists(f'a company group named "{name}" already exists')
     uid = uid or str(uuid.uuid4())
     with db.transaction():
@@ -202,7 +201,7 @@ def create_company(db: Database, name: str, group: str | None = None,
     name = check_name(name, "company")
     if group and new_group:
         raise UsageError("choose either an existing group or a new group, not both")
-    if db.scalar("SELECT id FROM companies WHERE lower(name) = lower(?)", (name,)):
+    if any(name_key(c.name) == name_key(name) for g in list_groups(db) for c in g.companies):
         raise AlreadyExists(f'a company named "{name}" already exists')
     with db.transaction():
         if group:
@@ -231,7 +230,7 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
     try:
         with db.snapshot():
             out: dict = {
-                "name": entry.name, "engine": entry.engine, "location": entry.location,
+                "name": entry.name, "engine": entry.engine, "location": entry.shown_location,
                 "schema_version": db.schema_version(), "languages": languages(db),
                 "size_bytes": db.size(), "groups": [],
             }

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import AlreadyExists, DatabaseUnreachable
 
 
-def redact_url(url: str) -> str:
-    """The URL without its password, fit for catalogs, logs and messages."""
-    from urllib.parse import urlsplit, urlunsplit
+PASSWORD_PARAMETERS = {"password", "sslpassword"}  # libpq's, in a URL's query or key=value
 
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = parts.username or ""
-    netloc = f"{user}@{host}" if user else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+def redact_url(url: str) -> str:
+    """The connection string without any password, fit for catalogs, logs and messages: no
+    ``user:password@``, no ``password`` or ``sslpassword`` parameter (in any case); every
+    other part (hosts, ports, ``sslmode``, ``passfile``…) as it was written. Read as libpq
+    reads it: the credentials end at the first ``@`` before any ``/``, the parameters start
+    at the first ``?`` after them (a password may hold ``#`` or ``?``)."""
+    from urllib.parse import unquote
+
+    if "://" not in url:  # libpq's key=value form: host=… password=…
+        return _KEY_VALUE_PASSWORD.sub("", url).strip()
+    scheme, _, rest = url.partition("://")
+    credentials = re.match(r"[^@/]*@", rest)
+    if credentials:
+        user = credentials.group()[:-1].partition(":")[0]
+        rest = (f"{user}@" if user else "") + rest[credentials.end():]
+    address, question, query = rest.partition("?")
+    if question:
+        kept = [item for item in query.split("&")
+                if unquote(item.partition("=")[0]).strip().lower() not in PASSWORD_PARAMETERS]
+        address += ("?" + "&".join(kept)) if kept else ""
+    return f"{scheme}://{address}"
+
+
+# a password=… or sslpassword=… pair of a key=value connection string; its value is a word or
+# a single-quoted string with backslash escapes
+_KEY_VALUE_PASSWORD = re.compile(
+    r"(?i)(?<![\w])(?:ssl)?password\s*=\s*(?:'(?:[^'\\]|\\.)*'|[^\s']*)")
 
 
 def with_database(url: str, dbname: str) -> str:

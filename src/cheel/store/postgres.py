@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import DatabaseUnreachable, IntegrityError
+from ..errors import DatabaseUnreachable, DiskFull, IntegrityError
 from . import schema as S
 from .ddl import foreign_key_indexes, unique_keys
 from .engines import POSTGRES, Check, Database, RowWriter, shift_rows
@@ -46,7 +46,10 @@ class PostgresDatabase(Database):
         return sql.replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(self._sql(sql), params or None)
+        try:
+            return self.conn.execute(self._sql(sql), params or None)
+        except Exception as e:
+            raise disk_full(e) or e
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
         from psycopg.pq import TransactionStatus
@@ -221,6 +224,8 @@ class PostgresDatabase(Database):
         try:
             with self.conn.transaction():
                 yield
+        except Exception as e:  # a COPY or the commit ran out of disk (after the rollback)
+            raise disk_full(e) or e
         finally:
             self._frozen = set()  # only the transaction that emptied them may freeze rows
 
@@ -282,6 +287,19 @@ class PostgresDatabase(Database):
         self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(?, "
                      f"COALESCE(pg_sequence_last_value(pg_get_serial_sequence('{table}', "
                      "'id')::regclass), 1)))", (max(last, 1),))
+
+
+def disk_full(e: BaseException) -> DiskFull | None:
+    """PostgreSQL's "could not extend file: No space left on device" as the error a user
+    meets; None for other errors."""
+    import psycopg
+
+    if not isinstance(e, psycopg.errors.DiskFull):
+        return None
+    plain = DiskFull("the disk of the PostgreSQL server is full; nothing was changed",
+                     hint="free some space on the server and try again")
+    plain.__cause__ = e
+    return plain
 
 
 def is_local_host(host: str | None) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import CheelError, DiskError, DiskFull, NotFound
 from . import schema as S
 from .engines import SQLITE, Database
 
@@ -22,6 +22,8 @@ class SQLiteDatabase(Database):
         self.path = Path(path)
         if not create and not self.path.exists():
             raise NotFound(f"the database file {self.path} does not exist")
+        if create:  # readable by its owner only; SQLite gives its -wal and -shm files this mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(str(self.path), isolation_level=None,
                                     check_same_thread=False, timeout=60)
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -29,7 +31,10 @@ class SQLiteDatabase(Database):
         self.conn.execute("PRAGMA foreign_keys = ON")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(sql, params)
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.Error as e:
+            raise disk_failure(e) or e
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 5000) -> Iterator[list]:
         cur = self.conn.execute(sql, params)
@@ -40,31 +45,36 @@ class SQLiteDatabase(Database):
             yield rows
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-        marks = ", ".join("?" for _ in columns)
-        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                              _nulls_as_nan(table, columns, rows))
+        self.insert_shifted(table, columns, rows, ())  # type: ignore[arg-type]
 
     def insert_shifted(self, table: str, columns: Sequence[str], rows: list[list],
                        shifts: Sequence[tuple[int, int]]) -> None:
         # SQLite adds the shift in C: no per-value Python work on the hot path.
         shift = dict(shifts)
         marks = ", ".join(f"? + {shift[i]}" if shift.get(i) else "?" for i in range(len(columns)))
-        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                              _nulls_as_nan(table, columns, rows))
+        try:
+            self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                                  _nulls_as_nan(table, columns, rows))
+        except sqlite3.Error as e:
+            raise disk_failure(e) or e
 
     @contextlib.contextmanager
     def _outermost_transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
-        try:
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+
+    def _roll_back(self) -> None:
+        """End the open transaction without keeping anything. SQLite has already rolled it
+        back after a full disk or an I/O error; a failing ROLLBACK never hides the error
+        that led here (SQLite recovers the file's last committed state when next opened)."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def bulk_load(self, fresh: bool = False) -> Iterator[None]:
@@ -105,7 +115,7 @@ class SQLiteDatabase(Database):
             self.conn.execute("SELECT count(*) FROM meta").fetchone()
             yield
         finally:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
 
     @contextlib.contextmanager
     def shared_snapshot(self, helpers: int) -> Iterator[list[Database]]:
@@ -149,6 +159,27 @@ class SQLiteDatabase(Database):
             if p.exists():
                 total += p.stat().st_size
         return total
+
+
+def disk_failure(e: sqlite3.Error) -> CheelError | None:
+    """SQLite's "database or disk is full" or disk I/O error as the error a user meets
+    (the statement, and any transaction it was in, rolled back); None for other errors."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    plain: CheelError
+    if code & 0xFF == sqlite3.SQLITE_FULL:
+        plain = DiskFull("the disk holding the organization is full; nothing was changed",
+                         hint="free some space and try again")
+    elif code & 0xFF == sqlite3.SQLITE_IOERR:
+        plain = DiskError("the organization's database file could not be read or written "
+                          f"({e}: {getattr(e, 'sqlite_errorname', code)}); nothing was changed",
+                          hint="check the disk holding it: free space, file-size limits "
+                               "(ulimit -f) and hardware errors")
+    else:
+        return None
+    plain.__cause__ = e
+    return plain
 
 
 _NAN_FOR_NONE = {None: math.nan}.get

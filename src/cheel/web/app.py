@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CheelError
 from ..store.catalog import Catalog
+from ..store.names import find_by_name
 from ..store.organizations import (KNOWN_LANGUAGES, DEFAULT_LANGUAGES, create_company,
                                    create_organization, opened, parse_languages)
 from .data import org_summaries, org_summary
@@ -98,8 +99,8 @@ async def organizations_page(request: Request) -> Response:
 async def set_language(request: Request) -> Response:
     code = request.path_params["code"]
     target = request.query_params.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"  # only a path of this site: never //host or /\host (another site)
     response = RedirectResponse(target, 303)
     if code in LANGUAGES:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="strict",
@@ -149,8 +150,8 @@ def _groups_of(catalog: Catalog, name: str) -> list[dict]:
 async def new_company(request: Request) -> Response:
     catalog: Catalog = request.app.state.catalog
     orgs = [e.name for e in catalog.list()]
-    first = request.query_params.get("org")
-    values = {"org": first if first in orgs else (orgs[0] if orgs else ""), "name": "",
+    first = find_by_name(orgs, request.query_params.get("org"))
+    values = {"org": first or (orgs[0] if orgs else ""), "name": "",
               "legal_form": "", "ide_number": "", "share": "no", "group": "",
               "group_name": "", "group_name_edited": ""}
     error = None

@@ -102,6 +102,8 @@ ERROR_TITLES: list[tuple[type[E.CheelError], str]] = [
     (E.AlreadyExists, N_("Ce nom est déjà utilisé.")),
     (E.NotFound, N_("Élément introuvable.")),
     (E.DatabaseUnreachable, N_("La base de données est inaccessible.")),
+    (E.DiskFull, N_("Le disque est plein ; rien n'a été modifié.")),
+    (E.DiskError, N_("Une erreur du disque a interrompu l'opération ; rien n'a été modifié.")),
     (E.IntegrityError,
      N_("Les données restaurées n'ont pas passé les contrôles ; rien n'a été modifié.")),
     (E.PasswordError, N_("Le mot de passe ne peut pas être utilisé.")),

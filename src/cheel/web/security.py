@@ -76,6 +76,13 @@ def same_origin(request: Request) -> bool:
     return False
 
 
+def same_site_path(path: str) -> str:
+    """``path`` as a path of this site, fit for a redirect. A browser reads ``//host/…`` and
+    ``/\\host/…`` as another site's address: backslashes become slashes, and the leading
+    slashes one."""
+    return "/" + path.replace("\\", "/").lstrip("/")
+
+
 class TokenMiddleware:
     """Refuses every request that lacks the run's token or comes from another site."""
 
@@ -99,7 +106,7 @@ class TokenMiddleware:
                 return
             # keep the token out of the address bar and history: cookie, then redirect
             rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query) if k != "token"])
-            target = request.url.path + (f"?{rest}" if rest else "")
+            target = same_site_path(request.url.path) + (f"?{rest}" if rest else "")
             response = RedirectResponse(target, 303)
             response.set_cookie(self.secrets.cookie_name, self.secrets.token, httponly=True,
                                 samesite="strict", path="/")

@@ -27,6 +27,7 @@ from ..errors import CheelError, UsageError
 from ..restore_plan import COPY, FAIL, REPLACE, SKIP, RestoreOptions
 from ..store.catalog import Catalog
 from ..store.engines import POSTGRES, SQLITE
+from ..store.names import find_by_name, name_key
 from ..verify import BackupInfo
 from .data import org_summaries, org_summary
 from .i18n import N_, error_view, message
@@ -176,8 +177,8 @@ def _backup_skipped(wiz: BackupWizard) -> set[str]:
 async def backup_start(request: Request) -> Response:
     catalog: Catalog = request.app.state.catalog
     names = [e.name for e in catalog.list()]
-    org = request.query_params.get("org")
-    wiz = BackupWizard(orgs=[org] if org in names else [])
+    org = find_by_name(names, request.query_params.get("org"))
+    wiz = BackupWizard(orgs=[org] if org else [])
     wiz.dest = request.app.state.last_dest or str(Path.home())
     request.app.state.wizards.add(wiz)
     return _redirect(f"/backup/{wiz.id}/organizations")
@@ -241,8 +242,8 @@ async def _backup_post(request: Request, wiz: BackupWizard, step: str) -> Respon
 
     if step == "organizations":
         known = [e.name for e in catalog.list()]
-        chosen = set(form.getlist("org"))
-        wiz.orgs = [n for n in known if n in chosen]
+        chosen = {name_key(str(n)) for n in form.getlist("org")}
+        wiz.orgs = [n for n in known if name_key(n) in chosen]
         if nav != "next":
             return _redirect(f"{base}/organizations")
         if not wiz.orgs:
