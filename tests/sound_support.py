@@ -215,7 +215,7 @@ def reseal(parts: "Parts", password: str | None = None) -> bytes:
     items = [("manifest.json", parts.manifest_bytes())]
     items += [(name, parts.chunk_bytes(name)) for name in parts.chunks]
     rows = {name: parts.index_rows.get(name) for name in parts.chunks}
-    if parts.index is None and all(DATA_RE.match(n) for n in parts.chunks):
+    if parts.index is None and not parts.tail and all(DATA_RE.match(n) for n in parts.chunks):
         out = io.BytesIO()
         writer = ContainerWriter(out, password, mtime=MTIME, log2n=LOG2N)
         for name, data in items:
@@ -226,6 +226,10 @@ def reseal(parts: "Parts", password: str | None = None) -> bytes:
     if callable(index):
         edited = index(json.loads(mv.index_of(items, rows)))
         index = edited if isinstance(edited, bytes) else json.dumps(edited, indent=1).encode()
+    if parts.tail:
+        index = index if index is not None else mv.index_of(items, rows)
+        tar = mv.tar_of([mv.member(n, d) for n, d in items] + [mv.member("index.json", index)])
+        return mv.seal(tar + parts.tail, password)
     return mv.rebuild(items, rows, index=index, password=password)
 
 
@@ -272,6 +276,7 @@ class Parts:
     index_rows: dict[str, int | None]
     raw: dict[str, bytes] = field(default_factory=dict)
     index: bytes | Callable[[dict], Any] | None = None
+    tail: bytes = b""  # after the tar's end blocks and padding, inside the zstd frame
 
     def __repr__(self) -> str:
         return f"<Parts: {len(self.chunks)} chunks>"
@@ -773,9 +778,9 @@ def renumber(table: str, new_id: Any, row: int = 0, scope: str = "g1", refs: boo
         else:
             value = new_id
         r[i] = value
-        if refs:
+        if refs:  # an organization row is referenced from every group
             for t, ci in _references(p, table):
-                for x in p.rows(t, scope):
+                for x in p.rows(t, None if scope == "org" else scope):
                     if x[ci] == old:
                         x[ci] = value
         if fix:
@@ -886,7 +891,8 @@ def rename(what: str, name: str, index: int = 0, expect: str | None = None) -> M
             if r[iu] == c["uid"]:
                 r[iname] = name
 
-    return Mutation("name", f"{what} {index} named {_short(name, 70)}", apply,
+    who = "the organization" if what == "org" else f"{what} {index}"
+    return Mutation("name", f"{who} named {_short(name, 70)}", apply,
                     expect or name_verdict(name))
 
 
@@ -1508,11 +1514,15 @@ class Checker:
         if len(groups) != len(exact):
             return [f"restore into {where} reports {len(groups)} groups, the file holds "
                     f"{len(exact)}"]
+        companies = _manifest_companies(data, password)
         problems = []
-        for g, fx, fl in zip(groups, exact, loose):
+        for g, fx, fl, cs in zip(groups, exact, loose, companies):
             if g.get("action") == "skip":
                 continue
-            keep = new and g.get("action") == "new" and not g.get("renamed")
+            # Names and uids as in the file unless the restore said it renamed the group or
+            # a company (a name taken) or gave it a new identity (a copy).
+            keep = new and g.get("action") == "new" and not g.get("renamed") and \
+                g.get("companies") == cs
             want = fx.content if keep else fl.content
             got = target_content(dd, org, g["target_uid"], not keep)
             diff = content_diff(want, got)
@@ -1520,6 +1530,12 @@ class Checker:
                 problems.append(f"{where}: group {fx.key} restored as {g['target_uid']} is not "
                                 f"what the file says: {diff}")
         return problems
+
+
+def _manifest_companies(data: bytes, password: str | None) -> list[list]:
+    manifest = json.loads(read_members(data, password)[0][1])
+    return [[c.get("name") for c in g.get("companies", [])]
+            for o in manifest["organizations"] for g in o["groups"]]
 
 
 def _files(d: Path) -> set[str]:

@@ -64,6 +64,20 @@ def test_honest_file_passes_every_check(sources, honest, checker, base):
     assert checker.check(ss.reseal(honest[base], pw), pw, ACCEPT) == []
 
 
+@pytest.mark.postgres
+def test_honest_file_passes_every_check_on_postgres(sources, honest, tmp_path, pg_url,
+                                                    pg_dbname):
+    """The same on PostgreSQL: restored with --create --postgres and into EXISTING there."""
+    template_db = pg_dbname("cheel_sound_tpl")
+    ss.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
+    pg = ss.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
+    checker = ss.Checker(sources, tmp_path / "work", "classes", pg=pg,
+                         template=tmp_path / "pg-template")
+    assert checker.check(sources.files["plain"], None, ACCEPT) == []
+    assert checker.check(ss.reseal(honest["encrypted"], ss.PASSWORD), ss.PASSWORD,
+                         ACCEPT) == []
+
+
 @settings(max_examples=600, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
@@ -186,6 +200,9 @@ def _cases() -> list[tuple[str, ss.Mutation]]:
                                lambda b: b.replace(b"194580", b"9" * 5000, 1))),
         ("chunk", ss.raw_chunk("a lone \\udc00 escape", "contacts",
                                lambda b: b.replace("Zürich".encode(), b"Z\\udc00rich", 1))),
+        # the stream going on after the tar's end (the GiB case: the bounded-memory test)
+        ("trailing", ss.member_edit("1 MiB of zeros after the tar's end",
+                                    lambda p: setattr(p, "tail", bytes(1 << 20)), REFUSE)),
         # names from a backup
         ("name", ss.rename("group", "Zeile\nZwei")),
         ("name", ss.rename("group", "Esc \x1b[2J")),
