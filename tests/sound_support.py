@@ -495,11 +495,13 @@ def file_content(path: Path, password: str | None = None, ignore_uids: bool = Fa
 
 
 def file_names(data: bytes, password: str | None) -> list[Any]:
-    """The organization, group and company names the file's manifest gives."""
+    """The organization, group and company names the file's manifest gives (those a
+    restore's summary shows)."""
     manifest = json.loads(read_members(data, password)[0][1])
     out = []
     for o in manifest["organizations"]:
-        out.append(o.get("name"))
+        if o["groups"]:  # shown beside its groups
+            out.append(o.get("name"))
         for g in o["groups"]:
             out.append(g.get("name"))
             out += [c.get("name") for c in g.get("companies", [])]
@@ -861,7 +863,10 @@ def set_ref(table: str, column: str, to: str, row: int = 0, scope: str = "g1",
         if to == "null":
             expect = ACCEPT if c.nullable else REFUSE
         elif to in ("same", "org-other"):
-            expect = ACCEPT
+            # Inside the group: sound, unless it may break a unique key or move an entry
+            # line to another entry (which then no longer balances).
+            expect = EITHER if (table, column) in UNIQUE_TUPLES or \
+                (table, column) == ("entry_lines", "entry_id") else ACCEPT
         else:
             expect = REFUSE
     return Mutation("fk", f"{scope} {table}.{column}[{row}] → {to} {ref} row", apply, expect)
