@@ -6,14 +6,14 @@ Only the functions of the first section touch cheel's internals; when the reader
 writer changes, they are the ones to adapt:
 
 - ``make_sources`` / ``make_pg_existing`` / ``list_pg_existing``: the sample organization
-  (``make_vectors.build_sample``, ``make_vectors.backup``), the organization restored into
-  (``cheel.store.catalog``, ``cheel.store.organizations.create_company``);
-- ``reseal``: ``cheel.archive.container.ContainerWriter`` (falls back to
-  ``make_vectors.rebuild`` for what the writer refuses to write);
+  (``tests/vectors/sample.py``: ``build_sample``, ``backup``), the organization restored
+  into (``cheel.store.catalog``, ``cheel.store.organizations.create_company``);
+- ``reseal``: ``cheel.archive.writer.ContainerWriter`` (falls back to
+  ``tests/vectors/assemble.py`` for what the writer refuses to write);
 - ``run_cli``: ``cheel.cli.main.cli``;
 - ``target_content`` / ``org_fingerprint`` / ``group_uids``: ``tests/helpers.py``
   (``group_content``, ``fingerprint``) and ``cheel.store.organizations.opened``;
-- ``fast_kdf``: ``cheel.archive.age_header.scrypt_kdf`` memoized;
+- ``fast_kdf``: ``cheel.archive.age.scrypt.scrypt_kdf`` memoized;
 - ``SCHEMA``: ``cheel.store.schema`` (the target schema the mutations and the oracles use).
 
 Everything else reads and writes the file format with ``pyrage``, ``zstandard``, ``tarfile``
@@ -28,7 +28,6 @@ import contextlib
 import copy
 import functools
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -56,13 +55,16 @@ import zstandard
 from click.testing import CliRunner
 
 # -- cheel internals (adapt here) -----------------------------------------------------------
-from cheel.archive import age_header
-from cheel.archive.container import DATA_RE, ContainerWriter
+from cheel.archive.age import scrypt as age_scrypt
+from cheel.archive.age.scrypt import ScryptRecipient
+from cheel.archive.members import DATA_RE
+from cheel.archive.writer import ContainerWriter
 from cheel.cli.main import cli
 from cheel.store import organizations as O
 from cheel.store import schema as SCHEMA
 from cheel.store.catalog import Catalog, OrgEntry
 from helpers import fingerprint, group_content
+from vectors_support import load_script
 
 HERE = Path(__file__).resolve().parent
 SOURCE = "Quelle AG"
@@ -73,15 +75,8 @@ LOG2N = 10  # test-only weak work factor
 MTIME = 1741944413  # 2025-03-14T09:26:53Z, the vectors' clock
 
 
-def _load_make_vectors():
-    spec = importlib.util.spec_from_file_location("make_vectors",
-                                                  HERE / "vectors" / "make_vectors.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-mv = _load_make_vectors()
+mv = load_script("sample")  # the sample organization and its deterministic backups
+assemble = load_script("assemble")  # files put together byte by byte
 
 
 @dataclass
@@ -146,12 +141,12 @@ def list_pg_existing(data_dir: Path, url: str) -> None:
 @contextlib.contextmanager
 def fast_kdf() -> Iterator[None]:
     """conftest's ``fast_kdf`` for a whole module: scrypt memoized, everything else real."""
-    original = age_header.scrypt_kdf
-    age_header.scrypt_kdf = functools.lru_cache(maxsize=64)(original)
+    original = age_scrypt.scrypt_kdf
+    age_scrypt.scrypt_kdf = functools.lru_cache(maxsize=64)(original)
     try:
         yield
     finally:
-        age_header.scrypt_kdf = original
+        age_scrypt.scrypt_kdf = original
 
 
 @dataclass
@@ -209,36 +204,42 @@ def target_content(data_dir: Path, org: str, uid: str, ignore_uids: bool) -> dic
 
 def reseal(parts: "Parts", password: str | None = None) -> bytes:
     """A self-consistent file of ``parts``: the index (names, sizes, SHA-256, row counts)
-    computed, one zstd frame with its checksum, the cheelsha seal, age if ``password``
-    (weak test work factor). Written by cheel's own ContainerWriter; what it refuses to
-    write (an index given or edited, a member name no writer makes) by make_vectors."""
+    computed, a zstd frame per member with its checksum, the cheelsha seal, age if
+    ``password`` (weak test work factor). Written by cheel's own ContainerWriter; what it
+    refuses to write (an index given or edited, a member name no writer makes, data after
+    the archive's end) by tests/vectors/assemble.py."""
     items = [("manifest.json", parts.manifest_bytes())]
     items += [(name, parts.chunk_bytes(name)) for name in parts.chunks]
     rows = {name: parts.index_rows.get(name) for name in parts.chunks}
     if parts.index is None and not parts.tail and all(DATA_RE.match(n) for n in parts.chunks):
         out = io.BytesIO()
-        writer = ContainerWriter(out, password, mtime=MTIME, log2n=LOG2N)
+        recipients = [ScryptRecipient(password, LOG2N)] if password else []
+        writer = ContainerWriter(out, recipients, mtime=MTIME)
         for name, data in items:
             writer.add(name, data, rows.get(name))
         writer.close()
         return out.getvalue()
     index = parts.index
     if callable(index):
-        edited = index(json.loads(mv.index_of(items, rows)))
+        edited = index(json.loads(assemble.index_of(items, rows)))
         index = edited if isinstance(edited, bytes) else json.dumps(edited, indent=1).encode()
-    if parts.tail:
-        index = index if index is not None else mv.index_of(items, rows)
-        tar = mv.tar_of([mv.member(n, d) for n, d in items] + [mv.member("index.json", index)])
-        return mv.seal(tar + parts.tail, password)
-    return mv.rebuild(items, rows, index=index, password=password)
+    index = index if index is not None else assemble.index_of(items, rows)
+    contents = [assemble.member(n, d) for n, d in items] + [assemble.member("index.json", index)]
+    end = assemble.end_of_archive(sum(len(c) for c in contents)) + parts.tail
+    frames = [assemble.frame(c) for c in contents] + [assemble.frame(end)]
+    return assemble.put_together(assemble.Parts([], {}), frames=frames, password=password)
 
 
 # -- the file format, read and written without cheel -----------------------------------------
 def plaintext(data: bytes, password: str | None) -> bytes:
-    """The tar inside a file: age decrypted by pyrage, the first zstd frame decompressed."""
+    """The tar inside a file: age decrypted by pyrage, every zstd frame decompressed (the
+    seal, a skippable frame, set aside)."""
     if data.startswith(b"age-encryption.org/"):
         data = pyrage.passphrase.decrypt(data, password)
-    return zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    if data[-48:-32] == SEAL_HEAD:
+        data = data[:-48]
+    return zstandard.ZstdDecompressor().stream_reader(
+        io.BytesIO(data), read_across_frames=True).read()
 
 
 def read_members(data: bytes, password: str | None) -> list[tuple[str, bytes]]:
@@ -602,6 +603,8 @@ def value_verdict(table: str, column: str, value: Any, old: Any = None) -> str:
     if t == "int":
         if not _is_int(value) or not INT64_MIN <= value <= INT64_MAX:
             return REFUSE
+        if c.max_abs and abs(value) > c.max_abs:
+            return REFUSE  # money: the schema bounds it (10^15 centimes)
         if (table, column) in (("entry_lines", "debit"), ("entry_lines", "credit")):
             return ACCEPT if value == old else REFUSE  # the entry would not balance
         verdict = ACCEPT
@@ -1250,39 +1253,63 @@ def zeros(n: int, step: int = 1 << 20) -> Iterator[bytes]:
         n -= step
 
 
-def trailing_zeros_file(path: Path, honest: bytes, n: int) -> None:
-    """``honest``'s tar (end blocks and padding included), then ``n`` more zero bytes in the
-    same zstd frame: self-consistent (index, checksum, seal), but a stream going on and on."""
-    tar = plaintext(honest, None)
-    write_sealed(path, [tar, *zeros(n)])
-
-
-def bomb_file(path: Path, honest: bytes, size: int) -> None:
-    """``honest``'s members, then a chunk member of ``size`` zero bytes (under the 256 MiB
-    member limit), then an index that lists it with its true size and SHA-256."""
+def _format_1_items(honest: bytes) -> list[tuple[str, bytes]]:
+    """``honest``'s members but the index, its manifest saying format version 1 (so that a
+    file laid out as format 1 is self-consistent)."""
     items = read_members(honest, None)[:-1]
+    manifest = json.loads(items[0][1])
+    manifest["format_version"] = 1
+    return [("manifest.json", json.dumps(manifest, indent=1).encode())] + items[1:]
+
+
+def _index(items: list[tuple[str, bytes]], extra: dict | None, version: int) -> bytes:
+    listed = json.loads(assemble.index_of(items, {}, version=version))
+    if extra:
+        listed["members"].append(extra)
+    return json.dumps(listed, indent=1).encode()
+
+
+def trailing_zeros_file(path: Path, honest: bytes, n: int) -> None:
+    """Format 1: ``honest``'s archive (end blocks and padding included), then ``n`` more
+    zero bytes in the same zstd frame: self-consistent (index, checksum, seal), but a
+    stream going on and on."""
+    items = _format_1_items(honest)
+    parts = [assemble.member(n_, d) for n_, d in items]
+    parts.append(assemble.member("index.json", _index(items, None, 1)))
+    tar = b"".join(parts)
+    write_sealed(path, [tar + assemble.end_of_archive(len(tar)), *zeros(n)])
+
+
+def bomb_file(path: Path, honest: bytes, size: int, version: int = 2) -> None:
+    """``honest``'s members, then a chunk member of ``size`` zero bytes, then an index that
+    lists it with its true size and SHA-256: laid out as format 1 (one zstd frame) or 2 (a
+    frame per member, this one declaring ``size``)."""
+    items = _format_1_items(honest) if version == 1 else read_members(honest, None)[:-1]
     name = "data/0/g2/020-documents-000000.json"
     digest = hashlib.sha256()
     for piece in zeros(size):
         digest.update(piece)
-    listed = json.loads(mv.index_of(items, {}))
-    listed["members"].append({"name": name, "size": size, "sha256": digest.hexdigest(),
-                              "rows": 1})
-    index = json.dumps(listed, indent=1).encode()
+    index = _index(items, {"name": name, "size": size, "sha256": digest.hexdigest(),
+                           "rows": 1}, version)
 
-    def pieces() -> Iterator[bytes]:
-        for n, d in items:
-            yield mv.member(n, d)
-        yield mv.header(name, size)
+    def bomb() -> Iterator[bytes]:
+        yield assemble.header(name, size)
         yield from zeros(size)
         yield bytes(-size % 512)
-        tail = mv.member("index.json", index) + bytes(1024)
-        yield tail
-        total = sum(len(mv.member(n, d)) for n, d in items) + 512 + size + (-size % 512) \
-            + len(tail)
-        yield bytes(-total % tarfile.RECORDSIZE)
 
-    write_sealed(path, pieces())
+    before = [assemble.member(n, d) for n, d in items]
+    after = assemble.member("index.json", index)
+    total = sum(len(p) for p in before) + 512 + size + (-size % 512) + len(after)
+    end = assemble.end_of_archive(total)
+    if version == 1:
+        write_sealed(path, [*before, *bomb(), after, end])
+        return
+    cctx = zstandard.ZstdCompressor(level=1, write_checksum=True, write_content_size=True)
+    cobj = cctx.compressobj(size=512 + size + (-size % 512))
+    big = b"".join([cobj.compress(p) for p in bomb()] + [cobj.flush()])
+    frames = [assemble.frame(p) for p in before] + [big, assemble.frame(after),
+                                                    assemble.frame(end)]
+    path.write_bytes(assemble.seal(b"".join(frames)))
 
 
 @dataclass

@@ -604,7 +604,7 @@ def _harmless_list() -> list[ss.Mutation]:
         ss.set_ref("journal_entries", "created_by", "null", 0),
         ss.set_ref("contacts", "firm_id", "null", 1),
         ss.set_value("contacts", "first_name", None, 1, expect=ACCEPT, cls=H),
-        ss.set_value("invoices", "total", 2 ** 63 - 1, 0, expect=ACCEPT, cls=H),
+        ss.set_value("invoices", "total", SCHEMA.MONEY_LIMIT, 0, expect=ACCEPT, cls=H),
         ss.rename("group", "Neue Gruppe Ä", 0), ss.rename("company", "Neue Firma GmbH", 1),
         ss.rename("group", "[/]", 1), ss.rename("org", "[bold]Quelle[/bold] AG"),
         ss.rechunk("entry_lines", per_chunk=1), ss.rechunk("entry_lines", per_chunk=0),
@@ -693,23 +693,29 @@ def test_mutated_backups_on_postgres(sources, honest, tmp_path, pg_url, pg_dbnam
 
 # -- bounded memory -------------------------------------------------------------------------------
 ZEROS_AFTER_END = 4 << 30  # GiBs of zeros after the tar's end blocks, compressed to ~140 KB
-BOMB = 250 << 20  # a chunk member of zeros, just under the 256 MiB member limit
+OVER_LIMIT = 250 << 20  # a chunk member of zeros above the member limit (96 MiB)
+UNDER_LIMIT = (96 << 20) - 4096  # … and just under it: read whole, then refused
 MAX_RSS_MIB = 200
 CHILD_TIMEOUT = 180  # seconds: a reader that hangs fails the test instead of blocking CI
 ADDRESS_LIMIT = 3 << 30  # a reader gone wrong fails in the child, not on the CI machine
 
 
-@pytest.mark.parametrize("kind", ["zeros-after-end", "bomb"])
+@pytest.mark.parametrize("kind", ["format-1-zeros-after-end", "format-1-bomb-over-limit",
+                                  "format-1-bomb-under-limit", "format-2-bomb-over-limit",
+                                  "format-2-bomb-under-limit"])
 def test_hostile_stream_is_refused_in_bounded_memory(sources, tmp_path, kind):
-    """A self-consistent file whose zstd stream goes on for GiBs of zeros after the tar's
-    end blocks, and one with a 250 MiB chunk of zeros (listed in the index with its true
-    size and SHA-256): ``cheel verify`` in a child process says exit 4 in one sentence,
-    with a peak RSS under 200 MiB."""
+    """Self-consistent files whose zstd stream goes on for GiBs of zeros after the tar's
+    end blocks, or that hold a chunk of zeros (listed in the index with its true size and
+    SHA-256) above or just under the member limit, laid out as format 1 or 2: ``cheel
+    verify`` in a child process says exit 4 in one sentence, with a peak RSS under
+    200 MiB."""
     path = tmp_path / f"{kind}.cheelbackup"
-    if kind == "bomb":
-        ss.bomb_file(path, sources.files["plain"], BOMB)
+    honest = sources.files["plain"]
+    if kind == "format-1-zeros-after-end":
+        ss.trailing_zeros_file(path, honest, ZEROS_AFTER_END)
     else:
-        ss.trailing_zeros_file(path, sources.files["plain"], ZEROS_AFTER_END)
+        size = OVER_LIMIT if kind.endswith("over-limit") else UNDER_LIMIT
+        ss.bomb_file(path, honest, size, version=int(kind.split("-")[1]))
     assert path.stat().st_size < 1 << 20  # a small file: the cost is the reader's
     ss.TRIED["memory"] += 1
     run = ss.run_cheel_child(["--data-dir", str(tmp_path / "data"), "verify", str(path)],

@@ -3,7 +3,7 @@ tests/vectors/v2 (format 2, made by make_vectors.py), each with its vectors.json
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -31,11 +31,8 @@ def ok_cases(versions: tuple[str, ...] = SETS) -> list[dict]:
 
 
 def load_script(name: str):
-    """A module of tests/vectors (sample, assemble, make_vectors), loaded by path."""
+    """A module of tests/vectors (sample, assemble, make_vectors), imported from there (the
+    folder holds scripts, not a package)."""
     if str(VECTORS) not in sys.path:
         sys.path.insert(0, str(VECTORS))
-    path = VECTORS / f"{name}.py"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(name)

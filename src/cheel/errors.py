@@ -6,16 +6,36 @@ Each carries a plain-sentence message, an exit code and an optional hint. The CL
 
 from __future__ import annotations
 
+import unicodedata
+
+# Characters a message never shows as they are: a file's names and values end up in
+# messages, and a terminal would obey an ESC or a bidi override.
+_UNSHOWN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+MAX_MESSAGE = 500
+
+
+def printable(text: str) -> str:
+    """``text`` as a message may show it: invisible and control characters written as
+    escapes (``\\x1b``, ``\\u202e``), at most ``MAX_MESSAGE`` characters."""
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    if text.isprintable():
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
+
 
 class CheelError(Exception):
-    """Base of every error shown to a user."""
+    """Base of every error shown to a user. Its message and hint are made printable (see
+    :func:`printable`), whatever data they quote."""
 
     exit_code = 1
 
     def __init__(self, message: str, hint: str | None = None):
+        message = printable(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = printable(hint) if hint is not None else None
 
 
 class UsageError(CheelError):

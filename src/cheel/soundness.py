@@ -22,6 +22,7 @@ spend: the database checks them before it commits, and says so as ``DamagedFile`
 
 from __future__ import annotations
 
+import itertools
 import operator
 import unicodedata
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def _rule_check(rule: str | None, what: str):
     if rule == schema.NAME:
         return lambda v: _name_rule(v, what)
     if rule == schema.LANGUAGE:
-        return lambda v: None if v in KNOWN_LANGUAGES else f'"{v[:10]}" is not a language'
+        return lambda v: None if v in KNOWN_LANGUAGES else f'"{v[:10]}" is not a language code'
     return text_problem
 
 
@@ -237,6 +238,8 @@ class SoundReader:
     # -- organization rows --------------------------------------------------------------
     def _org_chunk(self, org: int, table: str, rows: list[tuple], name: str) -> None:
         t = schema.table(table)
+        if not rows:
+            raise DamagedFile(f'the chunk "{name}" holds no rows')
         id_set = BitMap64(map(operator.itemgetter(0), rows))
         held = self._org_ids.setdefault((org, table), BitMap64())
         if len(id_set) != len(rows) or held.intersect(id_set):
@@ -261,6 +264,8 @@ class SoundReader:
         g = self._group
         assert g is not None
         decl = g.decl
+        if not rows:  # a table without rows in a scope has no chunk
+            raise DamagedFile(f'the chunk "{name}" holds no rows')
         if table not in decl.ids:
             raise DamagedFile(f'the chunk "{name}" holds rows the manifest does not count')
         lo, hi = decl.ids[table]
@@ -281,17 +286,17 @@ class SoundReader:
                 raise DamagedFile(f'the chunk "{name}" holds ids of another group')
             union |= id_set
         for i, column, ref in _FOREIGN[table]:
-            values = set(map(operator.itemgetter(i), rows))
-            values.discard(None)
+            values = BitMap64(filter(None, map(operator.itemgetter(i), rows)))  # ids are ≥ 1
             if not values:
                 continue
             if schema.table(ref).scope == schema.ORG:
                 held = self._org_ids.get((g.org, ref), BitMap64())
-                if not BitMap64(values) <= held:
+                if not values <= held:
                     raise DamagedFile(f'the chunk "{name}" points to {ref} rows the backup '
                                       "does not hold")
             else:
-                g.needed.setdefault((table, column, ref), BitMap64()).update(values)
+                needed = g.needed.setdefault((table, column, ref), BitMap64())
+                needed |= values
         if table == schema.GROUP_TABLE:
             self._check_group_row(rows, name)
         elif table == schema.COMPANY_TABLE:
@@ -333,17 +338,33 @@ class SoundReader:
                                   f"({table}: {cols})")
 
     def _add_to_balance(self, rows: list[tuple]) -> None:
+        """Add the lines' debit − credit to their entries' sums, kept only while not zero.
+
+        An entry's lines come one after the other (the writer reads them in id order): the
+        lines are cut into runs of one entry each, and each run's sum is found from running
+        totals, in C. Only runs whose sum is not zero (an entry cut by a chunk's end, or one
+        that does not balance) are added one by one; the result is the same whatever the
+        order of the lines, since a run of zero changes no sum."""
         b = schema.BALANCED
         names = schema.table(b.table).column_names
-        i_key, i_debit, i_credit = names.index(b.key), names.index(b.debit), names.index(b.credit)
-        sums = self._group.open_entries  # type: ignore[union-attr]
-        for row in rows:
-            key = row[i_key]
-            total = sums.get(key, 0) + row[i_debit] - row[i_credit]
+        keys = list(map(operator.itemgetter(names.index(b.key)), rows))
+        running = list(itertools.accumulate(map(
+            operator.sub, map(operator.itemgetter(names.index(b.debit)), rows),
+            map(operator.itemgetter(names.index(b.credit)), rows))))
+        starts = list(itertools.compress(range(1, len(keys)),
+                                         map(operator.ne, keys[1:], keys)))
+        at_end = list(map(running.__getitem__, map(operator.sub, starts, itertools.repeat(1))))
+        at_end.append(running[-1])
+        sums = list(map(operator.sub, at_end, itertools.chain((0,), at_end)))
+        first_keys = list(map(keys.__getitem__, itertools.chain((0,), starts)))
+        open_sums = self._group.open_entries  # type: ignore[union-attr]
+        for key, run in zip(itertools.compress(first_keys, sums),
+                            itertools.compress(sums, sums)):
+            total = open_sums.get(key, 0) + run
             if total:
-                sums[key] = total
+                open_sums[key] = total
             else:
-                sums.pop(key, None)
+                del open_sums[key]
 
     def _end_group(self) -> None:
         g = self._group

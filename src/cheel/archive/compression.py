@@ -35,11 +35,10 @@ LEVEL = 1
 # 8 MiB), so a hostile frame header cannot make a reader allocate more.
 MAX_WINDOW = 8 * 1024 * 1024
 FRAME_HEADER_MAX = 18
-# Compressed input is fed in pieces: one frame per member, whose declared size bounds
-# what it expands to (version 2); for version 1's single frame, small pieces, so that a
-# hostile frame (long runs of RLE blocks, at most 32768:1) expands a few MiB at a time.
-FEED = 64 * 1024
-FEED_V1 = 1024
+BLOCK_MAX = 128 * 1024  # zstd's largest block
+# Version 1's single frame is fed in small pieces, so that a hostile frame (long runs of
+# RLE blocks, at most 32768:1) expands at most 16 MiB at a time.
+FEED_V1 = 512
 # Compressed frames in flight while the next member is prepared: compression runs on a
 # worker thread (zstd releases the GIL) beside the threads reading the database.
 IN_FLIGHT = 3
@@ -161,13 +160,27 @@ def framing(raw: BinaryIO) -> int:
 
 class FrameReader:
     """Version 2: the content of one frame at a time, checked by zstd's checksum before it
-    is returned; then the seal."""
+    is returned; then the seal.
+
+    A frame is read whole (its blocks walked from their 3-byte headers: RFC 8878 §3.1.1.2)
+    and decompressed in one call into exactly the size its header declares, so reading
+    costs the member's size once: a bomb (a few KB that claim the limit) costs at most the
+    limit, and nothing is decompressed before its size is known to be allowed."""
 
     def __init__(self, raw: BinaryIO, where: Callable[[], int | None] = lambda: None):
         self._in = _Input(raw, where)
         self._dctx = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW)
 
-    def next_frame(self, limit: int) -> bytearray | None:
+    def _take(self, n: int, into: bytearray) -> None:
+        data = self._in.read(n)
+        while len(data) < n:
+            more = self._in.read(n - len(data))
+            if not more:
+                raise self._in.cut()
+            data += more
+        into += data
+
+    def next_frame(self, limit: int) -> bytearray | bytes | None:
         """The next frame's content (at most ``limit`` bytes, as its header must declare),
         or None once the seal is reached and checked."""
         head = self._in.peek(FRAME_HEADER_MAX)
@@ -179,6 +192,7 @@ class FrameReader:
         try:
             params = zstandard.get_frame_parameters(head)
             size = zstandard.frame_content_size(head)
+            header_size = zstandard.frame_header_size(head)
         except zstandard.ZstdError:
             if len(head) < FRAME_HEADER_MAX:
                 raise self._in.cut() from None
@@ -188,30 +202,30 @@ class FrameReader:
                               "or checksum)")
         if size > limit:
             raise DamagedFile(f"a part of the backup claims an absurd size ({size} bytes)")
-        out = bytearray(size)
-        filled = 0
-        dobj = self._dctx.decompressobj()
-        while not dobj.eof:
-            piece = self._in.read(FEED)
-            if not piece:
-                raise self._in.cut()
-            try:
-                data = dobj.decompress(piece)
-            except zstandard.ZstdError as e:
-                raise DamagedFile(f"the compressed data is damaged ({e})") from None
-            if filled + len(data) > size:
-                raise DamagedFile("the compressed data is damaged (a frame larger than "
-                                  "it declares)")
-            out[filled:filled + len(data)] = data
-            filled += len(data)
-            rest = dobj.unused_data if dobj.eof else b""
-            self._in.consumed(piece[:len(piece) - len(rest)] if rest else piece)
-            if rest:
-                self._in.unread(rest)
-        if filled != size:
-            raise DamagedFile("the compressed data is damaged (a frame smaller than it "
-                              "declares)")
-        return out
+        frame = bytearray()
+        self._take(header_size, frame)
+        while True:
+            self._take(3, frame)
+            block = int.from_bytes(frame[-3:], "little")
+            kind, block_size = (block >> 1) & 3, block >> 3
+            if kind == 3 or block_size > BLOCK_MAX:
+                raise DamagedFile("the compressed data is damaged (a bad block header)")
+            self._take(1 if kind == 1 else block_size, frame)
+            if len(frame) > limit + FRAME_HEADER_MAX + 3 * (limit // BLOCK_MAX + 2):
+                raise DamagedFile("the compressed data is damaged (a frame longer than its "
+                                  "content)")
+            if block & 1:  # the last block
+                break
+        self._take(4, frame)  # the content checksum
+        self._in.consumed(frame)
+        try:
+            content = self._dctx.decompress(frame, max_output_size=size)
+        except zstandard.ZstdError as e:
+            raise DamagedFile(f"the compressed data is damaged ({e})") from None
+        if len(content) != size:
+            raise DamagedFile("the compressed data is damaged (a frame of another size "
+                              "than it declares)")
+        return content
 
 
 class StreamReader:
@@ -221,40 +235,45 @@ class StreamReader:
     def __init__(self, raw: BinaryIO, where: Callable[[], int | None] = lambda: None):
         self._in = _Input(raw, where)
         self._dobj = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).decompressobj()
-        self._buf = bytearray()
-        self._pos = 0
+        self._pending = memoryview(b"")  # decompressed, not yet read
 
-    def _fill(self, want: int) -> None:
-        """Decompress until ``want`` bytes are buffered or the frame ends."""
-        while len(self._buf) - self._pos < want and not self._dobj.eof:
-            if self._pos:
-                del self._buf[:self._pos]
-                self._pos = 0
-            piece = self._in.read(FEED_V1)
-            if not piece:
-                raise self._in.cut()
-            try:
-                out = self._dobj.decompress(piece)
-            except zstandard.ZstdError as e:
-                raise DamagedFile(f"the compressed data is damaged ({e})") from None
-            rest = self._dobj.unused_data if self._dobj.eof else b""
-            self._in.consumed(piece[:len(piece) - len(rest)] if rest else piece)
-            if rest:
-                self._in.unread(rest)
-            self._buf += out
+    def _piece(self) -> bytes:
+        """The content of the next ``FEED_V1`` bytes of input (b"" at the frame's end)."""
+        if self._dobj.eof:
+            return b""
+        piece = self._in.read(FEED_V1)
+        if not piece:
+            raise self._in.cut()
+        try:
+            out = self._dobj.decompress(piece)
+        except zstandard.ZstdError as e:
+            raise DamagedFile(f"the compressed data is damaged ({e})") from None
+        rest = self._dobj.unused_data if self._dobj.eof else b""
+        self._in.consumed(piece[:len(piece) - len(rest)] if rest else piece)
+        if rest:
+            self._in.unread(rest)
+        return out
 
     def read_exact(self, n: int, what: str) -> memoryview:
-        """Exactly ``n`` bytes of the frame's content."""
-        self._fill(n)
-        if len(self._buf) - self._pos < n:
-            raise DamagedFile(f"the file ends early, inside {what}")
-        view = memoryview(bytes(self._buf[self._pos:self._pos + n]))
-        self._pos += n
-        return view
+        """Exactly ``n`` bytes of the frame's content, copied once into their own buffer
+        (a member of the limit's size costs that, plus one piece decompressed ahead)."""
+        out = bytearray(n)
+        filled = 0
+        while filled < n:
+            while not self._pending:
+                piece = self._piece()
+                if not piece and self._dobj.eof:
+                    raise DamagedFile(f"the file ends early, inside {what}")
+                self._pending = memoryview(piece)
+            take = min(len(self._pending), n - filled)
+            out[filled:filled + take] = self._pending[:take]
+            self._pending = self._pending[take:]
+            filled += take
+        return memoryview(out)
 
     def finish(self) -> None:
         """The frame must end here (no more content, however much), then the seal."""
-        self._fill(1)
-        if len(self._buf) > self._pos:
-            raise DamagedFile("the backup has unexpected data after its end")
+        while not self._dobj.eof or self._pending:
+            if self._pending or self._piece():
+                raise DamagedFile("the backup has unexpected data after its end")
         self._in.read_seal()

@@ -17,9 +17,10 @@ MANIFEST = "manifest.json"
 INDEX = "index.json"
 DATA_RE = re.compile(r"^data/(\d{1,4})/(org|g\d{1,6})/(\d{3})-([a-z_]{1,40})-(\d{6})\.json$")
 # A chunk holds about 1 MiB of rows (rows.CHUNK_BYTES) or one large row: a document of up to
-# about 95 MiB once base64 makes it 4/3 larger. The limit bounds what one member can cost a
-# reader: a decompression bomb is refused from its header, or costs at most this much memory.
-MAX_CHUNK = 128 * 1024 * 1024
+# about 70 MiB once base64 makes it 4/3 larger. The limit bounds what one member can cost a
+# reader: a decompression bomb is refused from its header, or costs at most this much memory
+# (a reader stays under 200 MiB whatever a file claims).
+MAX_CHUNK = 96 * 1024 * 1024
 MAX_META = 16 * 1024 * 1024  # manifest and index
 BLOCK = 512
 RECORD = tarfile.RECORDSIZE  # 10240: an archive ends padded to a multiple of it, as tar does

@@ -83,24 +83,32 @@ def _decimal_re(precision: tuple[int, int]) -> re.Pattern:
     return re.compile(rf"(?!-0(?:\.0*)?$)-?(?:0|[1-9][0-9]{{0,{whole - 1}}}){frac}")
 
 
-def _bad_date(values: list[str]) -> str | None:
+def _bad_date(values: set[str]) -> str | None:
+    """A value that is not a real calendar date ``YYYY-MM-DD``, or None."""
     try:
-        parsed = list(map(date.fromisoformat, values))
+        if all(map(operator.eq, map(date.isoformat, map(date.fromisoformat, values)), values)):
+            return None
     except ValueError:
-        parsed = None
-    if parsed is not None and all(map(operator.eq, map(date.isoformat, parsed), values)):
-        return None
+        pass
     return next(v for v in values if not _one_ok(date.fromisoformat, date.isoformat, v))
 
 
-def _bad_timestamp(values: list[str]) -> str | None:
-    try:
-        parsed = list(map(datetime.fromisoformat, values))
-    except ValueError:
-        parsed = None
-    if parsed is not None and all(map(operator.eq, map(str, parsed), values)):
-        return None
-    return next(v for v in values if not _one_ok(datetime.fromisoformat, str, v))
+# A timestamp's shape and field ranges (a regex, in C, over every value: they rarely repeat);
+# whether its day exists in its month, on its distinct dates (few).
+_TIMESTAMP = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) "
+                        r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+_DATE_PART = operator.itemgetter(slice(0, 10))
+
+
+def _bad_timestamp(values) -> str | None:
+    """A value that is not a real date and time ``YYYY-MM-DD HH:MM:SS``, or None."""
+    values = list(values)
+    if all(map(_TIMESTAMP.fullmatch, values)):
+        bad_day = _bad_date(set(map(_DATE_PART, values)))
+        if bad_day is None:
+            return None
+        return next(v for v in values if v.startswith(bad_day))
+    return next(v for v in values if not _TIMESTAMP.fullmatch(v))
 
 
 def _one_ok(parse, show, value: str) -> bool:
@@ -121,47 +129,44 @@ def decode_rows(data: bytes | memoryview, columns: tuple[ColumnSpec, ...], name:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise DamagedFile(f'the chunk "{name}" is damaged (invalid JSON)') from None
     if rows:
-        controls = _ESCAPED_NUL.search(data) is not None
+        nul = _ESCAPED_NUL.search(data) is not None
         for i, c in enumerate(columns):
-            problem = _column_problem(rows, i, c, controls)
+            problem = _column_problem(rows, i, c, nul)
             if problem:
                 raise DamagedFile(f'the chunk "{name}" is damaged ({c.name}: {problem})')
     return rows
 
 
-def _column_problem(rows: list[tuple], i: int, c: ColumnSpec, controls: bool) -> str | None:
+def _column_problem(rows: list[tuple], i: int, c: ColumnSpec, nul: bool) -> str | None:
     t = c.type
-    if t not in ("date", "timestamp", "decimal") and not (t == "text" and (controls or c.check)):
+    if t not in ("date", "timestamp", "decimal") and not (t == "text" and (nul or c.check)):
         return None
-    values = set(map(operator.itemgetter(i), rows))
+    column = map(operator.itemgetter(i), rows)
+    if t == "timestamp":
+        bad = _bad_timestamp(filter(None, column) if c.nullable else column)
+        return f'"{_show(bad)}" is not a date and time' if bad is not None else None
+    values = set(column)
     values.discard(None)
     if not values:
         return None
-    ordered = sorted(values)
     if t == "date":
-        bad = _bad_date(ordered)
+        bad = _bad_date(values)
         return f'"{_show(bad)}" is not a date' if bad is not None else None
-    if t == "timestamp":
-        bad = _bad_timestamp(ordered)
-        return f'"{_show(bad)}" is not a date and time' if bad is not None else None
     if t == "decimal":
         pattern = _decimal_re(c.precision or (30, 0))
-        bad = next((v for v in ordered if not pattern.fullmatch(v)), None)
+        bad = next((v for v in values if not pattern.fullmatch(v)), None)
         return (f'"{_show(bad)}" is not a decimal of {c.precision[1] if c.precision else 0} '
                 "places within its column's precision") if bad is not None else None
-    for v in ordered:
-        if c.check is not None:
-            problem = c.check(v)
-            if problem:
-                return problem
-        elif "\x00" in v:
-            return "a text holds a NUL character"
+    for v in values:
+        problem = c.check(v) if c.check is not None else text_problem(v)
+        if problem:
+            return problem
     return None
 
 
 def _show(value: str) -> str:
-    text = value.encode("unicode_escape").decode("ascii")
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A value quoted in a message, shortened (the message escapes what cannot be shown)."""
+    return value if len(value) <= 40 else value[:37] + "..."
 
 
 def _why(text: str, columns: Sequence[ColumnSpec]) -> str:
