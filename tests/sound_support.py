@@ -570,6 +570,8 @@ def name_verdict(name: Any) -> str:
     (Rich markup included) is a name like any other."""
     if not isinstance(name, str):
         return REFUSE
+    # As a JSON reader sees it: a surrogate pair written as escapes is one character.
+    name = name.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
     if not name.strip() or len(name.strip()) > 100:
         return REFUSE
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
@@ -613,6 +615,9 @@ def value_verdict(table: str, column: str, value: Any, old: Any = None) -> str:
     elif t == "text":
         if not isinstance(value, str):
             return REFUSE
+        # As a JSON reader sees it: written as escapes, a high and a low surrogate side by
+        # side are one character (U+10000 and above); only a lone one is no character.
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
         if "\0" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
             return REFUSE  # no engine stores these (PostgreSQL text holds no NUL)
         if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n\r"
