@@ -74,3 +74,25 @@ def test_demo_prints_its_name_literally(catalog):
     assert code == 0, out
     assert 'Created demo organization "[bold]Démo[/] SA"' in out
     assert "\n[bold]Démo[/] SA (sqlite, " in out
+
+
+def test_inspect_and_restore_print_a_backups_names_literally(catalog, dest):
+    """A backup's names are data from a file: inspect, restore's report and its dry run
+    print them as written (before, "[/]" made inspect fail, and restore exit 1 after it
+    had committed)."""
+    make_org(catalog)
+    code, out = run(catalog, "backup", ORG, "--dest", str(dest))
+    assert code == 0, out
+    (path,) = dest.glob("*.cheelbackup")
+    code, out = run(catalog, "inspect", str(path))
+    assert code == 0, out
+    assert ORG in out and GROUP in out and COMPANY in out
+    wide = {"COLUMNS": "400"}  # one table row per group: the names are not wrapped
+    for args in (["--into", "Neu [/] AG", "--create", "--dry-run"],
+                 ["--into", "Neu [/] AG", "--create"],
+                 ["--into", ORG, "--on-conflict", "copy"]):
+        result = CliRunner().invoke(cli, ["--data-dir", str(catalog.data_dir), "restore",
+                                          str(path), *args], env=wide)
+        assert result.exit_code == 0, result.output
+        assert f"{ORG} / {GROUP}" in result.output and COMPANY in result.output
+    assert catalog.exists("Neu [/] AG")

@@ -11,6 +11,7 @@ verified and the restored data checked.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import operator
 import sys
@@ -28,7 +29,8 @@ from . import restore_checks
 from .restore_plan import REPLACE, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 from .soundness import SoundReader, check_manifest
 from .store import schema as S
-from .store.catalog import Catalog, OrgEntry, check_name, safe_name
+from .store.catalog import Catalog, OrgEntry, safe_name
+from .store.names import check_name
 from .store.engines import POSTGRES, Check, Database, RowWriter
 from .store.organizations import (create_organization, create_pg_database, drop_database,
                                   open_database, seed_organization)
@@ -89,8 +91,9 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     started = time.monotonic()
     unlocker = unlocker_of(unlock)
     early = None
+    if options.create:  # a new organization's name is stored as typed names are
+        options = dataclasses.replace(options, into=check_name(options.into))
     if options.create and options.postgres and not options.dry_run:
-        check_name(options.into)
         if not catalog.exists(options.into):  # else plan_restore says so
             early = _EarlyDatabase(options.postgres, _final_name(options))
     try:

@@ -9,6 +9,7 @@ from ..errors import CheelError
 from ..restore import plan_restore, run_restore
 from ..restore_plan import COPY, REPLACE, SKIP, RestoreOptions, backup_groups
 from ..store import organizations as O
+from ..store.names import name_problem, normalized
 from ..verify import inspect_backup
 from . import passwords
 from .checklist import checklist
@@ -33,10 +34,14 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
     postgres = None
     if create:
         while True:
-            into = click.prompt("Name of the new organization", err=True).strip()
-            if into and not ctx.catalog.exists(into):
+            typed = click.prompt("Name of the new organization", err=True)
+            problem = name_problem(typed)
+            if problem is None and ctx.catalog.exists(typed):
+                problem = "that name is taken"
+            if problem is None:
+                into = normalized(typed)
                 break
-            console.print("That name is empty or taken.", style="red")
+            console.print(problem[:1].upper() + problem[1:] + ".", style="red", markup=False)
         if click.confirm("Put it on a PostgreSQL server (instead of the embedded database)?",
                          default=False, err=True):
             postgres = click.prompt("PostgreSQL URL", err=True)
