@@ -258,3 +258,25 @@ def test_class_encrypted(sources, honest, checker, cls, mutation):
     data = ss.reseal(ss.mutate(parts, mutation), ss.PASSWORD)
     problems = checker.check(data, ss.PASSWORD, mutation.verdict(parts))
     assert not problems, f"{mutation!r} (encrypted)\n  " + "\n  ".join(problems)
+
+
+PER_CLASS = list({cls: (cls, m) for cls, m in reversed(CASES)}.values())
+
+
+@pytest.mark.postgres
+def test_every_class_on_postgres(sources, honest, tmp_path, pg_url, pg_dbname):
+    """One mutation of every class, restored with --create --postgres and into an existing
+    PostgreSQL organization (and verified, and both dry runs): the same verdicts."""
+    template_db = pg_dbname("cheel_sound_tpl")
+    ss.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
+    pg = ss.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
+    checker = ss.Checker(sources, tmp_path / "work", "classes", pg=pg,
+                         template=tmp_path / "pg-template")
+    problems = []
+    for cls, mutation in PER_CLASS:
+        parts = honest["plain"]
+        data = ss.reseal(ss.mutate(parts, mutation))
+        problems += [f"{cls}: {mutation!r}: {p}"
+                     for p in checker.check(data, None, mutation.verdict(parts))]
+    assert len(PER_CLASS) == len({c for c, _ in CASES})
+    assert not problems, "\n".join(problems)
