@@ -108,13 +108,10 @@ def check_manifest(m: Manifest, *, rows: bool = True) -> None:
             if table not in org_tables or n > MAX_ORG_ROWS.get(table, 0):
                 raise _damaged(f'"{o.name}" claims {n} rows of {table[:64]} at the '
                                "organization level")
-        group_uids, group_names, company_uids, company_names = set(), set(), set(), set()
+        groups: tuple[set, set] = (set(), set())
+        companies: tuple[set, set] = (set(), set())
         for g in o.groups:
-            _check_name(g.name, "group")
-            if g.uid in group_uids or name_key(g.name) in group_names:
-                raise _damaged(f'"{o.name}" holds two groups "{g.name}"')
-            group_uids.add(g.uid)
-            group_names.add(name_key(g.name))
+            _add_once(groups, g.uid, g.name, "group", o.name)
             if not set(g.rows) <= group_tables or not set(g.ids) <= group_tables:
                 raise _damaged(f'the group "{g.name}" counts rows of an unknown table')
             if g.rows.get(schema.GROUP_TABLE, 0) != 1:
@@ -122,11 +119,18 @@ def check_manifest(m: Manifest, *, rows: bool = True) -> None:
             if g.rows.get(schema.COMPANY_TABLE, 0) != len(g.companies):
                 raise _damaged(f'the group "{g.name}" does not hold the companies it lists')
             for c in g.companies:
-                _check_name(c.name, "company")
-                if c.uid in company_uids or name_key(c.name) in company_names:
-                    raise _damaged(f'"{o.name}" holds two companies "{c.name}"')
-                company_uids.add(c.uid)
-                company_names.add(name_key(c.name))
+                _add_once(companies, c.uid, c.name, "company", o.name)
+
+
+def _add_once(seen: tuple[set, set], uid: str, name: str, what: str, org: str) -> None:
+    """A group or company of an organization: a valid name, its uid and its name (compared
+    as names are) held by no other of its kind there."""
+    _check_name(name, what)
+    uids, names = seen
+    if uid in uids or name_key(name) in names:
+        raise _damaged(f'"{org}" holds two of its kind named "{name}" (a {what})')
+    uids.add(uid)
+    names.add(name_key(name))
 
 
 def _name_rule(name: str, what: str) -> str | None:
