@@ -12,7 +12,8 @@ import pytest
 from cheel.demo import DemoOptions, create_demo
 from cheel.store import schema as S
 from cheel.store.catalog import Catalog
-from cheel.store.organizations import drop_database, opened
+from cheel.store.organizations import opened
+from cheel.store.staging import drop_database
 
 LINES = 2000
 

@@ -65,3 +65,13 @@ def fingerprint(catalog, name: str) -> str:
 def group_uids(catalog, name: str) -> dict[str, str]:
     with O.opened(catalog, name) as (_, db):
         return {g.name: g.uid for g in O.list_groups(db)}
+
+
+def bulk_organization(catalog, name: str, postgres: str | None = None):
+    """A listed organization whose database was made for a bulk load (no keys yet on
+    PostgreSQL, as a restore into a new organization has it before complete_schema)."""
+    from cheel.store import staging
+
+    new = staging.begin(catalog, name, postgres)
+    new.open(["fr", "de"], bulk=True)
+    return new.publish()

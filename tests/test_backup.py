@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cheel.backup
+import cheel.backup.plan
 from cheel.archive import members, rows
 from cheel.backup import BackupOptions, plan_backup
 from cheel.errors import CheelError, DestinationError, UsageError
@@ -270,7 +270,7 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
     """Read in ranges of a few ids (PostgreSQL bounds each range's parents by the ids its
     rows point to), a group's lines come out whole and in id order, even lines added late
     to an early entry, whose parent lies far outside the range's usual parents."""
-    import cheel.extract
+    from cheel.backup import snapshot_reader
     mv.build_sample(catalog, "Sample", postgres=engine_url)
     with O.opened(catalog, "Sample") as (_, db):
         group = O.find_group(db, "Muster Gruppe")
@@ -284,8 +284,8 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
                 db.insert("entry_lines", {"entry_id": first, "account_id": account,
                                           "debit": 0, "credit": 0, "text": "late line"})
         owner = _owner_group(db)
-    monkeypatch.setattr(cheel.extract, "UNIT_ROWS", {"sqlite": 3, "postgres": 3})
-    monkeypatch.setattr(cheel.extract, "DENSE", 0.0)  # every table in ranges
+    monkeypatch.setattr(snapshot_reader, "UNIT_ROWS", {"sqlite": 3, "postgres": 3})
+    monkeypatch.setattr(snapshot_reader, "DENSE", 0.0)  # every table in ranges
     manifest, data = read_backup(backup(catalog, ["Sample"], dest,
                                         groups=["Muster Gruppe"]).path)
     for t in S.group_tables():
@@ -348,7 +348,7 @@ def test_destination_is_checked_before_any_work(catalog, tmp_path, monkeypatch):
     def no_database(*a, **k):
         raise AssertionError("a database was opened before the destination was checked")
 
-    monkeypatch.setattr(cheel.backup, "open_database", no_database)
+    monkeypatch.setattr(cheel.backup.plan, "open_database", no_database)
     missing = tmp_path / "nowhere" / "deeper"
     with pytest.raises(DestinationError, match="does not exist") as info:
         plan_backup(catalog, BackupOptions(["Ziel"], missing))

@@ -13,6 +13,8 @@ from cheel.store.engines import Check
 from cheel.store.pg_steps import ALTER, ANALYZE, FOREIGN_KEY, INDEX, READ, Step, run_steps
 from cheel.store.postgres import PostgresDatabase
 
+from helpers import bulk_organization
+
 pytestmark = pytest.mark.postgres
 
 
@@ -122,8 +124,7 @@ _PARALLEL = ("max_parallel_maintenance_workers", "max_parallel_workers_per_gathe
 @pytest.mark.parametrize("connections", [1, 2])
 def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, connections):
     regular = O.create_organization(catalog, "Regular", postgres=f"{pg_url}/{pg_dbname()}")
-    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
-                                 bulk=True)
+    bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
     seen = []
     check = Check("look", lambda db: seen.append(db.scalar("SELECT count(*) FROM entry_lines")),
                   ("entry_lines", "journal_entries"), ("entry_lines", ("entry_id",)))
@@ -146,8 +147,7 @@ def test_no_parallel_workers_when_the_connections_fill_the_local_cores(
     import cheel.store.postgres as P
 
     monkeypatch.setattr(P.os, "cpu_count", lambda: cores)
-    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
-                                 bulk=True)
+    bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
     seen, lock = [], threading.Lock()
 
     def look(db):
@@ -181,8 +181,7 @@ def test_local_hosts(host, local):
      "(1, 99, 'CHF', 'Franc', 2)", "point to missing rows"),
 ])
 def test_refused_rows_become_one_sentence(catalog, pg_url, pg_dbname, bad, message):
-    bulk = O.create_organization(catalog, "Bulk", postgres=f"{pg_url}/{pg_dbname()}",
-                                 bulk=True)
+    bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
     with O.opened(catalog, bulk.name) as (_, db):
         db.execute("INSERT INTO company_groups (id, uid, name, created_at) "
                    "VALUES (1, 'g1', 'G', now())")

@@ -12,7 +12,7 @@ import pytest
 
 from cheel.demo import DemoOptions, create_demo
 from cheel.restore import run_restore
-from cheel.restore_plan import RestoreOptions
+from cheel.restore import RestoreOptions
 from cheel.store import organizations as O
 
 from backup_support import backup

@@ -21,6 +21,7 @@ from cheel.errors import (AlreadyExists, DamagedFile, IntegrityError, NotFound, 
 from cheel.restore import RestoreOptions, plan_restore, run_restore
 from cheel.verify import verify_backup
 from cheel.store import organizations as O
+from cheel.store import staging
 from helpers import fingerprint, group_content, group_uids
 from vectors_support import ok_cases
 
@@ -210,9 +211,9 @@ def test_unbalanced_data_is_refused(demo, tmp_path, engine_url):
 def test_a_reference_to_a_user_the_backup_does_not_hold_is_refused(demo, tmp_path,
                                                                   monkeypatch, engine_url):
     """A self-consistent file (counts, checksums) whose entries name a user it lacks."""
-    from cheel import extract
+    from cheel.backup import snapshot_reader
 
-    describe = extract.OrgReader.describe
+    describe = snapshot_reader.SnapshotReader.describe
 
     def lose_a_user(self):
         out = describe(self)
@@ -230,9 +231,9 @@ def test_lines_filed_under_another_group_are_refused(demo, tmp_path, monkeypatch
     """A self-consistent file (counts, checksums, balances) in which one entry's lines,
     stored with the first group, point to an entry of the second: the restore would mix
     the groups up, and must refuse, into a new database as into an existing one."""
-    from cheel import extract
+    from cheel.backup import snapshot_reader
 
-    group_chunks = extract.OrgReader.group_chunks
+    group_chunks = snapshot_reader.SnapshotReader.group_chunks
 
     def misfiled(self, k, t):
         for data, rows in group_chunks(self, k, t):
@@ -252,13 +253,13 @@ def test_lines_filed_under_another_group_are_refused(demo, tmp_path, monkeypatch
 
 
 def _refused_both_ways(demo, tmp_path, monkeypatch, engine_url, method, replacement, match):
-    """Back a demo up with ``OrgReader.<method>`` replaced (a self-consistent but wrong
+    """Back a demo up with ``SnapshotReader.<method>`` replaced (a self-consistent but wrong
     file), then verify it and restore it as copies and into a new organization: each must
     refuse it as damaged with ``match`` and leave nothing behind."""
-    from cheel import extract
+    from cheel.backup import snapshot_reader
 
     create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
-    monkeypatch.setattr(extract.OrgReader, method, replacement)
+    monkeypatch.setattr(snapshot_reader.SnapshotReader, method, replacement)
     path = backup(demo, "Src", tmp_path)
     monkeypatch.undo()
     fp = fingerprint(demo, "Demo SA")
@@ -335,7 +336,7 @@ def test_sigkill_during_restore_leaves_target_unchanged(catalog, tmp_path):
             if "done" not in out:
                 assert not catalog.exists("Created")
             elif create == "1":
-                O.drop_database(catalog, catalog.find("Created"))
+                staging.drop_database(catalog, catalog.find("Created"))
                 catalog.remove("Created")
     assert finished < 8  # at least some kills landed mid-restore
     # The next restore --create removes what the killed ones left: no unlisted file stays.
@@ -346,24 +347,27 @@ def test_sigkill_during_restore_leaves_target_unchanged(catalog, tmp_path):
 
 
 def test_sweep_removes_only_unlisted_files_whose_restore_is_gone(catalog):
-    from cheel.store import unfinished as U
+    from cheel.store import staging, unfinished
 
     O.create_organization(catalog, "Kept SA")
     kept = catalog.sqlite_path(catalog.find("Kept SA"))
-    orphan = O.create_organization(catalog, "Orphan SA", register=False)
-    running = O.create_organization(catalog, "Running SA", register=False)
-    orphan_path = catalog.sqlite_path(orphan)
-    with U.claimed(catalog, running):  # a restore that is still running
-        with U.claimed(catalog, orphan):
-            pass
-        U._marker(orphan_path).touch()  # ... as a killed restore leaves it: unlocked
-        U._marker(kept).touch()  # a stale mark beside a listed organization
-        assert U.sqlite_sweep(catalog) == [orphan_path]
-        assert catalog.sqlite_path(running).exists() and U._marker(
-            catalog.sqlite_path(running)).exists()
-    assert not orphan_path.exists() and not U._marker(orphan_path).exists()
-    assert kept.exists() and not U._marker(kept).exists()
-    assert not U._marker(catalog.sqlite_path(running)).exists()  # unmarked when it ended
+    running = staging.begin(catalog, "Running SA")  # a new organization still being filled
+    running.open(["fr"])
+    orphan = staging.begin(catalog, "Orphan SA")
+    orphan.open(["fr"])
+    orphan.db.close()
+    orphan_path = catalog.sqlite_path(orphan.entry)
+    orphan._claim.release()  # ... as a killed restore leaves it: unlisted, marker unlocked
+    unfinished.marker_of(orphan_path).touch()
+    unfinished.marker_of(kept).touch()  # a stale mark beside a listed organization
+    running_path = catalog.sqlite_path(running.entry)
+    assert unfinished.sqlite_sweep(catalog) == [orphan_path]
+    assert running_path.exists() and unfinished.marker_of(running_path).exists()
+    assert not orphan_path.exists() and not unfinished.marker_of(orphan_path).exists()
+    assert kept.exists() and not unfinished.marker_of(kept).exists()
+    running.publish()
+    assert not unfinished.marker_of(running_path).exists()  # unmarked once listed
+    assert catalog.exists("Running SA") and not catalog.exists("Orphan SA")
 
 
 @pytest.mark.postgres

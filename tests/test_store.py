@@ -10,11 +10,15 @@ import pytest
 
 from cheel.errors import AlreadyExists, DatabaseUnreachable, NotFound, UsageError
 from cheel.store import organizations as O
+from cheel.store import staging
+from cheel.store.languages import language_codes
 from cheel.store import schema as S
 from cheel.store.catalog import Catalog
 from cheel.store.ddl import ddl
 from cheel.store.sqlite import SQLiteDatabase
 from cheel.store.scope import scoped_from
+
+from helpers import bulk_organization
 
 
 def test_every_table_declares_its_scope_and_keys():
@@ -65,7 +69,7 @@ def test_schema_version_is_stored(engine_url, catalog):
     entry = O.create_organization(catalog, "Version SA", postgres=engine_url)
     with O.opened(catalog, entry.name) as (_, db):
         assert db.schema_version() == S.SCHEMA_VERSION
-        assert O.languages(db) == ["fr", "de", "it", "en"]
+        assert language_codes(db) == ["fr", "de", "it", "en"]
 
 
 def test_groups_and_companies(engine_url, catalog):
@@ -124,10 +128,10 @@ def test_unreachable_postgres_is_one_sentence(catalog):
 
 
 def test_failed_creation_leaves_nothing(catalog, monkeypatch):
-    def boom(db, langs, bulk=False):
+    def boom(db, langs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(O, "_init", boom)
+    monkeypatch.setattr(staging, "seed_organization", boom)
     with pytest.raises(RuntimeError):
         O.create_organization(catalog, "Half SA")
     assert not catalog.exists("Half SA")
@@ -219,8 +223,7 @@ def test_loading_freezes_only_empty_tables_in_their_transaction(catalog, pg_url,
             db.insert_rows("currencies", ["group_id", "code", "name", "decimals"],
                            [(gid, "CHF", "Franc", 2)])
         assert db.scalar("SELECT count(*) FROM company_groups") == 1
-    entry = O.create_organization(catalog, "Freeze SA", postgres=f"{pg_url}/{pg_dbname()}",
-                                  bulk=True)
+    entry = bulk_organization(catalog, "Freeze SA", f"{pg_url}/{pg_dbname()}")
     with O.opened(catalog, entry.name) as (_, db):
         gid = O.create_group(db, "Kept").id
         cols = ["id", "group_id", "code", "name", "decimals"]

@@ -315,7 +315,7 @@ def test_restore_one_of_two_groups_sharing_a_uid(client, server, orgs, backup_fi
     """A backup of an organization and of its restored twin holds each group uid twice; the
     wizard still restores exactly the group that was ticked."""
     from cheel.restore import run_restore
-    from cheel.restore_plan import RestoreOptions
+    from cheel.restore import RestoreOptions
 
     run_restore(orgs, RestoreOptions(backup_file, "Alpha Bis", create=True))
     dest = tmp_path / "both"

@@ -36,7 +36,7 @@ from .archive.values import ColumnSpec, decode_rows, text_problem, uid_problem
 from .errors import DamagedFile, UnsupportedVersion
 from .store import schema
 from .store.names import name_key, name_problem
-from .store.organizations import KNOWN_LANGUAGES
+from .store.languages import KNOWN_LANGUAGES
 
 # Organization-level rows one organization of a file may hold: its languages, and the
 # users its groups name (as creators of entries, contacts…).

@@ -13,8 +13,8 @@ from .archive.age import Unlocker
 from .archive.manifest import Manifest
 from .archive.reader import BackupReader, open_file
 from .soundness import SoundReader, check_manifest
+from .progress import Progress
 
-Progress = Callable[[int, int], None]
 # What opens an encrypted file: an Unlocker (one per operation), a password, or a
 # zero-argument callable returning one (asked only if the file is encrypted).
 Unlock = Unlocker | Callable[[], str | None] | str | None

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from unittest import mock
 
-import cheel.backup
+import cheel.backup.run
 from cheel.archive import rows
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.store.catalog import Catalog, OrgEntry
@@ -221,7 +221,7 @@ def backup(catalog: Catalog, orgs: list[str], dest: Path, *, groups: list[str] =
     """The bytes of a real ``run_backup``, with the clock frozen and randomness seeded."""
     rng = random.Random(seed)
     with ExitStack() as stack:
-        stack.enter_context(mock.patch.object(cheel.backup, "datetime", _FrozenClock))
+        stack.enter_context(mock.patch.object(cheel.backup.run, "datetime", _FrozenClock))
         stack.enter_context(mock.patch("os.urandom", rng.randbytes))
         if chunk_bytes:
             stack.enter_context(mock.patch.object(rows, "CHUNK_BYTES", chunk_bytes))

@@ -18,7 +18,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, NamedTuple
 
 import msgspec

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from ..store import organizations as O
+from ..store.languages import parse_languages
 from .context import Ctx, human_size, print_json
 
 
@@ -25,7 +26,7 @@ def org() -> None:
 @click.pass_obj
 def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> None:
     """Create a new, empty organization."""
-    entry = O.create_organization(ctx.catalog, name, O.parse_languages(languages), postgres)
+    entry = O.create_organization(ctx.catalog, name, parse_languages(languages), postgres)
     click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.shown_location}).')
 
 

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from ..errors import UsageError
 from ..restore import RestoreReport, run_restore
-from ..restore_plan import POLICIES, RestoreOptions
+from ..restore import POLICIES, RestoreOptions
 from . import passwords
 from .context import Ctx, is_interactive, print_json
 from .progress import progress_bar

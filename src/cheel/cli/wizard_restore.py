@@ -7,7 +7,7 @@ import click
 
 from ..errors import CheelError
 from ..restore import plan_restore, run_restore
-from ..restore_plan import COPY, REPLACE, SKIP, RestoreOptions, backup_groups
+from ..restore import COPY, REPLACE, SKIP, RestoreOptions, backup_groups
 from ..store import organizations as O
 from ..store.names import name_problem, normalized
 from ..verify import inspect_backup

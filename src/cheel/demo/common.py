@@ -6,7 +6,6 @@ import random
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,7 +14,6 @@ from ..store.engines import Database
 
 YEARS = (2023, 2024, 2025)
 
-Progress = Callable[[int, int], None]
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -63,45 +61,45 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _uid(rng: random.Random) -> str:
+def random_uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _stamp(day: str, rng: random.Random) -> str:
+def stamp_on(day: str, rng: random.Random) -> str:
     s = 7 * 3600 + rng.getrandbits(15)  # 07:00:00 .. 16:06:07
     return f"{day} {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
-def _money(centimes: int) -> str:
+def money_text(centimes: int) -> str:
     sign = "-" if centimes < 0 else ""
     c = abs(centimes)
     francs = f"{c // 100:,}".replace(",", "'")
     return f"{sign}{francs}.{c % 100:02d}"
 
 
-def _swiss_date(day: str) -> str:
+def swiss_date(day: str) -> str:
     return f"{day[8:]}.{day[5:7]}.{day[:4]}"
 
 
-def _quantity(thousandths: int) -> str:
+def quantity_text(thousandths: int) -> str:
     return f"{thousandths // 1000}.{thousandths % 1000:03d}"
 
 
-def _rate_str(micro: int) -> str:
+def rate_text(micro: int) -> str:
     return f"{micro // 1_000_000}.{micro % 1_000_000:06d}"
 
 
-def _conv(fc: int, micro: int) -> int:
+def to_chf(fc: int, micro: int) -> int:
     """Foreign-currency centimes to CHF centimes at a rate in millionths."""
     return (fc * micro + 500_000) // 1_000_000
 
 
-def _vat_of_net(net: int, rate: int) -> int:
+def vat_of_net(net: int, rate: int) -> int:
     """VAT on a net amount; ``rate`` in hundredths of a percent (810 = 8.10 %)."""
     return (net * rate + 5000) // 10000
 
 
-def _net_of_gross(gross: int, rate: int) -> int:
+def net_of_gross(gross: int, rate: int) -> int:
     return (gross * 10000 + (10000 + rate) // 2) // (10000 + rate)
 
 
@@ -117,11 +115,11 @@ def _business_days() -> list[str]:
 DAYS = _business_days()
 
 
-def _month_index(day: str) -> int:
+def month_index(day: str) -> int:
     return (int(day[:4]) - YEARS[0]) * 12 + int(day[5:7]) - 1
 
 
-def _add_days(day: str, n: int) -> str:
+def add_days(day: str, n: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=n)).isoformat()
 
 

@@ -20,10 +20,11 @@ from datetime import date, timedelta
 
 from ..store.catalog import Catalog, OrgEntry
 from ..store.engines import Database
-from ..store.organizations import create_organization, drop_database, open_database
+from ..store import staging
+from ..progress import Progress
 from . import chart
-from . import data as D
-from .common import YEARS, Group, Progress, Writer, _rate_str, _stamp, _uid, random_ide, slug
+from . import data
+from .common import YEARS, Group, Writer, rate_text, stamp_on, random_uid, random_ide, slug
 from .journal import Journal
 
 MIN_ENTRIES = 500  # fewer lines than this cannot show every kind of entry
@@ -49,19 +50,13 @@ def create_demo(catalog: Catalog, options: DemoOptions,
     database is dropped again.
     """
     total = max(int(options.entries), MIN_ENTRIES)
-    entry = create_organization(catalog, options.name, DEMO_LANGUAGES,
-                                postgres=options.postgres, register=False)
+    new = staging.begin(catalog, options.name, options.postgres)
     try:
-        db = open_database(catalog, entry)
-        try:
-            _fill(db, options.seed, total, progress)
-        finally:
-            db.close()
-        catalog.add(entry)
+        _fill(new.open(DEMO_LANGUAGES), options.seed, total, progress)
+        return new.publish()
     except BaseException:
-        drop_database(catalog, entry)
+        new.discard()
         raise
-    return entry
 
 
 def _fill(db: Database, seed: int, total: int, progress: Progress | None) -> None:
@@ -72,22 +67,22 @@ def _fill(db: Database, seed: int, total: int, progress: Progress | None) -> Non
     with db.transaction():
         users = _users(w, db)
         # users who write: everyone but read-only viewers
-        writers = [users["admin"]] + [users[login] for login, _name, role in D.USERS
+        writers = [users["admin"]] + [users[login] for login, _name, role in data.USERS
                                       if role != "viewer"]
         groups: dict[str, Group] = {}
-        for gname, (glang, ncontacts, weights, foreign) in D.GROUPS.items():
+        for gname, (glang, ncontacts, weights, foreign) in data.GROUPS.items():
             groups[gname] = _group(w, rng, gname, glang, ncontacts, weights, foreign, lang_ids,
                                    writers)
         companies = []
-        for spec in D.COMPANIES:
+        for spec in data.COMPANIES:
             companies.append(_company(w, rng, groups[spec[0]], spec, users["admin"]))
         w.flush()
 
-    shares = [spec[8] for spec in D.COMPANIES]
+    shares = [spec[8] for spec in data.COMPANIES]
     targets = [total * s // sum(shares) for s in shares]
     targets[targets.index(max(targets))] += total - sum(targets)
     done = 0
-    for (cid, fiscal_years), spec, target in zip(companies, D.COMPANIES, targets):
+    for (cid, fiscal_years), spec, target in zip(companies, data.COMPANIES, targets):
         group = groups[spec[0]]
         crng = random.Random(f"{seed}:{spec[1]}")
         journal = Journal(w, crng, group, cid, spec, fiscal_years, target, users, writers,
@@ -108,7 +103,7 @@ def _fill(db: Database, seed: int, total: int, progress: Progress | None) -> Non
 
 def _users(w: Writer, db: Database) -> dict[str, int]:
     users = {login: uid for uid, login in db.query("SELECT id, login FROM users ORDER BY id")}
-    for login, name, role in D.USERS:
+    for login, name, role in data.USERS:
         if login not in users:
             uid = w.id("users")
             w.add("users", (uid, login, name, role, None))
@@ -138,7 +133,7 @@ def _domain(name: str) -> str:
 
 def _contact_created(rng: random.Random) -> str:
     d = date(2019, 1, 1) + timedelta(days=rng.randint(0, 4 * 365 - 1))
-    return _stamp(d.isoformat(), rng)
+    return stamp_on(d.isoformat(), rng)
 
 
 def _add_contact(w: Writer, rng: random.Random, gid: int, kind: str, name: str,
@@ -162,22 +157,22 @@ def _group(w: Writer, rng: random.Random, gname: str, glang: str, ncontacts: int
            weights: tuple[int, ...], foreign: bool, lang_ids: dict[str, int],
            user_ids: list[int]) -> Group:
     gid = w.id("company_groups")
-    w.add("company_groups", (gid, _uid(rng), gname, _stamp("2022-12-01", rng)))
+    w.add("company_groups", (gid, random_uid(rng), gname, stamp_on("2022-12-01", rng)))
 
     currencies: dict[str, int] = {}
-    for code, (decimals, names) in D.CURRENCIES.items():
+    for code, (decimals, names) in data.CURRENCIES.items():
         cur = w.id("currencies")
         currencies[code] = cur
         w.add("currencies", (cur, gid, code, names[glang], decimals))
     rates: dict[str, list[int]] = {}
-    for code, monthly in D.MONTHLY_RATES.items():
+    for code, monthly in data.MONTHLY_RATES.items():
         rates[code] = []
         for i, base in enumerate(monthly):
             micro = round(base * 1_000_000) + rng.randint(-1500, 1500)
             rates[code].append(micro)
             valid = f"{YEARS[0] + i // 12}-{i % 12 + 1:02d}-01"
             w.add("exchange_rates", (w.id("exchange_rates"), currencies[code], valid,
-                                     _rate_str(micro)))
+                                     rate_text(micro)))
 
     accounts: dict[str, int] = {}
     langs = [(lang_ids[c], i) for c, i in (("fr", 2), ("de", 3), ("it", 4), ("en", 5))
@@ -193,20 +188,20 @@ def _group(w: Writer, rng: random.Random, gname: str, glang: str, ncontacts: int
 
     vat: dict[tuple[str, str, int], tuple[int, int]] = {}
     for kind, prefix, account in (("output", "V", "2200"), ("input", "I", "1170")):
-        for cls, (old, new) in D.VAT_RATES.items():
+        for cls, (old, new) in data.VAT_RATES.items():
             for period, rate, valid_from, valid_to in (
-                    (0, old, D.VAT_OLD_FROM, D.VAT_OLD_TO), (1, new, D.VAT_NEW_FROM, None)):
+                    (0, old, data.VAT_OLD_FROM, data.VAT_OLD_TO), (1, new, data.VAT_NEW_FROM, None)):
                 vid = w.id("vat_codes")
                 code = prefix + rate.replace(".", "")[:2]
                 w.add("vat_codes", (vid, gid, code, kind, rate, valid_from, valid_to,
                                     accounts[account]))
                 vat[(kind, cls, period)] = (vid, int(rate.replace(".", "")))
     exempt = w.id("vat_codes")
-    w.add("vat_codes", (exempt, gid, "EX", "output", "0.00", D.VAT_OLD_FROM, None,
+    w.add("vat_codes", (exempt, gid, "EX", "output", "0.00", data.VAT_OLD_FROM, None,
                         accounts["2200"]))
 
     articles: dict[str, tuple] = {}
-    for code, unit, price, cls, account, *names in D.ARTICLES[gname]:
+    for code, unit, price, cls, account, *names in data.ARTICLES[gname]:
         art = w.id("articles")
         w.add("articles", (art, gid, code, unit, price, vat[("output", cls, 1)][0],
                            accounts[account]))
@@ -232,13 +227,13 @@ def _contacts(w: Writer, rng: random.Random, gid: int, n: int, weights: tuple[in
     made = 0
     while made < n:
         lang = rng.choices(regions, weights)[0]
-        postcode, city, _canton, area = rng.choice(D.CITIES[lang])
-        street = f"{rng.choice(D.STREETS[lang])} {rng.randint(1, 120)}"
+        postcode, city, _canton, area = rng.choice(data.CITIES[lang])
+        street = f"{rng.choice(data.STREETS[lang])} {rng.randint(1, 120)}"
         if not firms or rng.random() < 0.4:
             name = ""
             for _ in range(20):
-                name = rng.choice(D.FIRM_PATTERNS[lang]).format(
-                    L=rng.choice(D.LAST_NAMES[lang]), C=_CANTON_SUFFIX.sub("", city))
+                name = rng.choice(data.FIRM_PATTERNS[lang]).format(
+                    L=rng.choice(data.LAST_NAMES[lang]), C=_CANTON_SUFFIX.sub("", city))
                 if name not in names:
                     break
             names.add(name)
@@ -256,26 +251,26 @@ def _contacts(w: Writer, rng: random.Random, gid: int, n: int, weights: tuple[in
             customers.append((cid, name))
         elif rng.random() < 0.5:
             fid, _fname, flang, domain, farea = rng.choice(firms)
-            first = rng.choice(D.FIRST_NAMES[flang])
-            last = rng.choice(D.LAST_NAMES[flang])
+            first = rng.choice(data.FIRST_NAMES[flang])
+            last = rng.choice(data.LAST_NAMES[flang])
             cid = _add_contact(w, rng, gid, "person", last, first, fid, flang, user_ids)
             _add_comm(w, cid, "phone", _phone(rng, farea))
             _add_comm(w, cid, "email", f"{slug(first)}.{slug(last)}@{domain}")
         else:
-            first = rng.choice(D.FIRST_NAMES[lang])
-            last = rng.choice(D.LAST_NAMES[lang])
+            first = rng.choice(data.FIRST_NAMES[lang])
+            last = rng.choice(data.LAST_NAMES[lang])
             cid = _add_contact(w, rng, gid, "person", last, first, None, lang, user_ids)
             _add_address(w, cid, "main", street, postcode, city)
             _add_comm(w, cid, "mobile", _mobile(rng))
             _add_comm(w, cid, "email", f"{slug(first)}.{slug(last)}@"
-                                       f"{rng.choice(D.EMAIL_DOMAINS)}")
+                                       f"{rng.choice(data.EMAIL_DOMAINS)}")
             if rng.random() < 0.3:
                 _add_comm(w, cid, "phone", _phone(rng, area))
             customers.append((cid, f"{first} {last}"))
         made += 1
     foreign: list[tuple[int, str]] = []
     if with_foreign:  # groups trading across the border
-        for name, street, postcode, city, country, lang in D.FOREIGN_FIRMS:
+        for name, street, postcode, city, country, lang in data.FOREIGN_FIRMS:
             cid = _add_contact(w, rng, gid, "firm", name, None, None, lang, user_ids)
             _add_address(w, cid, "main", street, postcode, city, country)
             _add_comm(w, cid, "email", f"info@{_domain(name)}")
@@ -287,15 +282,15 @@ def _suppliers(w: Writer, rng: random.Random, gid: int, gname: str,
                user_ids: list[int]) -> None:
     """The suppliers named in the purchases of the group's companies, as firm contacts."""
     seen: list[str] = []
-    for spec in D.COMPANIES:
+    for spec in data.COMPANIES:
         if spec[0] == gname:
-            for item in D.PURCHASES[spec[7]]:
+            for item in data.PURCHASES[spec[7]]:
                 seen += [n for n in item[6] if n not in seen]
     for name in seen:
         lang = "de" if re.search(r"\b(AG|GmbH)\b", name) else "fr"
-        postcode, city, _canton, area = rng.choice(D.CITIES[lang])
+        postcode, city, _canton, area = rng.choice(data.CITIES[lang])
         cid = _add_contact(w, rng, gid, "firm", name, None, None, lang, user_ids)
-        _add_address(w, cid, "main", f"{rng.choice(D.STREETS[lang])} {rng.randint(1, 120)}",
+        _add_address(w, cid, "main", f"{rng.choice(data.STREETS[lang])} {rng.randint(1, 120)}",
                      postcode, city)
         _add_comm(w, cid, "phone", _phone(rng, area))
         _add_comm(w, cid, "email", f"{'buchhaltung' if lang == 'de' else 'comptabilite'}@"
@@ -307,7 +302,7 @@ def _company(w: Writer, rng: random.Random, g: Group, spec: tuple,
     _gname, name, form, lang, street, postcode, city, _profile, _share, _acct = spec
     contact = _add_contact(w, rng, g.id, "firm", name, None, None, lang, [admin])
     _add_address(w, contact, "main", street, postcode, city)
-    area = next(c[3] for c in D.CITIES[lang] if c[0] == postcode)
+    area = next(c[3] for c in data.CITIES[lang] if c[0] == postcode)
     domain = _domain(name)
     _add_comm(w, contact, "phone", _phone(rng, area))
     _add_comm(w, contact, "email", f"info@{domain}")
@@ -316,8 +311,8 @@ def _company(w: Writer, rng: random.Random, g: Group, spec: tuple,
     ide = random_ide(rng)
     vat_number = f"{ide} {'MWST' if lang == 'de' else 'IVA' if lang == 'it' else 'TVA'}"
     cid = w.id("companies")
-    w.add("companies", (cid, g.id, _uid(rng), name, form, ide, vat_number, contact,
-                        _stamp("2022-12-15", rng)))
+    w.add("companies", (cid, g.id, random_uid(rng), name, form, ide, vat_number, contact,
+                        stamp_on("2022-12-15", rng)))
     fiscal_years = {}
     for year in YEARS:
         fid = w.id("fiscal_years")

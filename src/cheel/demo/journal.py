@@ -8,11 +8,12 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 
-from . import data as D
+from ..progress import Progress
+from . import data
 from .pdf import one_page_pdf
-from .common import (DAYS, YEARS, Group, Progress, Writer, _add_days, _conv, _money,
-                     _month_index, _net_of_gross, _quantity, _rate_str, _stamp, _swiss_date,
-                     _vat_of_net, qr_reference, slug)
+from .common import (DAYS, YEARS, Group, Writer, add_days, to_chf, money_text,
+                     month_index, net_of_gross, quantity_text, rate_text, stamp_on, swiss_date,
+                     vat_of_net, qr_reference, slug)
 
 BATCH = 10_000  # entry lines per bulk insert
 RECURRING_FROM = 800  # lines a company needs for monthly rent, wages and quarterly VAT
@@ -57,7 +58,8 @@ BANK_EXPENSES = (("6940", 500, 8000, "bank_fees"), ("6900", 5000, 200000, "inter
 class Journal:
     def __init__(self, w: Writer, rng: random.Random, g: Group, company_id: int, spec: tuple,
                  fiscal_years: dict[int, int], target: int, users: dict[str, int],
-                 writers: list[int], sisters: list[tuple[int, str]], progress: Progress | None, done_before: int,
+                 writers: list[int], sisters: list[tuple[int, str]],
+                 progress: Progress | None, done_before: int,
                  total: int):
         self.w, self.rng, self.g, self.cid = w, rng, g, company_id
         self.name, self.lang, self.profile = spec[1], spec[3], spec[7]
@@ -67,8 +69,8 @@ class Journal:
         self.accountant = users[spec[9]]
         self.user_ids = writers
         self.progress, self.done_before, self.total = progress, done_before, total
-        self.T = D.TEXTS["de" if self.lang == "de" else "fr"]
-        self.months = D.MONTHS["de" if self.lang == "de" else "fr"]
+        self.T = data.TEXTS["de" if self.lang == "de" else "fr"]
+        self.months = data.MONTHS["de" if self.lang == "de" else "fr"]
         self.acc = g.accounts
         self.done = 0
         self.numbers = {y: 0 for y in self.fy}
@@ -94,13 +96,13 @@ class Journal:
         self.sale_articles = [(code, *g.articles[code]) for code in codes]
         self.customers = g.customers
         self.sisters = sisters if self.profile == "holding" else []
-        self.purchases = D.PURCHASES[self.profile]
+        self.purchases = data.PURCHASES[self.profile]
         # recurring entries (rent, wages, quarterly VAT) once the journal is big enough
         self.recurring = target >= RECURRING_FROM
         nemp = max(1, min(25, target // 15000))
         elang = "de" if self.lang == "de" else "fr"
-        self.employees = [(f"{rng.choice(D.FIRST_NAMES[elang])} "
-                           f"{rng.choice(D.LAST_NAMES[elang])}",
+        self.employees = [(f"{rng.choice(data.FIRST_NAMES[elang])} "
+                           f"{rng.choice(data.LAST_NAMES[elang])}",
                            rng.randint(45, 110) * 10000) for _ in range(nemp)]
         self.rent = rng.randint(18, 90) * 10000
         self.rent_month = 0
@@ -117,7 +119,7 @@ class Journal:
         self.numbers[year] = number
         user = self.accountant if rng.random() < 0.85 else rng.choice(self.user_ids)
         self.entries.append((eid, self.cid, self.fy[year], number, day, reference, description,
-                             journal, user, _stamp(day, rng)))
+                             journal, user, stamp_on(day, rng)))
         lid = self.line_id
         append = self.lines.append
         for line in lines:
@@ -169,7 +171,7 @@ class Journal:
 
     # -- recurring entries ------------------------------------------------------------------
     def _recurring(self, day: str) -> None:
-        month = _month_index(day)
+        month = month_index(day)
         T = self.T
         while self.rent_month <= month:
             m = self.rent_month
@@ -187,8 +189,8 @@ class Journal:
             for name, gross in self.employees:
                 if not self.fits(4):
                     break
-                employee = _vat_of_net(gross, 1240)  # AVS/AI/APG/AC, LPP, AANP
-                employer = _vat_of_net(gross, 1450)
+                employee = vat_of_net(gross, 1240)  # AVS/AI/APG/AC, LPP, AANP
+                employer = vat_of_net(gross, 1450)
                 self.entry(day, "payroll", f"{T['wages']} {label} – {name}", None, [
                     (self.acc["5000"], gross, 0, None, None, None, None, T["gross"]),
                     (self.acc["5700"], employer, 0, None, None, None, None, T["employer"]),
@@ -229,8 +231,8 @@ class Journal:
         rng, g, T = self.rng, self.g, self.T
         contact, cname, foreign = self._customer()
         currency = "EUR" if foreign else "CHF"
-        period = 0 if day < D.VAT_NEW_FROM else 1
-        micro = g.rates["EUR"][_month_index(day)] if foreign else 0
+        period = 0 if day < data.VAT_NEW_FROM else 1
+        micro = g.rates["EUR"][month_index(day)] if foreign else 0
         items = []
         combos: dict[tuple[int, int], int] = {}
         rates: dict[int, int] = {}
@@ -250,12 +252,12 @@ class Journal:
             amount = (qty * price + 500) // 1000
             combos[key] = combos.get(key, 0) + amount
             rates[vat_id] = rate
-            items.append((art, texts.get(self.lang, texts["fr"]), _quantity(qty), price, vat_id,
+            items.append((art, texts.get(self.lang, texts["fr"]), quantity_text(qty), price, vat_id,
                           amount))
         nets: dict[int, int] = {}  # VAT is computed per rate on the invoice's net total
         for (_account, vat_id), net in combos.items():
             nets[vat_id] = nets.get(vat_id, 0) + net
-        vats = {vat_id: _vat_of_net(net, rates[vat_id]) for vat_id, net in nets.items()}
+        vats = {vat_id: vat_of_net(net, rates[vat_id]) for vat_id, net in nets.items()}
         total = sum(combos.values()) + sum(vats.values())
         size = 1 + len(combos) + sum(1 for v in vats.values() if v)
         if not self.fits(size):
@@ -268,8 +270,8 @@ class Journal:
         number = f"{year}-{seq:06d}"
         description = f"{T['invoice']} {number} – {cname}"
         if foreign:
-            rate_s = _rate_str(micro)
-            credits = [(account, 0, _conv(net, micro), vat_id, g.currencies["EUR"],
+            rate_s = rate_text(micro)
+            credits = [(account, 0, to_chf(net, micro), vat_id, g.currencies["EUR"],
                         net, rate_s, None) for (account, vat_id), net in combos.items()]
             chf_total = sum(c[2] for c in credits)
             lines = [(self.acc["1100"], chf_total, 0, None, g.currencies["EUR"], total, rate_s,
@@ -281,7 +283,7 @@ class Journal:
                       for (account, vat_id), net in combos.items()]
             lines += [(self.acc["2200"], 0, v, vat_id, None, None, None, None)
                       for vat_id, v in vats.items() if v]
-            quarter = _month_index(day) // 3
+            quarter = month_index(day) // 3
             self.vat_out[quarter] = self.vat_out.get(quarter, 0) + sum(vats.values())
         eid = self.entry(day, "sales", description, number, lines)
 
@@ -291,7 +293,7 @@ class Journal:
             w.add("invoice_lines", (w.id("invoice_lines"), inv, art, text, qty, price, vat_id,
                                     amount))
         qr = qr_reference(f"{self.cid:04d}{contact:08d}{year}{seq:010d}")
-        due = _add_days(day, 30)
+        due = add_days(day, 30)
         row = (inv, self.cid, number, contact, day, due, g.currencies[currency], qr, total)
         self.invoices_made += 1
         if self.docs_made < self.docs_target and (self.invoices_made - 1) % self.docs_step == 0:
@@ -299,13 +301,13 @@ class Journal:
                            else f"rechnung-{number}.pdf", [
                                f"{T['document']} {number}", self.name, self.company_street,
                                self.company_city, "", f"{T['customer']}: {cname}",
-                               f"{T['date']}: {_swiss_date(day)}",
-                               f"{T['due']}: {_swiss_date(due)}",
-                               f"{T['total']}: {currency} {_money(total)}",
+                               f"{T['date']}: {swiss_date(day)}",
+                               f"{T['due']}: {swiss_date(due)}",
+                               f"{T['total']}: {currency} {money_text(total)}",
                                f"{T['reference']}: {qr}"])
             self.docs_made += 1
         if rng.random() < 0.92:
-            pay_day = _add_days(day, rng.randint(5, 60))
+            pay_day = add_days(day, rng.randint(5, 60))
             if pay_day <= LAST_DAY:
                 self.later(pay_day, self._payment, row, eid, cname, chf_total, micro)
                 return
@@ -318,12 +320,12 @@ class Journal:
         if day is not None:
             foreign = currency_id != g.currencies["CHF"]
             if foreign:
-                micro = g.rates["EUR"][_month_index(day)]
-                chf_pay = _conv(total, micro)
+                micro = g.rates["EUR"][month_index(day)]
+                chf_pay = to_chf(total, micro)
                 eur = g.currencies["EUR"]
-                lines = [(self.acc["1021"], chf_pay, 0, None, eur, total, _rate_str(micro), None),
+                lines = [(self.acc["1021"], chf_pay, 0, None, eur, total, rate_text(micro), None),
                          (self.acc["1100"], 0, chf_sale, None, eur, total,
-                          _rate_str(micro_sale), None)]
+                          rate_text(micro_sale), None)]
                 diff = chf_pay - chf_sale
                 if diff:
                     lines.append((self.acc["3806"], max(-diff, 0), max(diff, 0), None, None,
@@ -342,14 +344,14 @@ class Journal:
 
     def _cash_sale(self, day: str) -> None:
         rng, g = self.rng, self.g
-        period = 0 if day < D.VAT_NEW_FROM else 1
+        period = 0 if day < data.VAT_NEW_FROM else 1
         parts = [("R", rng.randint(30_000, 250_000))]
         if rng.random() < 0.6:
             parts.append(("N", rng.randint(2_000, 30_000)))
         lines, vat_sum = [], 0
         for cls, gross in parts:
             vat_id, rate = g.vat[("output", cls, period)]
-            net = _net_of_gross(gross, rate)
+            net = net_of_gross(gross, rate)
             lines.append((self.acc["3200"], 0, net, vat_id, None, None, None, None))
             lines.append((self.acc["2200"], 0, gross - net, vat_id, None, None, None, None))
             vat_sum += gross - net
@@ -358,9 +360,9 @@ class Journal:
         if not self.fits(len(lines)):
             self._split(day, 2)
             return
-        quarter = _month_index(day) // 3
+        quarter = month_index(day) // 3
         self.vat_out[quarter] = self.vat_out.get(quarter, 0) + vat_sum
-        self.entry(day, "cash", f"{self.T['cash_sale']} {_swiss_date(day)}", None,
+        self.entry(day, "cash", f"{self.T['cash_sale']} {swiss_date(day)}", None,
                    lines)
 
     def _rent_income(self, day: str) -> None:
@@ -396,12 +398,12 @@ class Journal:
         direct = rng.random() < 0.35
         credit = self.acc["1020"] if direct else self.acc["2000"]
         if cls:
-            vat_id, rate = g.vat[("input", cls, 0 if day < D.VAT_NEW_FROM else 1)]
-            net = _net_of_gross(gross, rate)
+            vat_id, rate = g.vat[("input", cls, 0 if day < data.VAT_NEW_FROM else 1)]
+            net = net_of_gross(gross, rate)
             lines = [(self.acc[account], net, 0, vat_id, None, None, None, text),
                      (self.acc["1170"], gross - net, 0, vat_id, None, None, None, None),
                      (credit, 0, gross, None, None, None, None, None)]
-            quarter = _month_index(day) // 3
+            quarter = month_index(day) // 3
             self.vat_in[quarter] = self.vat_in.get(quarter, 0) + gross - net
         else:
             lines = [(self.acc[account], gross, 0, None, None, None, None, text),
@@ -412,11 +414,11 @@ class Journal:
         if day[:4] not in self.receipts:
             self.receipts.add(day[:4])
             self._document(eid, day, f"{slug(T['receipt'])}-{day[:4]}-{reference}.pdf", [
-                f"{T['receipt']} {reference}", supplier, "", f"{T['date']}: {_swiss_date(day)}",
+                f"{T['receipt']} {reference}", supplier, "", f"{T['date']}: {swiss_date(day)}",
                 text,
-                f"{T['total']}: CHF {_money(gross)}", f"{self.name}, {self.company_city}"])
+                f"{T['total']}: CHF {money_text(gross)}", f"{self.name}, {self.company_city}"])
         if not direct:
-            pay_day = _add_days(day, rng.randint(10, 45))
+            pay_day = add_days(day, rng.randint(10, 45))
             if pay_day <= LAST_DAY:
                 self.later(pay_day, self._supplier_payment, supplier, reference, gross)
 
@@ -464,10 +466,10 @@ class Journal:
 
     def _fx(self, day: str) -> None:
         rng, g, T = self.rng, self.g, self.T
-        supplier, currency = rng.choice(D.FOREIGN_SUPPLIERS)
-        micro = g.rates[currency][_month_index(day)]
+        supplier, currency = rng.choice(data.FOREIGN_SUPPLIERS)
+        micro = g.rates[currency][month_index(day)]
         fc = rng.randint(100, 8000) * 100
-        chf = _conv(fc, micro)
+        chf = to_chf(fc, micro)
         if currency == "USD":
             account = "6570"
         else:
@@ -475,10 +477,10 @@ class Journal:
         self.entry(day, "purchases", f"{T['fx']} {currency} – {supplier}", None, [
             (self.acc[account], chf, 0, None, None, None, None, supplier),
             (self.acc["1021" if currency == "EUR" else "1022"], 0, chf, None,
-             g.currencies[currency], fc, _rate_str(micro), None)])
+             g.currencies[currency], fc, rate_text(micro), None)])
 
     # -- documents -------------------------------------------------------------------------
     def _document(self, entry_id: int, day: str, filename: str, lines: list[str]) -> None:
         w = self.w
         w.add("documents", (w.id("documents"), self.cid, entry_id, filename, "application/pdf",
-                            one_page_pdf(lines, title=lines[0]), _stamp(day, self.rng)))
+                            one_page_pdf(lines, title=lines[0]), stamp_on(day, self.rng)))

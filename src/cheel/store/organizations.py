@@ -10,34 +10,19 @@ from datetime import datetime, timezone
 
 from ..errors import AlreadyExists, NotFound, UsageError
 from . import schema as S
-from .catalog import Catalog, OrgEntry, safe_name
-from .engines import POSTGRES, SQLITE, Database
+from .catalog import Catalog, OrgEntry
+from .engines import SQLITE, Database
+from . import staging
+from .languages import DEFAULT_LANGUAGES, language_codes, parse_languages
 from .names import check_name, find_by_name, name_key
 from .postgres import PostgresDatabase
-from .sqlite import SQLiteDatabase, remove_sqlite_files
-from .pgserver import database_name, pg_create_database, pg_drop_database, with_database
 from .scope import count_sql
+from .sqlite import SQLiteDatabase
 
-DEFAULT_LANGUAGES = ("fr", "de", "it", "en")
-KNOWN_LANGUAGES = {"fr", "de", "it", "en", "rm"}
 
 
 def now_utc() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def parse_languages(text: str | Sequence[str]) -> list[str]:
-    items = text.split(",") if isinstance(text, str) else list(text)
-    langs = [x.strip().lower() for x in items if x.strip()]
-    if not langs:
-        raise UsageError("at least one language is needed (the main language first)")
-    for lang in langs:
-        if lang not in KNOWN_LANGUAGES:
-            raise UsageError(f'"{lang}" is not a supported language',
-                             hint="use fr, de, it, en or rm, main language first")
-    if len(set(langs)) != len(langs):
-        raise UsageError("a language is listed twice")
-    return langs
 
 
 def open_database(catalog: Catalog, entry: OrgEntry) -> Database:
@@ -60,89 +45,17 @@ def opened(catalog: Catalog, name: str) -> Iterator[tuple[OrgEntry, Database]]:
 
 
 def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = DEFAULT_LANGUAGES,
-                        postgres: str | None = None, register: bool = True,
-                        bulk: bool = False) -> OrgEntry:
-    """Create the database of a new organization and (unless ``register`` is false) list it.
-
-    ``bulk=True`` is for a caller that bulk-loads it, then calls ``complete_schema``.
-    """
-    name = check_name(name)
+                        postgres: str | None = None) -> OrgEntry:
+    """Create a new, empty organization (on the PostgreSQL server of ``postgres``, else as
+    a SQLite file) and list it once it is complete (see :mod:`.staging`)."""
     langs = parse_languages(languages)
-    if catalog.exists(name):
-        raise AlreadyExists(f'an organization named "{name}" already exists')
-    if postgres:
-        dbname = database_name(postgres) or f"cheel_{safe_name(name).replace('-', '_')}"
-        entry = OrgEntry(name, POSTGRES, with_database(postgres, dbname))
-        create_pg_database(entry.location, bulk)
-        try:
-            db: Database = PostgresDatabase(entry.location)
-            seed_organization(db, langs)
-            db.close()
-        except BaseException:
-            pg_drop_database(postgres, dbname)
-            raise
-    else:
-        catalog.ensure_data_dir()
-        entry = OrgEntry(name, SQLITE, catalog.new_sqlite_location(name))
-        path = catalog.sqlite_path(entry)
-        try:
-            db = SQLiteDatabase(path, create=True)
-            _init(db, langs, bulk)
-            db.close()
-        except BaseException:
-            remove_sqlite_files(path)
-            raise
-    if register:
-        try:
-            catalog.add(entry)
-        except BaseException:
-            drop_database(catalog, entry)
-            raise
-    return entry
-
-
-def create_pg_database(location: str, bulk: bool = False) -> None:
-    """Create the PostgreSQL database ``location`` names, with cheel's tables and no rows
-    (``bulk``: see :meth:`Database.create_schema`); dropped again if that fails."""
-    dbname = database_name(location)
-    assert dbname
-    pg_create_database(location, dbname)
+    new = staging.begin(catalog, name, postgres)
     try:
-        db = PostgresDatabase(location)
-        try:
-            db.create_schema(bulk)
-        finally:
-            db.close()
+        new.open(langs)
+        return new.publish()
     except BaseException:
-        pg_drop_database(location, dbname)
+        new.discard()
         raise
-
-
-def drop_database(catalog: Catalog, entry: OrgEntry) -> None:
-    if entry.engine == SQLITE:
-        remove_sqlite_files(catalog.sqlite_path(entry))
-    else:
-        dbname = database_name(entry.location)
-        assert dbname
-        pg_drop_database(entry.location, dbname)
-
-
-def _init(db: Database, languages: list[str], bulk: bool = False) -> None:
-    db.create_schema(bulk)
-    seed_organization(db, languages)
-
-
-def seed_organization(db: Database, languages: Sequence[str]) -> None:
-    """The rows every organization starts with: its languages and the admin user."""
-    languages = parse_languages(languages)
-    with db.transaction():
-        for pos, code in enumerate(languages):
-            db.insert("languages", {"code": code, "position": pos})
-        db.insert("users", {"login": "admin", "name": "Administrateur", "role": "admin"})
-
-
-def languages(db: Database) -> list[str]:
-    return [r[0] for r in db.query("SELECT code FROM languages ORDER BY position")]
 
 
 # -- groups and companies -----------------------------------------------------------------
@@ -231,7 +144,7 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
         with db.snapshot():
             out: dict = {
                 "name": entry.name, "engine": entry.engine, "location": entry.shown_location,
-                "schema_version": db.schema_version(), "languages": languages(db),
+                "schema_version": db.schema_version(), "languages": language_codes(db),
                 "size_bytes": db.size(), "groups": [],
             }
             for g in list_groups(db):

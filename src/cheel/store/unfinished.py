@@ -16,7 +16,6 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from .catalog import Catalog, OrgEntry
@@ -57,30 +56,35 @@ def pg_sweep(url: str, min_age: float = PG_MIN_AGE) -> list[str]:
     return dropped
 
 
-def _marker(path: Path) -> Path:
+def marker_of(path: Path) -> Path:
+    """The file that marks the SQLite organization at ``path`` as unfinished."""
     return path.with_name(f".{path.name}{MARKER}")
 
 
-@contextlib.contextmanager
-def claimed(catalog: Catalog, entry: OrgEntry) -> Iterator[None]:
-    """Mark a new, unlisted SQLite organization as being filled, for the block's duration.
-    List it inside the block: the mark goes only after."""
-    if entry.engine != SQLITE:
-        yield
-        return
-    marker = _marker(catalog.sqlite_path(entry))
-    # Locked before it gets its name, so that no sweep ever finds it unlocked.
-    part = marker.with_name(f"{marker.name}.{secrets.token_hex(4)}")
-    fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(part, marker)
-        yield
-    finally:
-        for p in (part, marker):
+class Claim:
+    """Marks a new, unlisted SQLite organization as being filled, until :meth:`release`.
+    List it before releasing: the mark goes only after."""
+
+    def __init__(self, catalog: Catalog, entry: OrgEntry):
+        self._marker = marker_of(catalog.sqlite_path(entry))
+        # Locked before it gets its name, so that no sweep ever finds it unlocked.
+        self._part = self._marker.with_name(f"{self._marker.name}.{secrets.token_hex(4)}")
+        self._fd = os.open(self._part, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            os.rename(self._part, self._marker)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd < 0:
+            return
+        for p in (self._part, self._marker):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
-        os.close(fd)
+        os.close(self._fd)
+        self._fd = -1
 
 
 def sqlite_sweep(catalog: Catalog) -> list[Path]:

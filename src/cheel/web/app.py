@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..errors import CheelError
 from ..store.catalog import Catalog
 from ..store.names import find_by_name
-from ..store.organizations import (KNOWN_LANGUAGES, DEFAULT_LANGUAGES, create_company,
-                                   create_organization, opened, parse_languages)
+from ..store.languages import DEFAULT_LANGUAGES, KNOWN_LANGUAGES, parse_languages
+from ..store.organizations import create_company, create_organization, opened
 from .data import org_summaries, org_summary
 from .i18n import COOKIE, LANGUAGES, N_, error_view, fmt_size, message
 from .jobs import JobRegistry

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CheelError
+from ..progress import Progress
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
-Progress = Callable[[int, int], None]
 
 
 @dataclass

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from ..archive.age import Unlocker
 from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword
 from ..restore import plan_restore, run_restore
-from ..restore_plan import SKIP
+from ..restore import SKIP
 from ..store.catalog import Catalog, check_name
 from ..store.engines import POSTGRES, SQLITE
 from ..verify import inspect_backup

@@ -24,7 +24,7 @@ from ..archive.age import Unlocker
 from ..archive.manifest import GroupDecl, Manifest, OrganizationDecl
 from ..backup import BackupOptions, plan_backup, run_backup
 from ..errors import CheelError, UsageError
-from ..restore_plan import COPY, FAIL, REPLACE, SKIP, RestoreOptions
+from ..restore import COPY, FAIL, REPLACE, SKIP, RestoreOptions
 from ..store.catalog import Catalog
 from ..store.engines import POSTGRES, SQLITE
 from ..store.names import find_by_name, name_key

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from ...errors import CheelError, DamagedFile
 from . import format as age_format
 from .format import FILE_KEY_SIZE, Stanza
-from .stream import PayloadReader, PayloadWriter, payload_key, _write_all
+from .stream import PayloadReader, PayloadWriter, payload_key, write_all
 from .unlock import Unlocker
 
 PAYLOAD_NONCE_SIZE = 16
@@ -69,14 +69,14 @@ class EncryptWriter(PayloadWriter):
             self._header_size = age_format.header_size([r.placeholder() for r in recipients])
             self._file_key = file_key
             self._header_at = raw.tell()
-            _write_all(raw, bytes(self._header_size) + nonce)
+            write_all(raw, bytes(self._header_size) + nonce)
             # One short-lived thread: scrypt releases the GIL while the payload is written.
             pool = ThreadPoolExecutor(1, thread_name_prefix="cheel-age-wrap")
             self._stanzas = pool.submit(lambda: [r.wrap(file_key) for r in recipients])
             pool.shutdown(wait=False)
         else:
             stanzas = [r.wrap(file_key) for r in recipients]
-            _write_all(raw, age_format.serialize_header(stanzas, file_key) + nonce)
+            write_all(raw, age_format.serialize_header(stanzas, file_key) + nonce)
         self._aborted = False
 
     def _finish(self) -> None:
@@ -88,7 +88,7 @@ class EncryptWriter(PayloadWriter):
                 raise CheelError("the encryption header does not fit its reserved space")
             end = self._raw.tell()
             self._raw.seek(self._header_at)
-            _write_all(self._raw, header)
+            write_all(self._raw, header)
             self._raw.seek(end)
         except BaseException:
             self.abort()

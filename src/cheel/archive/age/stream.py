@@ -53,7 +53,7 @@ def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (_FLAG_LAST if last else _FLAG_MORE)
 
 
-def _write_all(raw: Any, data: memoryview | bytes) -> None:
+def write_all(raw: Any, data: memoryview | bytes) -> None:
     """Write everything, looping over short writes of raw (unbuffered) streams."""
     view = memoryview(data)
     while view:
@@ -108,7 +108,7 @@ class PayloadWriter(io.BufferedIOBase):
         sealed = self._aead.encrypt(_nonce(self._counter, last), data, None)
         self._counter += 1
         try:
-            _write_all(self._raw, sealed)
+            write_all(self._raw, sealed)
         except BaseException:
             # The output is now inconsistent: never finish it as if it were whole.
             self.abort()

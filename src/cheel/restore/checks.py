@@ -3,23 +3,23 @@ few) that raises IntegrityError with a plain sentence if it does not."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from .errors import IntegrityError
-from .restore_plan import GroupPlan
-from .store import schema as S
-from .store.engines import Database
-from .store.scope import count_sql, scoped_from
+from ..errors import IntegrityError
+from ..store import schema
+from ..store.engines import POSTGRES, Check, Database
+from ..store.scope import count_sql, scoped_from
+from .plan import GroupPlan
 
 
-def keys_check(table: str, fks: list[S.Column], lo: int, hi: int,
+def keys_check(table: str, fks: list[schema.Column], lo: int, hi: int,
                inside: dict[str, tuple[int, int]]) -> Callable[[Database], None]:
     """One pass over the restored rows for all of the table's foreign keys: each points to
     a row that exists and, for the keys named in ``inside``, lies in that id range (the
     rows restored with it)."""
     joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in enumerate(fks))
 
-    def bad(i: int, c: S.Column) -> str:
+    def bad(i: int, c: schema.Column) -> str:
         outside = (f" OR c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
                    f"{int(inside[c.name][1])}" if c.name in inside else "")
         return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL{outside})"
@@ -40,7 +40,7 @@ def keys_check(table: str, fks: list[S.Column], lo: int, hi: int,
 def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
     """Every restored journal entry balances. The key's index is walked over the restored
     parents' range: no sort, flat memory."""
-    b = S.BALANCED
+    b = schema.BALANCED
 
     def run(db: Database) -> None:
         bad = db.scalar(f"SELECT count(*) FROM (SELECT {b.key} FROM {table} WHERE {b.key} "
@@ -52,7 +52,7 @@ def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
     return run
 
 
-def count_check(t: S.Table, gids: dict[int, GroupPlan], bulk: bool
+def count_check(t: schema.Table, gids: dict[int, GroupPlan], bulk: bool
                  ) -> Callable[[Database], None]:
     """Each restored group holds as many rows of ``t`` as the backup says."""
 
@@ -76,3 +76,42 @@ def count_check(t: S.Table, gids: dict[int, GroupPlan], bulk: bool
                     f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
                     f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
     return run
+
+
+def restore_checks(db: Database, plans: Iterable[GroupPlan],
+                   delta: dict[tuple[int, str], int], ranges: dict[tuple[int, str], tuple[int, int]],
+                   bulk: bool) -> list[Check]:
+    """What must hold in the target once a restore's rows are in, each check one query or
+    a few: ``delta`` and ``ranges`` are the id shift and the restored id range of each
+    (source organization, table); ``bulk``: a new database, whose keys come afterwards."""
+    plans = list(plans)
+    found: list[Check] = []
+    for (o, table), (lo, hi) in ranges.items():
+        t = schema.table(table)
+        fks = t.foreign_keys
+        if bulk and db.engine == POSTGRES:
+            fks = []  # its foreign keys are added, and so validated, by PostgreSQL
+        if fks:
+            # A key of a group table must land among the rows restored for its source
+            # organization (not merely on some row of the target).
+            inside = {c.name: ranges.get((o, c.ref), (0, -1)) for c in fks
+                      if schema.table(c.ref).scope != schema.ORG}
+            found.append(Check(f"keys {o} {table}", keys_check(table, fks, lo, hi, inside),
+                               (table, *(c.ref for c in fks))))
+        if table == schema.BALANCED.table:
+            b = schema.BALANCED
+            plo, phi = ranges.get((o, t.column(b.key).ref), (0, -1))
+            # A table just loaded looks empty to PostgreSQL's planner.
+            found.append(Check(f"balance {o}", balance_check(table, plo, phi), (table,),
+                               (table, (b.key,)) if bulk else None))
+    gids = {}
+    for plan in plans:
+        gid_delta = delta.get((plan.org_index, schema.GROUP_TABLE))
+        old_id = plan.ids.get(schema.GROUP_TABLE, (None,))[0]
+        if gid_delta is None or old_id is None:
+            raise IntegrityError(f'the backup holds no row for the group "{plan.name}"')
+        gids[old_id + gid_delta] = plan
+    for t in schema.group_tables():
+        read = (t.name, *(ref for _, ref in schema.scope_chain(t) if ref != schema.GROUP_TABLE))
+        found.append(Check(f"count {t.name}", count_check(t, gids, bulk), read))
+    return found

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .archive.manifest import CompanyDecl, Manifest
-from .errors import NotFound, RestoreConflict, UsageError
-from .store.engines import Database
-from .store.names import name_key
-from .store.organizations import list_groups
+from ..archive.manifest import CompanyDecl, Manifest
+from ..errors import NotFound, RestoreConflict, UsageError
+from ..store.engines import Database
+from ..store.names import name_key
+from ..store.organizations import list_groups
 
 REPLACE, COPY, SKIP, FAIL, NEW = "replace", "copy", "skip", "fail", "new"
 POLICIES = (REPLACE, COPY, SKIP, FAIL)

@@ -1,4 +1,5 @@
-"""Reading the selected groups of one organization, in parallel, from one snapshot.
+"""Reading the selected groups of one organization for a backup, in parallel, from one
+consistent snapshot of its database.
 
 The rows of a (group, table) are read in units of id ranges when the group's rows are dense
 in them: helper threads, each on its own connection to the same snapshot, run a few units
@@ -16,11 +17,12 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from .archive.rows import ChunkBuilder
-from .store import schema as S
-from .store.engines import POSTGRES, SQLITE, Database
-from .store.organizations import GroupInfo, languages
-from .store.scope import range_sql, referenced_sql, select_range_sql, select_sql
+from ..archive.rows import ChunkBuilder
+from ..store import schema
+from ..store.engines import POSTGRES, SQLITE, Database
+from ..store.languages import language_codes
+from ..store.organizations import GroupInfo
+from ..store.scope import range_sql, referenced_sql, select_range_sql, select_sql
 
 HELPERS = 2  # threads reading the database besides the one writing the file
 # Rows per unit, roughly: bounds memory in flight. PostgreSQL pays a join setup per unit,
@@ -32,7 +34,7 @@ UNIT_ROWS = {"sqlite": 8_000, "postgres": 25_000}
 DENSE = 0.5  # id ranges are used when at least this share of the range is the group's
 
 
-class OrgReader:
+class SnapshotReader:
     """Everything read from one organization; use inside :meth:`session`."""
 
     def __init__(self, db: Database, groups: list[GroupInfo], index: int, name: str,
@@ -43,7 +45,7 @@ class OrgReader:
         self._free: queue.Queue[Database] = queue.Queue()
 
     @contextlib.contextmanager
-    def session(self, helpers: int = HELPERS) -> Iterator["OrgReader"]:
+    def session(self, helpers: int = HELPERS) -> Iterator["SnapshotReader"]:
         """Open the shared snapshot and the helper threads."""
         with self.db.shared_snapshot(helpers) as clones:
             for c in clones:
@@ -59,24 +61,24 @@ class OrgReader:
     def describe(self) -> dict:
         """Counts, id ranges and referenced organization rows of the selection."""
         groups = []
-        org_ids: dict[str, set[int]] = {t.name: set() for t in S.org_tables()}
+        org_ids: dict[str, set[int]] = {t.name: set() for t in schema.org_tables()}
         # All the counting queries at once, on the helpers (same snapshot), then collected.
         ranges, refs = {}, []
         for g in self.groups:
             ids = _company_ids(g)
-            for t in S.group_tables():
+            for t in schema.group_tables():
                 ranges[(g.id, t.name)] = self._query(range_sql(t, ids), (g.id,))
                 refs += [(c.ref, self._query(referenced_sql(t, c.name, ids), (g.id,)))
-                         for c in t.foreign_keys if S.table(c.ref).scope == S.ORG]
+                         for c in t.foreign_keys if schema.table(c.ref).scope == schema.ORG]
         # The highest id of each table: how large the organization is, next to a group.
         tops = {t.name: self._query(f"SELECT MAX(id) FROM {t.name}", ())
-                for t in S.group_tables()}
+                for t in schema.group_tables()}
         for ref, future in refs:
             org_ids[ref].update(r[0] for r in future.result())
         self.top_ids = {name: int(f.result()[0][0] or 0) for name, f in tops.items()}
         for k, g in enumerate(self.groups, start=1):
             rows, ids = {}, {}
-            for t in S.group_tables():
+            for t in schema.group_tables():
                 n, lo, hi = ranges[(g.id, t.name)].result()[0]
                 rows[t.name] = int(n)
                 if n:
@@ -88,12 +90,12 @@ class OrgReader:
         self.org_ids = {name: sorted(ids) for name, ids in org_ids.items()}
         self.described = groups
         return {"index": self.index, "name": self.name, "engine": self.engine,
-                "schema_version": self.db.schema_version(), "languages": languages(self.db),
+                "schema_version": self.db.schema_version(), "languages": language_codes(self.db),
                 "org_rows": {name: len(ids) for name, ids in self.org_ids.items()},
                 "groups": groups}
 
     # -- organization rows (few): read directly ------------------------------------------
-    def org_chunks(self, t: S.Table) -> Iterator[tuple[bytes, int]]:
+    def org_chunks(self, t: schema.Table) -> Iterator[tuple[bytes, int]]:
         cols = t.backup_columns
         exprs = [self.db.select_expr(c, "t0") for c in cols]
         builder = ChunkBuilder([c.type for c in cols])
@@ -107,7 +109,7 @@ class OrgReader:
             yield builder.take()
 
     # -- group rows: in units, on the helper threads ---------------------------------------
-    def group_chunks(self, k: int, t: S.Table) -> Iterator[tuple[bytes, int]]:
+    def group_chunks(self, k: int, t: schema.Table) -> Iterator[tuple[bytes, int]]:
         """Chunks ``(data, rows)`` of table ``t`` for the k-th selected group (1-based)."""
         group = self.groups[k - 1]
         info = self.described[k - 1]

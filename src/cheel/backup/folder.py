@@ -1,0 +1,101 @@
+"""A backup file being written into a folder: a hidden, private, locked ``.part`` file,
+given its final name only once complete, never replacing a file (FORMAT.md, "Writing the
+file"). A backup killed midway leaves only its ``.part``, which the next one sweeps."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import DestinationError
+from .plan import EXTENSION
+
+
+class PartFile:
+    """``.<filename>.<8 hex>.part`` in ``dest``, open for writing (mode 0600) and locked
+    while it is written: :meth:`publish` gives it its final name, :meth:`abandon` removes
+    it. Opening one sweeps the ``.part`` files of killed backups there."""
+
+    def __init__(self, dest: Path, filename: str):
+        self.dest, self.filename = dest, filename
+        self.path = dest / f".{filename}.{secrets.token_hex(4)}.part"
+        # Private: the final name is a link to it.
+        self.raw: BinaryIO = os.fdopen(
+            os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        try:
+            # Held while writing: a later backup removes only .part files nobody holds.
+            fcntl.flock(self.raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            sweep_parts(dest)
+        except BaseException:
+            self.abandon()
+            raise
+
+    def publish(self) -> Path:
+        """Flush the file to disk and give it its final name; returns that name."""
+        self.raw.flush()
+        os.fsync(self.raw.fileno())
+        self.raw.close()
+        return _publish(self.path, self.dest, self.filename)
+
+    def abandon(self) -> None:
+        """Close and remove the file (a failed or interrupted backup)."""
+        with contextlib.suppress(OSError):
+            self.raw.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def sweep_parts(dest: Path) -> list[Path]:
+    """Remove the temporary files of backups that were killed (their lock is free).
+
+    Only regular files: a FIFO, a directory or a symbolic link named like one is left
+    alone (opened without blocking and without following links, then looked at)."""
+    removed = []
+    for part in dest.glob(f".*{EXTENSION}.*.part"):
+        try:
+            fd = os.open(part, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError:  # a symbolic link, unreadable, or already gone
+            continue
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.stat(part, follow_symlinks=False).st_ino != st.st_ino:
+                continue  # replaced since it was opened: not the file we looked at
+            part.unlink()
+            removed.append(part)
+        except OSError:  # held by a running backup, or already gone
+            continue
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _publish(tmp: Path, dest: Path, filename: str) -> Path:
+    """Give ``tmp`` its final name without ever replacing an existing file."""
+    stem = filename[: -len(EXTENSION)]
+    for n in range(1, 1000):
+        final = dest / (filename if n == 1 else f"{stem}-{n}{EXTENSION}")
+        try:
+            os.link(tmp, final)  # fails if ``final`` exists: no overwrite, no race
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares)
+            if final.exists():
+                continue
+            os.rename(tmp, final)
+            return final
+        tmp.unlink()
+        fd = os.open(dest, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return final
+    raise DestinationError(f"too many backups named {filename} in {dest}")

@@ -1,0 +1,107 @@
+"""Planning a backup: which organizations and groups, where, under which name. Writes
+nothing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import DestinationError, NotFound, UsageError
+from ..store.catalog import Catalog, OrgEntry, safe_name
+from ..store.organizations import GroupInfo, find_group, list_groups, open_database
+
+EXTENSION = ".cheelbackup"
+
+
+@dataclass
+class BackupOptions:
+    """What to back up and where. ``groups`` (names or uids) only with one organization."""
+
+    organizations: list[str]
+    dest: Path | str
+    groups: list[str] = field(default_factory=list)
+    password: str | None = None
+    log2n: int = 18  # scrypt work factor; production never lowers it
+
+
+@dataclass
+class OrgSelection:
+    entry: OrgEntry
+    groups: list[GroupInfo]
+
+
+@dataclass
+class BackupPlan:
+    options: BackupOptions
+    selections: list[OrgSelection]
+    dest: Path
+    filename: str
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "organizations": [s.entry.name for s in self.selections],
+            "groups": [g.name for s in self.selections for g in s.groups],
+            "companies": [c.name for s in self.selections for g in s.groups for c in g.companies],
+            "destination": str(self.dest / self.filename),
+            "encrypted": bool(self.options.password),
+        }
+
+
+def check_destination(dest: Path | str) -> Path:
+    """The destination folder, checked writable before any work starts."""
+    path = Path(dest).expanduser()
+    if not path.exists():
+        raise DestinationError(f"the destination folder {path} does not exist")
+    if not path.is_dir():
+        raise DestinationError(f"the destination {path} is not a folder")
+    probe = path / f".cheel-write-test-{secrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise DestinationError(f"the destination folder {path} is not writable") from None
+    return path
+
+
+def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None = None) -> BackupPlan:
+    """Check the options and resolve names; nothing is written."""
+    if not options.organizations:
+        raise UsageError("choose at least one organization to back up")
+    if options.groups and len(options.organizations) > 1:
+        raise UsageError(
+            "groups can be chosen only when one organization is backed up",
+            hint="with several organizations every group of each is included; "
+                 "drop --group or back up one organization")
+    dest = check_destination(options.dest)
+    seen: set[str] = set()
+    selections = []
+    for name in options.organizations:
+        entry = catalog.find(name)
+        if entry.name in seen:
+            raise UsageError(f'the organization "{entry.name}" is named twice')
+        seen.add(entry.name)
+        db = open_database(catalog, entry)
+        try:
+            if options.groups:
+                groups = []
+                for key in options.groups:
+                    g = find_group(db, key)
+                    if all(x.id != g.id for x in groups):
+                        groups.append(g)
+            else:
+                groups = list_groups(db)
+        finally:
+            db.close()
+        selections.append(OrgSelection(entry, groups))
+    if not any(s.groups for s in selections):
+        which = (f'the organization "{selections[0].entry.name}" has' if len(selections) == 1
+                 else "these organizations have")
+        raise NotFound(f"{which} no company group to back up")
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = safe_name(selections[0].entry.name)
+    if len(selections) > 1:
+        base += f"+{len(selections) - 1}"
+    return BackupPlan(options, selections, dest, f"{base}_{stamp}{EXTENSION}")

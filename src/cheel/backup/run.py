@@ -1,0 +1,135 @@
+"""Writing a backup: one consistent snapshot per organization, rows streamed from the
+database into bounded chunks (memory stays flat), the file written under a temporary name
+and given its final name only once complete and on disk (:mod:`.folder`)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from .. import __version__
+from ..archive.age import ScryptRecipient
+from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, OrganizationDecl
+from ..archive.members import MANIFEST
+from ..archive.writer import ContainerWriter
+from ..errors import CheelError, DamagedFile, DestinationError
+from ..progress import Progress
+from ..soundness import DECLARATIONS, check_manifest
+from ..store import schema
+from ..store.catalog import Catalog
+from ..store.engines import Database
+from ..store.organizations import open_database
+from .folder import PartFile
+from .plan import BackupPlan
+from .snapshot_reader import SnapshotReader
+
+
+@dataclass
+class BackupResult:
+    path: Path
+    size: int
+    encrypted: bool
+    organizations: list[str]
+    groups: list[str]
+    companies: list[str]
+    rows: dict[str, int]
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {"path": str(self.path), "size": self.size, "encrypted": self.encrypted,
+                "organizations": self.organizations, "groups": self.groups,
+                "companies": self.companies, "rows": self.rows,
+                "seconds": round(self.seconds, 3)}
+
+
+def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = None) -> BackupResult:
+    """Write the backup file; returns what was written."""
+    started = time.monotonic()
+    opts = plan.options
+    created = datetime.now(timezone.utc).replace(microsecond=0)
+    dbs: list[Database] = []
+    totals: dict[str, int] = {}
+    writer: ContainerWriter | None = None
+    part: PartFile | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            part = PartFile(plan.dest, plan.filename)
+            # Encrypted: scrypt (about a second, by design) runs in a thread while the data
+            # is written; the age header is filled in by close().
+            recipients = [ScryptRecipient(opts.password, opts.log2n)] if opts.password else []
+            writer = ContainerWriter(part.raw, recipients, mtime=int(created.timestamp()))
+            readers = []
+            for i, sel in enumerate(plan.selections):
+                db = open_database(catalog, sel.entry)
+                dbs.append(db)
+                reader = SnapshotReader(db, sel.groups, i, sel.entry.name, sel.entry.engine)
+                readers.append(stack.enter_context(reader.session()))
+            orgs = [r.describe() for r in readers]
+            for t in schema.TABLES:
+                totals[t.name] = sum(
+                    o["org_rows"].get(t.name, 0) + sum(g["rows"].get(t.name, 0)
+                                                       for g in o["groups"]) for o in orgs)
+            manifest = Manifest(
+                FORMAT_NAME, FORMAT_VERSION, __version__, created.isoformat(),
+                schema.SCHEMA_VERSION, bool(opts.password), DECLARATIONS,
+                [msgspec.convert(o, OrganizationDecl) for o in orgs], totals)
+            _readable(manifest)
+            total = sum(totals.values())
+            done = 0
+            if progress:
+                progress(0, total)
+            writer.add(MANIFEST, manifest.encode())
+            for r in readers:
+                parts = [("org", t, r.org_chunks(t)) for t in schema.org_tables()]
+                parts += [(f"g{k}", t, r.group_chunks(k, t))
+                          for k in range(1, len(r.groups) + 1) for t in schema.group_tables()]
+                for key, t, chunks in parts:
+                    seq = schema.TABLES.index(t)
+                    for n, (data, rows) in enumerate(chunks):
+                        name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
+                        if b"\\u0000" in data:  # what no reader (nor PostgreSQL) takes
+                            raise CheelError(f"a row of {t.name} holds a NUL character, which "
+                                             "a backup cannot carry; no backup was written")
+                        writer.add(name, data, rows)
+                        done += rows
+                        if progress:
+                            progress(done, total)
+            if done != total:
+                raise CheelError(f"read {done} rows where the snapshot counted {total}; "
+                                 "no backup was written")
+            writer.close()
+        final = part.publish()
+    except BaseException as e:
+        if writer is not None:
+            writer.abort()
+        if part is not None:
+            part.abandon()
+        if isinstance(e, OSError):  # the databases raise their own errors: this is the file
+            raise DestinationError(f"cannot write the backup in {plan.dest}: "
+                                   f"{e.strerror or e}; no backup was written",
+                                   hint="free some space there or choose another --dest"
+                                   ) from e
+        raise
+    finally:
+        for db in dbs:
+            db.close()
+    return BackupResult(
+        path=final, size=final.stat().st_size, encrypted=bool(opts.password),
+        organizations=plan.summary["organizations"], groups=plan.summary["groups"],
+        companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
+
+
+def _readable(manifest: Manifest) -> None:
+    """The writer never writes what a reader would refuse: names that break the rule typed
+    names follow (made by an older cheel, say) stop the backup, saying which."""
+    try:
+        check_manifest(manifest)
+    except DamagedFile as e:
+        why = e.message.split("(", 1)[-1].rstrip(")")
+        raise CheelError(f"this backup could not be read back ({why}); no backup was written",
+                         hint="rename it, then back up again") from None

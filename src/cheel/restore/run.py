@@ -1,0 +1,208 @@
+"""A restore from start to end: plan, a new organization made or the target opened, the
+load in one transaction, the checks, commit or nothing at all (see :mod:`.load`)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..archive.age import Unlocker
+from ..archive.manifest import Manifest
+from ..archive.reader import BackupReader, open_file
+from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound
+from ..progress import Progress
+from ..soundness import SoundReader, check_manifest
+from ..store import schema, staging
+from ..store.catalog import Catalog
+from ..store.engines import POSTGRES
+from ..store.names import check_name
+from ..store.organizations import open_database
+from ..verify import BackupInfo, Unlock, inspect_backup, unlocker_of
+from .load import Loader
+from .plan import GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+
+FINISH_CONNECTIONS = 2  # keys and checks of a new PostgreSQL database, as pg_restore --jobs 2
+
+
+@dataclass
+class RestoreReport:
+    file: str
+    target: str
+    created: bool
+    dry_run: bool
+    encrypted: bool
+    groups: list[GroupPlan]
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "target": self.target, "created": self.created,
+                "dry_run": self.dry_run, "encrypted": self.encrypted,
+                "groups": [g.as_dict() for g in self.groups], "rows": self.rows,
+                "seconds": round(self.seconds, 3)}
+
+
+def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
+                 ) -> tuple[BackupInfo, list[GroupPlan]]:
+    """Read the manifest and decide what happens to each group; changes nothing."""
+    info = inspect_backup(options.file, unlocker_of(unlock))
+    check_manifest(info.manifest)  # a newer schema is refused here, not after the load
+    groups = select_groups(backup_groups(info.manifest), options.groups)
+    if options.create:
+        if catalog.exists(options.into):
+            raise AlreadyExists(f'an organization named "{options.into}" already exists',
+                                hint="drop --create to restore into it")
+        return info, decide(None, groups, options)
+    if not catalog.exists(options.into):
+        raise NotFound(f'there is no organization named "{options.into}"',
+                       hint="add --create to create it from the backup")
+    db = open_database(catalog, catalog.find(options.into))
+    try:
+        return info, decide(db, groups, options)
+    finally:
+        db.close()
+
+
+def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None,
+                progress: Progress | None = None) -> RestoreReport:
+    """Restore as ``options`` say, all or nothing. The file is read through the rules of a
+    sound file (:mod:`cheel.soundness`) and nothing commits before its last byte is
+    checked; ``--dry-run`` reads and checks the whole file too, and changes nothing."""
+    started = time.monotonic()
+    unlocker = unlocker_of(unlock)
+    if options.create:  # a new organization's name is stored as typed names are
+        options = dataclasses.replace(options, into=check_name(options.into))
+        if options.dry_run:
+            info, groups = plan_restore(catalog, options, unlocker)
+        else:
+            return _into_new(catalog, options, unlocker, progress, started)
+    else:
+        info, groups = plan_restore(catalog, options, unlocker)
+    report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
+                           info.encrypted, groups)
+    if options.dry_run:
+        _check_whole_file(options.file, unlocker, progress)
+    else:
+        db = open_database(catalog, catalog.find(options.into))
+        try:
+            with db.bulk_load(), _refusals_are_damage(), db.transaction():
+                # Names and ids are chosen under the lock that keeps other writers of groups
+                # out until this commits: two restores at once each see what the other did.
+                db.lock_groups()
+                decide(db, groups, options)
+                loader = Loader(db, groups)
+                loader.load(options.file, unlocker, progress)
+                loader.finish()
+        finally:
+            db.close()
+    report.rows = _restored_rows(info.manifest, groups)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
+              progress: Progress | None, started: float) -> RestoreReport:
+    """A restore into a new organization (:mod:`cheel.store.staging`), begun before the
+    manifest is read, so that a new PostgreSQL database is made while scrypt runs."""
+    if catalog.exists(options.into):
+        raise AlreadyExists(f'an organization named "{options.into}" already exists',
+                            hint="drop --create to restore into it")
+    new = staging.begin(catalog, options.into, options.postgres)
+    try:
+        info, groups = plan_restore(catalog, options, unlocker)
+        first = next((o for o in info.manifest.organizations
+                      if any(g.org_index == o.index for g in groups)), None)
+        db = new.open(first.languages if first else ["fr", "de", "it", "en"], bulk=True)
+        # A new PostgreSQL database stays unlisted (under a temporary name) until it is
+        # complete, so its rows may commit before its keys are built and checked on
+        # several connections, as pg_restore --jobs does. Anything else is one transaction.
+        split = db.engine == POSTGRES
+        with db.bulk_load(fresh=True), _refusals_are_damage():
+            loader = Loader(db, groups, bulk=True)
+            with db.transaction():
+                loader.load(options.file, unlocker, progress)
+                if not split:
+                    loader.finish()
+            if split:
+                loader.finish(connections=FINISH_CONNECTIONS)
+        new.publish()
+    except BaseException:
+        new.discard()
+        raise
+    report = RestoreReport(str(options.file), options.into, True, False, info.encrypted,
+                           groups, _restored_rows(info.manifest, groups))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _restored_rows(manifest: Manifest, groups: list[GroupPlan]) -> dict[str, int]:
+    """Rows per table the restore writes: its groups' rows, and the organization rows of
+    their organizations (matched by natural key, or added)."""
+    restored = [g for g in groups if g.restored]
+    orgs = {g.org_index for g in restored}
+    rows = {}
+    for t in schema.TABLES:
+        if t.scope == schema.ORG:
+            rows[t.name] = sum(o.org_rows.get(t.name, 0) for o in manifest.organizations
+                               if o.index in orgs)
+        else:
+            rows[t.name] = sum(g.rows.get(t.name, 0) for g in restored)
+    return rows
+
+
+def _check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
+    """Read the file through every rule of a sound file, as verify does."""
+    with open_file(file) as f:
+        sound = SoundReader(BackupReader(f, unlocker), whole_file_rules=True)
+        total = sound.manifest.total_rows
+        for _ in sound:
+            if progress:
+                progress(sound.rows, total)
+
+
+@contextlib.contextmanager
+def _refusals_are_damage() -> Iterator[None]:
+    """What the target's engine refuses in the restored rows (a value repeated that must be
+    unique, an entry that does not balance, a value its type refuses) is the file's fault:
+    said as ``DamagedFile``, as verify says it of the same file."""
+    try:
+        yield
+    except IntegrityError as e:
+        if e.cause in ("unique", "balance"):
+            raise DamagedFile(e.message) from None
+        raise
+    except Exception as e:
+        why = _engine_refusal(e)
+        if why is None:
+            raise
+        raise DamagedFile(f"the backup holds rows its target refuses ({why}); nothing was "
+                          "restored") from None
+
+
+def _engine_refusal(e: Exception) -> str | None:
+    import sqlite3
+
+    if isinstance(e, sqlite3.IntegrityError):
+        text = str(e)
+        if text.startswith("UNIQUE constraint failed: "):
+            columns = text.split(": ", 1)[1].split(", ")
+            table = columns[0].split(".")[0]
+            return (f"a value that must be unique is repeated: {table}: "
+                    + ", ".join(c.split(".")[-1] for c in columns))
+        return text
+    if isinstance(e, sqlite3.OperationalError) and "integer overflow" in str(e):
+        return "amounts too large for the database to add up"
+    psycopg = sys.modules.get("psycopg")  # loaded only where a PostgreSQL target is
+    if psycopg is not None and isinstance(e, (psycopg.errors.IntegrityError,
+                                              psycopg.errors.DataError)):
+        text = str(e).strip().splitlines()
+        first = text[0] if text else type(e).__name__
+        if isinstance(e, psycopg.errors.UniqueViolation):
+            return f"a value that must be unique is repeated: {first}"
+        return first
+    return None
