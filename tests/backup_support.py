@@ -15,7 +15,7 @@ from cheel.archive.age import Unlocker
 from cheel.archive.reader import BackupReader
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.errors import CheelError, DamagedFile, WrongPassword
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store.catalog import Catalog
 from cheel.soundness import SoundReader
 from cheel.verify import verify_backup
@@ -64,7 +64,7 @@ def table_rows(manifest: dict, data: dict, table: str) -> list[dict]:
 
 
 def make_org(catalog: Catalog, name: str, url: str | None = None) -> None:
-    O.create_organization(catalog, name, ["fr", "de"], postgres=url)
+    organizations.create_organization(catalog, name, ["fr", "de"], postgres=url)
 
 
 def must_fail(path: Path, password=None) -> CheelError:
@@ -89,8 +89,8 @@ def add_documents(catalog: Catalog, org: str, company: str, count: int, size: in
     bytes each."""
     make_org(catalog, org)
     rng = random.Random(seed)
-    with O.opened(catalog, org) as (_, db):
-        O.create_company(db, company)
+    with organizations.opened(catalog, org) as (_, db):
+        organizations.create_company(db, company)
         company_id = db.scalar("SELECT id FROM companies")
         with db.transaction():
             for i in range(count):

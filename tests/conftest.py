@@ -94,3 +94,30 @@ def dest(tmp_path) -> Path:
     d = tmp_path / "backups"
     d.mkdir()
     return d
+
+
+@pytest.fixture
+def temporary_databases(monkeypatch, pg_url):
+    """The temporary PostgreSQL databases made by this test (recorded as they are named),
+    and a function saying which of them still exist: a test checks its own leftovers, not
+    the whole server's, which other runs may share."""
+    import psycopg
+
+    from cheel.store import staging
+
+    made: list[str] = []
+    name = staging.pg_temporary_name
+
+    def record() -> str:
+        made.append(name())
+        return made[-1]
+
+    monkeypatch.setattr(staging, "pg_temporary_name", record)
+
+    def left(*more: str) -> set[str]:
+        with psycopg.connect(pg_url + "/postgres") as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (made + list(more),))}
+
+    left.made = made
+    return left

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from cheel.demo import DemoOptions, create_demo
-from cheel.store import schema as S
+from cheel.store import schema
 from cheel.store.catalog import Catalog
 from cheel.store.organizations import opened
 from cheel.store.staging import drop_database
@@ -50,7 +50,7 @@ def content_hash(db) -> str:
     h = hashlib.sha256()
     for key, value in db.query("SELECT key, value FROM meta ORDER BY key"):
         h.update(repr((key, value)).encode())
-    for t in S.TABLES:
+    for t in schema.TABLES:
         exprs = ", ".join(db.select_expr(c, "t0") for c in t.columns)
         h.update(t.name.encode())
         for row in db.query(f"SELECT {exprs} FROM {t.name} t0 ORDER BY t0.id"):

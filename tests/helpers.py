@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from cheel.store import organizations as O
-from cheel.store import schema as S
+from cheel.store import organizations
+from cheel.store import schema
 from cheel.store.scope import select_sql
 
 
@@ -16,18 +16,18 @@ def group_content(db, group_uid: str, ignore_uids: bool = False) -> dict[str, li
     assert gid is not None, group_uid
     ranks: dict[str, dict[int, int]] = {}
     raw: dict[str, list[tuple]] = {}
-    for t in S.group_tables():
+    for t in schema.group_tables():
         cols = t.backup_columns
         exprs = [db.select_expr(c, "t0") for c in cols]
         rows = [tuple(r) for batch in db.stream(select_sql(t, exprs), (gid,)) for r in batch]
         ranks[t.name] = {r[0]: i for i, r in enumerate(rows)}
         raw[t.name] = rows
     org_keys = {}
-    for t in S.org_tables():
+    for t in schema.org_tables():
         keys = ", ".join(t.natural_key)
         org_keys[t.name] = {r[0]: r[1:] for r in db.query(f"SELECT id, {keys} FROM {t.name}")}
     out: dict[str, list[tuple]] = {}
-    for t in S.group_tables():
+    for t in schema.group_tables():
         cols = t.backup_columns
         rows = []
         for r in raw[t.name]:
@@ -36,10 +36,10 @@ def group_content(db, group_uid: str, ignore_uids: bool = False) -> dict[str, li
                 if c.type == "id":
                     v = ranks[t.name][v]
                 elif c.ref and v is not None:
-                    v = (org_keys[c.ref][v] if S.table(c.ref).scope == S.ORG
+                    v = (org_keys[c.ref][v] if schema.table(c.ref).scope == schema.ORG
                          else ranks[c.ref][v])
                 elif ignore_uids and c.name in t.new_uid_on_copy + ("name",) and \
-                        t.name in (S.GROUP_TABLE, "companies"):
+                        t.name in (schema.GROUP_TABLE, "companies"):
                     v = None
                 elif isinstance(v, memoryview):
                     v = bytes(v)
@@ -52,8 +52,8 @@ def group_content(db, group_uid: str, ignore_uids: bool = False) -> dict[str, li
 def fingerprint(catalog, name: str) -> str:
     """SHA-256 of every row of every table of an organization, in id order."""
     h = hashlib.sha256()
-    with O.opened(catalog, name) as (_, db):
-        for t in S.TABLES:
+    with organizations.opened(catalog, name) as (_, db):
+        for t in schema.TABLES:
             exprs = [db.select_expr(c, "t0") for c in t.columns]
             for batch in db.stream(f"SELECT {', '.join(exprs)} FROM {t.name} t0 ORDER BY t0.id"):
                 for r in batch:
@@ -63,8 +63,8 @@ def fingerprint(catalog, name: str) -> str:
 
 
 def group_uids(catalog, name: str) -> dict[str, str]:
-    with O.opened(catalog, name) as (_, db):
-        return {g.name: g.uid for g in O.list_groups(db)}
+    with organizations.opened(catalog, name) as (_, db):
+        return {g.name: g.uid for g in organizations.list_groups(db)}
 
 
 def bulk_organization(catalog, name: str, postgres: str | None = None):

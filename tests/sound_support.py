@@ -60,7 +60,7 @@ from cheel.archive.age.scrypt import ScryptRecipient
 from cheel.archive.members import DATA_RE
 from cheel.archive.writer import ContainerWriter
 from cheel.cli.main import cli
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store import schema as SCHEMA
 from cheel.store.catalog import Catalog, OrgEntry
 from helpers import fingerprint, group_content
@@ -126,8 +126,8 @@ def make_pg_existing(template: Path, server: str, dbname: str) -> None:
 
 def _own_group(catalog: Catalog) -> None:
     """EXISTING's own data besides the backup's groups: a group of its own."""
-    with O.opened(catalog, EXISTING) as (_, db):
-        O.create_company(db, "Eigene Firma AG", new_group="Eigene Gruppe",
+    with organizations.opened(catalog, EXISTING) as (_, db):
+        organizations.create_company(db, "Eigene Firma AG", new_group="Eigene Gruppe",
                          legal_form="AG")
 
 
@@ -184,14 +184,14 @@ def org_fingerprint(data_dir: Path, name: str) -> str:
 
 
 def group_uids(data_dir: Path, name: str) -> list[str]:
-    with O.opened(Catalog(data_dir), name) as (_, db):
-        return [g.uid for g in O.list_groups(db)]
+    with organizations.opened(Catalog(data_dir), name) as (_, db):
+        return [g.uid for g in organizations.list_groups(db)]
 
 
 def target_content(data_dir: Path, org: str, uid: str, ignore_uids: bool) -> dict:
     """``helpers.group_content`` of a group in the target, decimals as numbers. A foreign key
     leaving the group (which ``group_content`` cannot rank) is said as such."""
-    with O.opened(Catalog(data_dir), org) as (_, db):
+    with organizations.opened(Catalog(data_dir), org) as (_, db):
         with db.snapshot():
             try:
                 content = group_content(db, uid, ignore_uids)

@@ -25,8 +25,8 @@ import cheel.backup.plan
 from cheel.archive import members, rows
 from cheel.backup import BackupOptions, plan_backup
 from cheel.errors import CheelError, DestinationError, UsageError
-from cheel.store import organizations as O
-from cheel.store import schema as S
+from cheel.store import organizations
+from cheel.store import schema
 from cheel.store.catalog import Catalog
 from cheel.verify import verify_backup
 
@@ -40,7 +40,7 @@ TEXTS = ["", "plain", 'double " quote, back\\slash and \\" both', "line\nfeed\r\
          "control \x01\x1f\x7f", "עברית العربية", "e\u0301 combining", "'single' `back`",
          '{"json": [1, 2], "x": null}', "x" * 5000]
 BIG_INTS = [0, 1, -1, 2**31, 2**53 + 1, 2**63 - 1, -(2**63)]
-MONEY = [0, 1, -1, 2**31, 10**15 - 7, S.MONEY_LIMIT, -S.MONEY_LIMIT]
+MONEY = [0, 1, -1, 2**31, 10**15 - 7, schema.MONEY_LIMIT, -schema.MONEY_LIMIT]
 DECIMALS_18_6 = ["0.000000", "0.000001", "-1.500000", "123456789012.123456", "0.950000"]
 DECIMALS_5_2 = ["8.10", "-0.01", "999.99", "0.00"]
 DATES = ["2024-02-29", "1900-01-01", "9999-12-31", "2000-01-01"]
@@ -107,7 +107,7 @@ def _fill_types(db) -> dict[str, dict[int, dict]]:
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 def test_every_column_type_round_trips(catalog, dest, engine_url, encrypted):
     make_org(catalog, "Types", engine_url)
-    with O.opened(catalog, "Types") as (_, db):
+    with organizations.opened(catalog, "Types") as (_, db):
         want = _fill_types(db)
     result = backup(catalog, ["Types"], dest, password=PW if encrypted else None)
     assert result.encrypted is encrypted
@@ -128,7 +128,7 @@ def test_every_column_type_round_trips(catalog, dest, engine_url, encrypted):
             assert all(v is None or type(v) in (int, str) for v in row), row
     # Manifest: column types and decimal scales as declared.
     tables = {t["name"]: t for t in manifest["tables"]}
-    assert [t["name"] for t in manifest["tables"]] == [t.name for t in S.TABLES]
+    assert [t["name"] for t in manifest["tables"]] == [t.name for t in schema.TABLES]
     rate = next(c for c in tables["exchange_rates"]["columns"] if c["name"] == "rate")
     assert rate == {"name": "rate", "type": "decimal", "nullable": False, "scale": 6}
     assert "password_hash" not in [c["name"] for c in tables["users"]["columns"]]
@@ -142,7 +142,7 @@ def test_postgres_dates_do_not_depend_on_datestyle(catalog, dest, pg_url, pg_dbn
     make_org(catalog, "Datestyle", f"{pg_url}/{name}")
     with psycopg.connect(f"{pg_url}/postgres", autocommit=True) as conn:
         conn.execute(f"ALTER DATABASE \"{name}\" SET DateStyle = 'German, DMY'")
-    with O.opened(catalog, "Datestyle") as (_, db):
+    with organizations.opened(catalog, "Datestyle") as (_, db):
         with db.transaction():
             db.insert("company_groups", {"uid": "u", "name": "G",
                                          "created_at": "2024-02-29 10:00:00"})
@@ -162,8 +162,8 @@ def _row_bytes(contact: int) -> int:
 
 def _chunking_org(catalog: Catalog, n: int) -> int:
     make_org(catalog, "Chunks")
-    with O.opened(catalog, "Chunks") as (_, db):
-        O.create_company(db, "Chunk AG")
+    with organizations.opened(catalog, "Chunks") as (_, db):
+        organizations.create_company(db, "Chunk AG")
         contact = db.scalar("SELECT id FROM contacts")
         with db.transaction():
             db.insert_rows("communications", ["id", "contact_id", "kind", "value"],
@@ -213,8 +213,8 @@ def test_large_rows_never_make_large_chunks(catalog, dest, monkeypatch):
 
 def test_a_row_too_large_for_the_format_fails_the_backup(catalog, dest, monkeypatch):
     make_org(catalog, "Huge")
-    with O.opened(catalog, "Huge") as (_, db):
-        O.create_company(db, "Huge AG")
+    with organizations.opened(catalog, "Huge") as (_, db):
+        organizations.create_company(db, "Huge AG")
         with db.transaction():
             db.insert("documents", {"company_id": db.scalar("SELECT id FROM companies"),
                                     "filename": "big.bin", "mime_type": "x/y",
@@ -230,8 +230,8 @@ def _owner_group(db) -> dict[str, dict[int, int]]:
     """For every group-level row: the id of the group it belongs to, found in Python by
     following the declared foreign keys (an oracle independent of cheel's scope SQL)."""
     owner: dict[str, dict[int, int]] = {}
-    for t in S.group_tables():
-        if t.name == S.GROUP_TABLE:
+    for t in schema.group_tables():
+        if t.name == schema.GROUP_TABLE:
             owner[t.name] = {r[0]: r[0] for r in db.query("SELECT id FROM company_groups")}
             continue
         ref = t.column(t.via).ref
@@ -247,16 +247,16 @@ def _owner_group(db) -> dict[str, dict[int, int]]:
 def test_group_backup_holds_its_rows_and_nothing_else(catalog, dest, engine_url, group, users,
                                                       languages):
     mv.build_sample(catalog, "Sample", postgres=engine_url)
-    with O.opened(catalog, "Sample") as (_, db):
+    with organizations.opened(catalog, "Sample") as (_, db):
         owner = _owner_group(db)
-        gid = O.find_group(db, group).id
-        companies = sorted(c.name for c in O.find_group(db, group).companies)
+        gid = organizations.find_group(db, group).id
+        companies = sorted(c.name for c in organizations.find_group(db, group).companies)
     result = backup(catalog, ["Sample"], dest, groups=[group])
     manifest, data = read_backup(result.path)
     (org,) = manifest["organizations"]
     assert [g["name"] for g in org["groups"]] == [group]
     assert sorted(c["name"] for c in org["groups"][0]["companies"]) == companies
-    for t in S.group_tables():
+    for t in schema.group_tables():
         mine = sorted(i for i, g in owner[t.name].items() if g == gid)
         got = [r[0] for r in data.get((0, "g1", t.name), [])]
         assert got == mine, t.name
@@ -272,11 +272,11 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
     to an early entry, whose parent lies far outside the range's usual parents."""
     from cheel.backup import snapshot_reader
     mv.build_sample(catalog, "Sample", postgres=engine_url)
-    with O.opened(catalog, "Sample") as (_, db):
-        group = O.find_group(db, "Muster Gruppe")
+    with organizations.opened(catalog, "Sample") as (_, db):
+        group = organizations.find_group(db, "Muster Gruppe")
         gid = group.id
         with db.transaction():
-            for g in (gid, O.find_group(db, "Solo Sàrl").id):
+            for g in (gid, organizations.find_group(db, "Solo Sàrl").id):
                 first, account = db.query(
                     "SELECT e.id, l.account_id FROM journal_entries e JOIN entry_lines l "
                     "ON l.entry_id = e.id JOIN companies c ON c.id = e.company_id "
@@ -288,7 +288,7 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
     monkeypatch.setattr(snapshot_reader, "DENSE", 0.0)  # every table in ranges
     manifest, data = read_backup(backup(catalog, ["Sample"], dest,
                                         groups=["Muster Gruppe"]).path)
-    for t in S.group_tables():
+    for t in schema.group_tables():
         mine = sorted(i for i, g in owner[t.name].items() if g == gid)
         assert [r[0] for r in data.get((0, "g1", t.name), [])] == mine, t.name
     texts = [r for r in table_rows(manifest, data, "entry_lines") if r["text"] == "late line"]
@@ -319,8 +319,8 @@ def test_group_choice_with_several_organizations_is_a_usage_error(catalog, dest)
 # -- names, no overwrite, destination ------------------------------------------------------
 def test_file_name_and_never_overwriting(catalog, dest):
     make_org(catalog, "Müller & Söhne AG")
-    with O.opened(catalog, "Müller & Söhne AG") as (_, db):
-        O.create_company(db, "Müller AG")
+    with organizations.opened(catalog, "Müller & Söhne AG") as (_, db):
+        organizations.create_company(db, "Müller AG")
     before = datetime.now().replace(microsecond=0)
     first = backup(catalog, ["Müller & Söhne AG"], dest)
     m = re.fullmatch(r"muller-sohne-ag_(\d{8}-\d{6})\.cheelbackup", first.path.name)
@@ -399,7 +399,7 @@ WRITER = textwrap.dedent("""
 
 
 def _entries(catalog: Catalog, org: str) -> int:
-    with O.opened(catalog, org) as (_, db):
+    with organizations.opened(catalog, org) as (_, db):
         return int(db.scalar("SELECT count(*) FROM journal_entries"))
 
 

@@ -29,7 +29,7 @@ from cheel.archive.age.stream import payload_key
 from cheel.archive.age.stream import SEALED_CHUNK_SIZE
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.errors import DamagedFile
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store.catalog import Catalog
 from cheel.verify import verify_backup
 
@@ -40,8 +40,8 @@ from backup_support import (AGE, ALL_BYTES, PW, PYTHON, ZSTD, add_documents, bac
 # -- damage: every flipped byte, every cut -------------------------------------------------
 def _small_backup(catalog: Catalog, dest: Path, password: str | None) -> bytes:
     make_org(catalog, "Klein")
-    with O.opened(catalog, "Klein") as (_, db):
-        O.create_company(db, "Klein GmbH")
+    with organizations.opened(catalog, "Klein") as (_, db):
+        organizations.create_company(db, "Klein GmbH")
     result = backup(catalog, ["Klein"], dest, password=password)
     data = result.path.read_bytes()
     result.path.unlink()
@@ -218,8 +218,8 @@ def test_only_regular_leftovers_are_swept(catalog, tmp_path):
     """A FIFO named like a killed backup's leftover would block an open() for ever; it, a
     folder and a symbolic link (to a file of someone's) are not leftovers: left alone."""
     make_org(catalog, "Klein")
-    with O.opened(catalog, "Klein") as (_, db):
-        O.create_company(db, "Klein AG")
+    with organizations.opened(catalog, "Klein") as (_, db):
+        organizations.create_company(db, "Klein AG")
     dest = tmp_path / "out"
     dest.mkdir()
     fifo = dest / ".x.cheelbackup.deadbeef.part"

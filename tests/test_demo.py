@@ -7,7 +7,7 @@ import pytest
 
 from cheel.demo import MIN_ENTRIES, DemoOptions, create_demo
 from cheel.errors import AlreadyExists
-from cheel.store import schema as S
+from cheel.store import schema
 from cheel.store.catalog import Catalog
 from cheel.store.organizations import describe, opened
 
@@ -58,7 +58,7 @@ def test_registered_in_catalog(demo):
 def test_every_foreign_key_resolves(demo):
     db = db_of(demo)
     checked = 0
-    for t in S.TABLES:
+    for t in schema.TABLES:
         for c in t.foreign_keys:
             dangling = db.scalar(
                 f"SELECT count(*) FROM {t.name} t0 LEFT JOIN {c.ref} r ON r.id = t0.{c.name} "
@@ -73,16 +73,16 @@ def test_every_foreign_key_resolves(demo):
 def test_references_stay_inside_their_group(demo):
     """A row only references group data of its own company group."""
     db = db_of(demo)
-    group_of: dict[str, dict[int, int]] = {S.GROUP_TABLE: {
+    group_of: dict[str, dict[int, int]] = {schema.GROUP_TABLE: {
         r[0]: r[0] for r in db.query("SELECT id FROM company_groups")}}
-    for t in S.TABLES:
-        if t.scope == S.ORG or t.name == S.GROUP_TABLE:
+    for t in schema.TABLES:
+        if t.scope == schema.ORG or t.name == schema.GROUP_TABLE:
             continue
         parent = t.column(t.via).ref
         group_of[t.name] = {i: group_of[parent][p] for i, p in
                             db.query(f"SELECT id, {t.via} FROM {t.name}")}
-    for t in S.TABLES:
-        if t.name not in group_of or t.name == S.GROUP_TABLE:
+    for t in schema.TABLES:
+        if t.name not in group_of or t.name == schema.GROUP_TABLE:
             continue
         for c in t.foreign_keys:
             if c.ref not in group_of or c.name == t.via:

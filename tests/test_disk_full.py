@@ -17,7 +17,7 @@ import pytest
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.demo import DemoOptions, create_demo
 from cheel.errors import DiskFull
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store.catalog import Catalog
 from cheel.web.i18n import error_view
 
@@ -68,9 +68,9 @@ def assert_one_sentence(stderr: str, first_line: str) -> None:
 
 def test_sqlite_full_in_a_transaction_is_disk_full(catalog):
     """SQLite's own "database or disk is full" (here: its page limit) inside a transaction."""
-    O.create_organization(catalog, "Petite SA")
-    with O.opened(catalog, "Petite SA") as (_, db):
-        O.create_company(db, "Alpha SA")
+    organizations.create_organization(catalog, "Petite SA")
+    with organizations.opened(catalog, "Petite SA") as (_, db):
+        organizations.create_company(db, "Alpha SA")
         before = fingerprint(catalog, "Petite SA")
         pages = db.scalar("PRAGMA page_count")
         db.execute(f"PRAGMA max_page_count = {pages + 2}")
@@ -87,9 +87,9 @@ def test_sqlite_full_in_a_transaction_is_disk_full(catalog):
         assert error_view(caught.value)["title"] == "Le disque est plein ; rien n'a été modifié."
         assert not db.conn.in_transaction
         db.execute(f"PRAGMA max_page_count = {1 << 30}")
-        O.create_group(db, "Après")  # the connection works on
+        organizations.create_group(db, "Après")  # the connection works on
     assert fingerprint(catalog, "Petite SA") != before
-    with O.opened(catalog, "Petite SA") as (_, db):
+    with organizations.opened(catalog, "Petite SA") as (_, db):
         assert db.scalar("SELECT count(*) FROM documents") == 0
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cheel.cli.main import cli
 from cheel.errors import AlreadyExists, UsageError
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store.names import check_name, name_key, name_problem
 
 from web_support import alert, post
@@ -62,29 +62,29 @@ def test_the_rule():
 
 
 def test_same_name_however_it_is_written(catalog):
-    O.create_organization(catalog, CAFE_NFC)
+    organizations.create_organization(catalog, CAFE_NFC)
     for other in (CAFE_NFD, "CAFÉ DUPONT", unicodedata.normalize("NFD", "café dupont")):
         with pytest.raises(AlreadyExists):
-            O.create_organization(catalog, other)
+            organizations.create_organization(catalog, other)
     assert catalog.find(CAFE_NFD).name == CAFE_NFC
     assert [e.name for e in catalog.list()] == [CAFE_NFC]
 
-    O.create_organization(catalog, CAFE_NFD + " 2")  # stored NFC
+    organizations.create_organization(catalog, CAFE_NFD + " 2")  # stored NFC
     assert json.loads(catalog.path.read_text("utf-8"))["organizations"][1]["name"] == \
         CAFE_NFC + " 2"
 
-    with O.opened(catalog, CAFE_NFD) as (_, db):
-        group = O.create_group(db, unicodedata.normalize("NFD", "École Générale"))
+    with organizations.opened(catalog, CAFE_NFD) as (_, db):
+        group = organizations.create_group(db, unicodedata.normalize("NFD", "École Générale"))
         assert group.name == "École Générale"
         for other in ("ÉCOLE GÉNÉRALE", unicodedata.normalize("NFD", "école générale")):
             with pytest.raises(AlreadyExists):  # SQL lower() folds only ASCII in SQLite
-                O.create_group(db, other)
-        assert O.find_group(db, "école générale").uid == group.uid
-        O.create_company(db, "Öko Bäckerei AG",
+                organizations.create_group(db, other)
+        assert organizations.find_group(db, "école générale").uid == group.uid
+        organizations.create_company(db, "Öko Bäckerei AG",
                          group=unicodedata.normalize("NFD", "ÉCOLE GÉNÉRALE"))
         with pytest.raises(AlreadyExists):
-            O.create_company(db, unicodedata.normalize("NFD", "ÖKO BÄCKEREI AG"), new_group="X")
-        assert [(g.name, [c.name for c in g.companies]) for g in O.list_groups(db)] == [
+            organizations.create_company(db, unicodedata.normalize("NFD", "ÖKO BÄCKEREI AG"), new_group="X")
+        assert [(g.name, [c.name for c in g.companies]) for g in organizations.list_groups(db)] == [
             ("École Générale", ["Öko Bäckerei AG"])]
 
 
@@ -141,8 +141,8 @@ def test_web_forms_refuse_bad_names_in_one_sentence(client, server, orgs):
              engine="sqlite")
     assert r.status_code == 200 and "Ce nom est déjà utilisé." in alert(r)
     assert sorted(e.name for e in orgs.list()) == [CAFE_NFC, "Fiduciaire Alpha", "Zeta SA"]
-    with O.opened(orgs, "Zeta SA") as (_, db):
-        assert [g.name for g in O.list_groups(db)] == ["Zeta SA"]
+    with organizations.opened(orgs, "Zeta SA") as (_, db):
+        assert [g.name for g in organizations.list_groups(db)] == ["Zeta SA"]
 
 
 def test_web_finds_organizations_by_name_key(client, server, orgs):

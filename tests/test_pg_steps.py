@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from cheel.errors import DamagedFile, IntegrityError
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store.engines import Check
 from cheel.store.pg_steps import ALTER, ANALYZE, FOREIGN_KEY, INDEX, READ, Step, run_steps
 from cheel.store.postgres import PostgresDatabase
@@ -123,12 +123,12 @@ _PARALLEL = ("max_parallel_maintenance_workers", "max_parallel_workers_per_gathe
 
 @pytest.mark.parametrize("connections", [1, 2])
 def test_completed_bulk_schema_is_the_regular_one(catalog, pg_url, pg_dbname, connections):
-    regular = O.create_organization(catalog, "Regular", postgres=f"{pg_url}/{pg_dbname()}")
+    regular = organizations.create_organization(catalog, "Regular", postgres=f"{pg_url}/{pg_dbname()}")
     bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
     seen = []
     check = Check("look", lambda db: seen.append(db.scalar("SELECT count(*) FROM entry_lines")),
                   ("entry_lines", "journal_entries"), ("entry_lines", ("entry_id",)))
-    with O.opened(catalog, regular.name) as (_, want), O.opened(catalog, bulk.name) as (_, db):
+    with organizations.opened(catalog, regular.name) as (_, want), organizations.opened(catalog, bulk.name) as (_, db):
         assert _schema(db) != _schema(want)
         db.complete_schema([check], connections)
         assert _schema(db) == _schema(want)
@@ -144,9 +144,9 @@ def test_no_parallel_workers_when_the_connections_fill_the_local_cores(
         catalog, pg_url, pg_dbname, monkeypatch, cores, parallel):
     """Two connections on a 2-core server: PostgreSQL's own workers would only compete
     with them. On a larger machine its settings stay as they are."""
-    import cheel.store.postgres as P
+    from cheel.store import postgres
 
-    monkeypatch.setattr(P.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(postgres.os, "cpu_count", lambda: cores)
     bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
     seen, lock = [], threading.Lock()
 
@@ -156,7 +156,7 @@ def test_no_parallel_workers_when_the_connections_fill_the_local_cores(
 
     checks = [Check(f"look {i}", look, (t,)) for i, t in
               enumerate(("entry_lines", "journal_entries", "invoices", "contacts"))]
-    with O.opened(catalog, bulk.name) as (_, db):
+    with organizations.opened(catalog, bulk.name) as (_, db):
         server = tuple(db.scalar(f"SHOW {n}") for n in _PARALLEL)
         db.complete_schema(checks, 2)
         assert tuple(db.scalar(f"SHOW {n}") for n in _PARALLEL) == server
@@ -182,7 +182,7 @@ def test_local_hosts(host, local):
 ])
 def test_refused_rows_become_one_sentence(catalog, pg_url, pg_dbname, bad, message):
     bulk = bulk_organization(catalog, "Bulk", f"{pg_url}/{pg_dbname()}")
-    with O.opened(catalog, bulk.name) as (_, db):
+    with organizations.opened(catalog, bulk.name) as (_, db):
         db.execute("INSERT INTO company_groups (id, uid, name, created_at) "
                    "VALUES (1, 'g1', 'G', now())")
         db.execute(bad)
@@ -192,32 +192,23 @@ def test_refused_rows_become_one_sentence(catalog, pg_url, pg_dbname, bad, messa
 
 
 def test_create_refuses_unbalanced_data_and_leaves_no_database(catalog, tmp_path, pg_url,
-                                                               pg_dbname):
+                                                               pg_dbname, temporary_databases):
     """The checks that run beside the key builds stop a --create like the others do."""
     from cheel.backup import BackupOptions, plan_backup, run_backup
     from cheel.demo import DemoOptions, create_demo
     from cheel.restore import RestoreOptions, run_restore
 
     create_demo(catalog, DemoOptions(name="Src", entries=500, seed=2))
-    with O.opened(catalog, "Src") as (_, db):
+    with organizations.opened(catalog, "Src") as (_, db):
         with db.transaction():
             db.execute("UPDATE entry_lines SET debit = debit + 1 WHERE id = "
                        "(SELECT min(id) FROM entry_lines WHERE debit > 0)")
     path = run_backup(catalog, plan_backup(catalog, BackupOptions(["Src"], tmp_path))).path
 
     final = pg_dbname()
-
-    def databases() -> set[str]:
-        """What a restore into ``final`` may leave: that database, or a temporary one
-        (other databases of the server belong to whoever else uses it)."""
-        with psycopg.connect(pg_url + "/postgres") as conn:
-            return {r[0] for r in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE "
-                "'cheel\\_restoring\\_%%'", (final,))}
-
-    before = databases()
     # The database's balance check stops it; the file's fault, said as DamagedFile.
     with pytest.raises(DamagedFile, match="1 restored journal entries do not balance"):
         run_restore(catalog, RestoreOptions(path, "New", create=True,
                                             postgres=f"{pg_url}/{final}"))
-    assert databases() == before and not catalog.exists("New")
+    assert temporary_databases.made and temporary_databases(final) == set()
+    assert not catalog.exists("New")

@@ -13,7 +13,7 @@ import pytest
 from cheel.demo import DemoOptions, create_demo
 from cheel.restore import run_restore
 from cheel.restore import RestoreOptions
-from cheel.store import organizations as O
+from cheel.store import organizations
 
 from backup_support import backup
 
@@ -40,12 +40,12 @@ def assert_private(data_dir: Path) -> None:
 
 def test_data_folder_catalog_and_organizations(catalog, open_umask):
     assert not catalog.data_dir.exists()
-    O.create_organization(catalog, "Privée SA")
+    organizations.create_organization(catalog, "Privée SA")
     assert_private(catalog.data_dir)
     assert {p.name for p in catalog.data_dir.iterdir()} == {
         "catalog.json", ".catalog.lock", "privee-sa.sqlite"}
-    with O.opened(catalog, "Privée SA") as (entry, db):
-        O.create_company(db, "Alpha SA")  # a write: the -wal and -shm files exist now
+    with organizations.opened(catalog, "Privée SA") as (entry, db):
+        organizations.create_company(db, "Alpha SA")  # a write: the -wal and -shm files exist now
         path = catalog.sqlite_path(entry)
         for suffix in ("-wal", "-shm"):
             assert mode(Path(f"{path}{suffix}")) == 0o600, suffix
@@ -56,7 +56,7 @@ def test_an_older_catalog_becomes_private(catalog, open_umask):
     catalog.data_dir.mkdir(mode=0o755)
     catalog.path.write_text('{"organizations": []}')
     os.chmod(catalog.path, 0o644)
-    O.create_organization(catalog, "Alpha SA")
+    organizations.create_organization(catalog, "Alpha SA")
     assert mode(catalog.path) == 0o600
     assert mode(catalog.data_dir) == 0o755  # not cheel's folder: left as its owner made it
 

@@ -20,7 +20,7 @@ from cheel.errors import (AlreadyExists, DamagedFile, IntegrityError, NotFound, 
                           WrongPassword)
 from cheel.restore import RestoreOptions, plan_restore, run_restore
 from cheel.verify import verify_backup
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.store import staging
 from helpers import fingerprint, group_content, group_uids
 from vectors_support import ok_cases
@@ -34,9 +34,9 @@ def backup(catalog, org, dest, groups=(), password=PW):
 
 
 def contents(catalog, org, ignore_uids=False):
-    with O.opened(catalog, org) as (_, db):
+    with organizations.opened(catalog, org) as (_, db):
         with db.snapshot():
-            return {g.name: group_content(db, g.uid, ignore_uids) for g in O.list_groups(db)}
+            return {g.name: group_content(db, g.uid, ignore_uids) for g in organizations.list_groups(db)}
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_copy_twice_then_skip_and_fail(demo, tmp_path):
 def test_replace_gives_back_exactly_the_backup(demo, tmp_path):
     path = backup(demo, "Demo SA", tmp_path, groups=["Groupe Helvetia"])
     original = contents(demo, "Demo SA")
-    with O.opened(demo, "Demo SA") as (_, db):
+    with organizations.opened(demo, "Demo SA") as (_, db):
         gid = db.scalar("SELECT id FROM company_groups WHERE name = 'Groupe Helvetia'")
         cid = db.scalar("SELECT min(id) FROM companies WHERE group_id = ?", (gid,))
         with db.transaction():
@@ -136,7 +136,7 @@ def test_replace_gives_back_exactly_the_backup(demo, tmp_path):
             db.execute("UPDATE payments SET entry_id = NULL WHERE entry_id = ?", (eid,))
             db.execute("DELETE FROM entry_lines WHERE entry_id = ?", (eid,))
             db.execute("DELETE FROM journal_entries WHERE id = ?", (eid,))
-            O.create_company(db, "Newcomer SA", group="Groupe Helvetia")
+            organizations.create_company(db, "Newcomer SA", group="Groupe Helvetia")
     assert contents(demo, "Demo SA")["Groupe Helvetia"] != original["Groupe Helvetia"]
     report = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
     assert report.groups[0].action == "replace" and not report.groups[0].renamed
@@ -193,7 +193,7 @@ def test_bad_files_leave_the_target_unchanged(demo, tmp_path):
 
 def test_unbalanced_data_is_refused(demo, tmp_path, engine_url):
     create_demo(demo, DemoOptions(name="Src", entries=500, seed=2, postgres=engine_url))
-    with O.opened(demo, "Src") as (_, db):
+    with organizations.opened(demo, "Src") as (_, db):
         with db.transaction():
             db.execute("UPDATE entry_lines SET debit = debit + 1 WHERE id = "
                        "(SELECT min(id) FROM entry_lines WHERE debit > 0)")
@@ -349,7 +349,7 @@ def test_sigkill_during_restore_leaves_target_unchanged(catalog, tmp_path):
 def test_sweep_removes_only_unlisted_files_whose_restore_is_gone(catalog):
     from cheel.store import staging, unfinished
 
-    O.create_organization(catalog, "Kept SA")
+    organizations.create_organization(catalog, "Kept SA")
     kept = catalog.sqlite_path(catalog.find("Kept SA"))
     running = staging.begin(catalog, "Running SA")  # a new organization still being filled
     running.open(["fr"])
@@ -375,18 +375,18 @@ def test_postgres_sweep_drops_only_old_idle_temporary_databases(pg_url):
     import psycopg
     from psycopg import sql
 
-    from cheel.store import unfinished as U
+    from cheel.store import unfinished
 
     now = int(time.time())
-    old_idle, old_busy = f"{U.PG_PREFIX}{now - 7200}_t1", f"{U.PG_PREFIX}{now - 7200}_t2"
-    recent, foreign = f"{U.PG_PREFIX}{now - 60}_t3", f"{U.PG_PREFIX}nostamp_t4"
+    old_idle, old_busy = f"{unfinished.PG_PREFIX}{now - 7200}_t1", f"{unfinished.PG_PREFIX}{now - 7200}_t2"
+    recent, foreign = f"{unfinished.PG_PREFIX}{now - 60}_t3", f"{unfinished.PG_PREFIX}nostamp_t4"
     names = [old_idle, old_busy, recent, foreign]
     with psycopg.connect(pg_url + "/postgres", autocommit=True) as admin:
         for n in names:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(n)))
         try:
             with psycopg.connect(f"{pg_url}/{old_busy}"):  # a restore still connected
-                assert U.pg_sweep(pg_url) == [old_idle]
+                assert unfinished.pg_sweep(pg_url) == [old_idle]
             left = {r[0] for r in admin.execute(
                 "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (names,))}
             assert left == {old_busy, recent, foreign}
@@ -405,7 +405,7 @@ def test_committed_vectors_keep_restoring(catalog, case):
     report = run_restore(catalog, RestoreOptions(path, "From vector", create=True),
                          case.get("password"))
     assert sum(report.rows.values()) == sum(case["rows"].values())
-    info = O.describe(catalog, catalog.find("From vector"))
+    info = organizations.describe(catalog, catalog.find("From vector"))
     assert len(info["groups"]) == len(report.groups)
 
 
@@ -419,35 +419,29 @@ def test_v1_vector_restores_into_postgres(catalog, pg_url, pg_dbname):
     assert contents(catalog, "PG vector") == contents(catalog, "SQLite vector")
 
 
-def test_failed_create_on_postgres_leaves_no_database(catalog, tmp_path, pg_url, pg_dbname):
-    import psycopg
-
+def test_failed_create_on_postgres_leaves_no_database(catalog, tmp_path, pg_url, pg_dbname,
+                                                      temporary_databases):
     create_demo(catalog, DemoOptions(name="Src", entries=500, seed=2))
     path = backup(catalog, "Src", tmp_path)
     data = path.read_bytes()
     bad = tmp_path / "cut.cheelbackup"
     bad.write_bytes(data[: len(data) - 500])
 
-    def restoring() -> set[str]:
-        with psycopg.connect(pg_url + "/postgres") as conn:
-            return {r[0] for r in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'cheel_restoring_%'")}
-
-    before = restoring()
     final = pg_dbname()
     with pytest.raises(DamagedFile):
         run_restore(catalog, RestoreOptions(bad, "PG fail", create=True,
                                             postgres=f"{pg_url}/{final}"), PW)
-    assert restoring() == before
+    assert temporary_databases.made and temporary_databases(final) == set()
     assert not catalog.exists("PG fail")
     report = run_restore(catalog, RestoreOptions(path, "PG ok", create=True,
                                                  postgres=f"{pg_url}/{final}"), PW)
     assert report.created and catalog.find("PG ok").location.endswith("/" + final)
-    assert restoring() == before
+    assert temporary_databases() == set()  # renamed to its final name
 
 
 def test_create_on_postgres_stopped_before_loading_leaves_no_database(catalog, tmp_path,
-                                                                       pg_url, pg_dbname):
+                                                                       pg_url, pg_dbname,
+                                                                       temporary_databases):
     """The new database is made while the file's key is derived; a wrong password, an
     existing name or a server error still leaves nothing behind."""
     import psycopg
@@ -456,9 +450,7 @@ def test_create_on_postgres_stopped_before_loading_leaves_no_database(catalog, t
     path = backup(catalog, "Src", tmp_path)
 
     def restoring() -> set[str]:
-        with psycopg.connect(pg_url + "/postgres") as conn:
-            return {r[0] for r in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'cheel_restoring_%'")}
+        return temporary_databases()
 
     before = restoring()
     with pytest.raises(WrongPassword):

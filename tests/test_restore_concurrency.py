@@ -15,7 +15,7 @@ from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.cli.main import cli
 from cheel.demo import DemoOptions, create_demo
 from cheel.restore import RestoreOptions, run_restore
-from cheel.store import organizations as O
+from cheel.store import organizations
 
 from helpers import group_content
 
@@ -49,8 +49,8 @@ def test_two_copies_restored_at_once_both_succeed(request, catalog, tmp_path, en
     results = [(p.wait(timeout=180), p.stdout.read(), p.stderr.read()) for p in procs]
     for code, out, err in results:
         assert code == 0, err
-    with O.opened(catalog, "Demo SA") as (_, db):
-        groups = {g.name: g.uid for g in O.list_groups(db)}
+    with organizations.opened(catalog, "Demo SA") as (_, db):
+        groups = {g.name: g.uid for g in organizations.list_groups(db)}
         copies = [n for n in groups if n.startswith("Boulangerie Favre Sàrl (")]
         assert len(copies) == 2, groups
         original = group_content(db, groups["Boulangerie Favre Sàrl"], ignore_uids=True)

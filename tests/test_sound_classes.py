@@ -17,7 +17,7 @@ import copy
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import sound_support as ss
+import sound_support
 from sound_support import ACCEPT, EITHER, REFUSE
 from sound_support import count_report, honest, module_kdf, sources  # noqa: F401 (fixtures)
 from test_sound_property import MUTATIONS
@@ -27,7 +27,7 @@ BASES = ["plain", "multi", "encrypted"]
 
 @pytest.fixture
 def checker(sources, tmp_path):
-    return ss.Checker(sources, tmp_path / "work", "classes")
+    return sound_support.Checker(sources, tmp_path / "work", "classes")
 
 
 # -- the harness ---------------------------------------------------------------------------------
@@ -36,24 +36,24 @@ def test_take_apart_and_reseal_change_nothing(sources, honest, base):
     pw = sources.passwords[base]
     parts = honest[base]
     again = copy.deepcopy(parts)
-    ss.fix_counts(again)
-    ss.fix_ids(again)
+    sound_support.fix_counts(again)
+    sound_support.fix_ids(again)
     assert again.manifest == parts.manifest  # the fix-ups are true to an honest file
     assert again.index_rows == parts.index_rows
-    data = ss.reseal(parts, pw)
-    assert ss.read_members(data, pw) == ss.read_members(sources.files[base], pw)
-    assert ss.take_apart(data, pw) == parts
+    data = sound_support.reseal(parts, pw)
+    assert sound_support.read_members(data, pw) == sound_support.read_members(sources.files[base], pw)
+    assert sound_support.take_apart(data, pw) == parts
 
 
 def test_file_groups_agree_with_the_source_database(sources):
     """The independent reading of a file gives what ``helpers.group_content`` gives of the
     organization it was made from."""
     source = sources.tmp / "source"
-    for g in ss.file_groups(sources.files["plain"], None):
-        assert ss.target_content(source, ss.SOURCE, g.uid, False) == g.content, g.name
-    assert [g.key for g in ss.file_groups(sources.files["multi"], None)] == ["g1", "g2"]
-    assert ss.file_groups(sources.files["multi"], None) == \
-        ss.file_groups(sources.files["plain"], None)
+    for g in sound_support.file_groups(sources.files["plain"], None):
+        assert sound_support.target_content(source, sound_support.SOURCE, g.uid, False) == g.content, g.name
+    assert [g.key for g in sound_support.file_groups(sources.files["multi"], None)] == ["g1", "g2"]
+    assert sound_support.file_groups(sources.files["multi"], None) == \
+        sound_support.file_groups(sources.files["plain"], None)
 
 
 @pytest.mark.parametrize("base", BASES)
@@ -61,7 +61,7 @@ def test_honest_file_passes_every_check(sources, honest, checker, base):
     """The checks themselves hold for an honest file, as written and as resealed."""
     pw = sources.passwords[base]
     assert checker.check(sources.files[base], pw, ACCEPT) == []
-    assert checker.check(ss.reseal(honest[base], pw), pw, ACCEPT) == []
+    assert checker.check(sound_support.reseal(honest[base], pw), pw, ACCEPT) == []
 
 
 @pytest.mark.postgres
@@ -69,12 +69,12 @@ def test_honest_file_passes_every_check_on_postgres(sources, honest, tmp_path, p
                                                     pg_dbname):
     """The same on PostgreSQL: restored with --create --postgres and into EXISTING there."""
     template_db = pg_dbname("cheel_sound_tpl")
-    ss.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
-    pg = ss.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
-    checker = ss.Checker(sources, tmp_path / "work", "classes", pg=pg,
+    sound_support.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
+    pg = sound_support.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
+    checker = sound_support.Checker(sources, tmp_path / "work", "classes", pg=pg,
                          template=tmp_path / "pg-template")
     assert checker.check(sources.files["plain"], None, ACCEPT) == []
-    assert checker.check(ss.reseal(honest["encrypted"], ss.PASSWORD), ss.PASSWORD,
+    assert checker.check(sound_support.reseal(honest["encrypted"], sound_support.PASSWORD), sound_support.PASSWORD,
                          ACCEPT) == []
 
 
@@ -88,7 +88,7 @@ def test_every_drawn_mutation_applies_and_reseals(sources, honest, mutation):
     for base in ("plain", "multi"):
         parts = honest[base]
         mutation.verdict(parts)
-        data = ss.reseal(ss.mutate(parts, mutation), None)
+        data = sound_support.reseal(sound_support.mutate(parts, mutation), None)
         assert data[:4] == bytes.fromhex("28b52ffd")
 
 
@@ -98,14 +98,14 @@ def test_checker_sees_a_refused_honest_file_and_an_accepted_damaged_one(sources,
     declared "must accept" are both reported."""
     assert any("refuses this file" in p
                for p in checker.check(sources.files["plain"], None, REFUSE))
-    damaged = ss.reseal(ss.mutate(honest["plain"], ss.index_edit(
+    damaged = sound_support.reseal(sound_support.mutate(honest["plain"], sound_support.index_edit(
         "index misses the last member", lambda idx: {**idx, "members": idx["members"][:-1]})))
     assert any("accepts this file" in p for p in checker.check(damaged, None, ACCEPT))
 
 
 # -- the classes of issue 15 ----------------------------------------------------------------------
-def _cases() -> list[tuple[str, ss.Mutation]]:
-    S, R = ss.set_value, ss.set_ref
+def _cases() -> list[tuple[str, sound_support.Mutation]]:
+    S, R = sound_support.set_value, sound_support.set_ref
     return [
         # a foreign key to a row of another group
         ("fk-other-group", R("entry_lines", "account_id", "other")),
@@ -120,23 +120,23 @@ def _cases() -> list[tuple[str, ss.Mutation]]:
         ("fk-missing", R("account_names", "language_id", "org-missing")),
         ("fk-missing", R("entry_lines", "account_id", "null")),
         # ids outside their declared range, duplicate ids
-        ("id-range", ss.renumber("accounts", "max+1000", fix=False, expect=REFUSE)),
-        ("id-range", ss.lie_ids("entry_lines", "lo+1", "hi", expect=REFUSE)),
-        ("id-range", ss.renumber("entry_lines", "dup", expect=REFUSE)),
-        ("id-range", ss.renumber("accounts", "other", expect=REFUSE)),
-        ("id-range", ss.renumber("accounts", 2 ** 63, expect=REFUSE)),
+        ("id-range", sound_support.renumber("accounts", "max+1000", fix=False, expect=REFUSE)),
+        ("id-range", sound_support.lie_ids("entry_lines", "lo+1", "hi", expect=REFUSE)),
+        ("id-range", sound_support.renumber("entry_lines", "dup", expect=REFUSE)),
+        ("id-range", sound_support.renumber("accounts", "other", expect=REFUSE)),
+        ("id-range", sound_support.renumber("accounts", 2 ** 63, expect=REFUSE)),
         # a lying id range up to 2^63 - 1, ids at the edges
-        ("id-edge", ss.lie_ids("entry_lines", 1, 2 ** 63 - 1)),
-        ("id-edge", ss.lie_ids("accounts", 1, 2 ** 62)),
-        ("id-edge", ss.renumber("entry_lines", 2 ** 63 - 1)),
-        ("id-edge", ss.renumber("accounts", 0)),
-        ("id-edge", ss.renumber("accounts", -5)),
+        ("id-edge", sound_support.lie_ids("entry_lines", 1, 2 ** 63 - 1)),
+        ("id-edge", sound_support.lie_ids("accounts", 1, 2 ** 62)),
+        ("id-edge", sound_support.renumber("entry_lines", 2 ** 63 - 1)),
+        ("id-edge", sound_support.renumber("accounts", 0)),
+        ("id-edge", sound_support.renumber("accounts", -5)),
         # the manifest's column types believed
-        ("declared-type", ss.retype("entry_lines", "debit", "binary")),
-        ("declared-type", ss.retype("entry_lines", "debit", "text")),
-        ("declared-type", ss.retype("accounts", "active", "int")),
-        ("declared-type", ss.retype("journal_entries", "date", "text")),
-        ("declared-type", ss.retype("documents", "content", "text")),
+        ("declared-type", sound_support.retype("entry_lines", "debit", "binary")),
+        ("declared-type", sound_support.retype("entry_lines", "debit", "text")),
+        ("declared-type", sound_support.retype("accounts", "active", "int")),
+        ("declared-type", sound_support.retype("journal_entries", "date", "text")),
+        ("declared-type", sound_support.retype("documents", "content", "text")),
         # values out of their type
         ("value", S("fiscal_years", "closed", 7)),
         ("value", S("accounts", "active", 2)),
@@ -161,75 +161,75 @@ def _cases() -> list[tuple[str, ss.Mutation]]:
         ("value", S("documents", "content", "!!!!")),
         ("value", S("users", "login", "ma\x00rie", scope="org")),
         # malformed or lying manifests
-        ("manifest", ss.deep_manifest("whole")),
-        ("manifest", ss.deep_manifest("unknown")),
-        ("manifest", ss.deep_manifest("organizations")),
-        ("manifest", ss.manifest_set(("organizations",), 5)),
-        ("manifest", ss.manifest_set(("organizations", 0, "groups"))),
-        ("manifest", ss.manifest_set(("organizations", 0, "groups", 0, "rows"))),
-        ("manifest", ss.manifest_set(("organizations", 0, "groups", 0, "companies"))),
-        ("manifest", ss.manifest_set(("tables", "@entry_lines", "columns"), "x")),
-        ("manifest", ss.manifest_set(("format_version",), True)),
-        ("manifest", ss.manifest_set(("schema_version",), 2)),
-        ("manifest", ss.manifest_set(("schema_version",), "1")),
-        ("manifest", ss.manifest_set(("organizations", 0, "groups", 0, "rows", "entry_lines"),
+        ("manifest", sound_support.deep_manifest("whole")),
+        ("manifest", sound_support.deep_manifest("unknown")),
+        ("manifest", sound_support.deep_manifest("organizations")),
+        ("manifest", sound_support.manifest_set(("organizations",), 5)),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "groups"))),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "groups", 0, "rows"))),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "groups", 0, "companies"))),
+        ("manifest", sound_support.manifest_set(("tables", "@entry_lines", "columns"), "x")),
+        ("manifest", sound_support.manifest_set(("format_version",), True)),
+        ("manifest", sound_support.manifest_set(("schema_version",), 2)),
+        ("manifest", sound_support.manifest_set(("schema_version",), "1")),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "groups", 0, "rows", "entry_lines"),
                                      10 ** 30)),
-        ("manifest", ss.manifest_set(("organizations", 0, "groups", 0, "ids", "entry_lines"),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "groups", 0, "ids", "entry_lines"),
                                      [1, 10 ** 30])),
-        ("manifest", ss.manifest_set(("organizations", 0, "index"), 10 ** 30)),
-        ("manifest", ss.drop_column("accounts", "id")),
-        ("manifest", ss.drop_column("currencies", "group_id")),
-        ("manifest", ss.drop_column("entry_lines", "debit")),
-        ("manifest", ss.rename_column("entry_lines", "debit", "soll")),
-        ("manifest", ss.drop_table("accounts", REFUSE)),
-        ("manifest", ss.lie_count("group", "entry_lines", 1)),
-        ("manifest", ss.lie_count("org", "users", 1)),
-        ("manifest", ss.lie_count("index", "accounts", 1)),
+        ("manifest", sound_support.manifest_set(("organizations", 0, "index"), 10 ** 30)),
+        ("manifest", sound_support.drop_column("accounts", "id")),
+        ("manifest", sound_support.drop_column("currencies", "group_id")),
+        ("manifest", sound_support.drop_column("entry_lines", "debit")),
+        ("manifest", sound_support.rename_column("entry_lines", "debit", "soll")),
+        ("manifest", sound_support.drop_table("accounts", REFUSE)),
+        ("manifest", sound_support.lie_count("group", "entry_lines", 1)),
+        ("manifest", sound_support.lie_count("org", "users", 1)),
+        ("manifest", sound_support.lie_count("index", "accounts", 1)),
         # malformed indexes
-        ("index", ss.index_edit("index members are numbers",
+        ("index", sound_support.index_edit("index members are numbers",
                                 lambda idx: {**idx, "members": list(range(len(idx["members"])))})),
-        ("index", ss.index_edit("index is a JSON array", lambda idx: b"[]")),
-        ("index", ss.index_edit("index nested 100000 deep", lambda idx: ss.deep())),
-        ("index", ss.index_edit("index entry size 10^30", lambda idx: {**idx, "members": [
+        ("index", sound_support.index_edit("index is a JSON array", lambda idx: b"[]")),
+        ("index", sound_support.index_edit("index nested 100000 deep", lambda idx: sound_support.deep())),
+        ("index", sound_support.index_edit("index entry size 10^30", lambda idx: {**idx, "members": [
             {**m, "size": 10 ** 30} if i == 3 else m for i, m in enumerate(idx["members"])]})),
-        ("index", ss.index_edit("index entry without size", lambda idx: {**idx, "members": [
+        ("index", sound_support.index_edit("index entry without size", lambda idx: {**idx, "members": [
             {k: v for k, v in m.items() if k != "size"} for m in idx["members"]]})),
         # chunks
-        ("chunk", ss.raw_chunk("nested 100000 deep", "entry_lines", lambda b: ss.deep())),
-        ("chunk", ss.raw_chunk("a number with 5000 digits", "entry_lines",
+        ("chunk", sound_support.raw_chunk("nested 100000 deep", "entry_lines", lambda b: sound_support.deep())),
+        ("chunk", sound_support.raw_chunk("a number with 5000 digits", "entry_lines",
                                lambda b: b.replace(b"194580", b"9" * 5000, 1))),
-        ("chunk", ss.raw_chunk("a lone \\udc00 escape", "contacts",
+        ("chunk", sound_support.raw_chunk("a lone \\udc00 escape", "contacts",
                                lambda b: b.replace("Zürich".encode(), b"Z\\udc00rich", 1))),
         # the stream going on after the tar's end (the GiB case: the bounded-memory test)
-        ("trailing", ss.member_edit("1 MiB of zeros after the tar's end",
+        ("trailing", sound_support.member_edit("1 MiB of zeros after the tar's end",
                                     lambda p: setattr(p, "tail", bytes(1 << 20)), REFUSE)),
         # names from a backup
-        ("name", ss.rename("group", "Zeile\nZwei")),
-        ("name", ss.rename("group", "Esc \x1b[2J")),
-        ("name", ss.rename("group", "Nul\x00")),
-        ("name", ss.rename("group", "x" * 10_000)),
-        ("name", ss.rename("group", "")),
-        ("name", ss.rename("company", "\u202eevil.pdf")),
-        ("name", ss.rename("company", "zero\u200bwidth", 1)),
-        ("name", ss.rename("group", "[/]")),
-        ("name", ss.rename("group", "[bold]Fett[/bold]", 1)),
-        ("name", ss.rename("company", "Zeile\nZwei", 2)),
-        ("name", ss.rename("company", "", 1)),
-        ("name", ss.rename("org", "Org\x1b]0;title\x07")),
-        ("name", ss.rename("org", "[/]")),
-        ("name", ss.reuid("company", "dup", expect=REFUSE)),
+        ("name", sound_support.rename("group", "Zeile\nZwei")),
+        ("name", sound_support.rename("group", "Esc \x1b[2J")),
+        ("name", sound_support.rename("group", "Nul\x00")),
+        ("name", sound_support.rename("group", "x" * 10_000)),
+        ("name", sound_support.rename("group", "")),
+        ("name", sound_support.rename("company", "\u202eevil.pdf")),
+        ("name", sound_support.rename("company", "zero\u200bwidth", 1)),
+        ("name", sound_support.rename("group", "[/]")),
+        ("name", sound_support.rename("group", "[bold]Fett[/bold]", 1)),
+        ("name", sound_support.rename("company", "Zeile\nZwei", 2)),
+        ("name", sound_support.rename("company", "", 1)),
+        ("name", sound_support.rename("org", "Org\x1b]0;title\x07")),
+        ("name", sound_support.rename("org", "[/]")),
+        ("name", sound_support.reuid("company", "dup", expect=REFUSE)),
         # harmless: accepted and restored faithfully
         ("harmless", S("journal_entries", "description", "Zahlung erhalten — merci ✓", row=1,
                        expect=ACCEPT)),
-        ("harmless", ss.balanced_amount(0, 1234)),
-        ("harmless", ss.unknown_keys("top")),
-        ("harmless", ss.unknown_keys("group")),
-        ("harmless", ss.unknown_keys("column")),
+        ("harmless", sound_support.balanced_amount(0, 1234)),
+        ("harmless", sound_support.unknown_keys("top")),
+        ("harmless", sound_support.unknown_keys("group")),
+        ("harmless", sound_support.unknown_keys("column")),
         ("harmless", S("documents", "content", base64.b64encode(b"neu").decode(),
                        expect=ACCEPT)),
-        ("harmless", ss.rechunk("entry_lines", per_chunk=1)),
-        ("harmless", ss.duplicate_row("documents", 0, expect=ACCEPT)),
-        ("harmless", ss.drop_rows("payments", 0, expect=ACCEPT)),
+        ("harmless", sound_support.rechunk("entry_lines", per_chunk=1)),
+        ("harmless", sound_support.duplicate_row("documents", 0, expect=ACCEPT)),
+        ("harmless", sound_support.drop_rows("payments", 0, expect=ACCEPT)),
     ]
 
 
@@ -241,7 +241,7 @@ CASES = _cases()
 def test_class(sources, honest, checker, cls, mutation):
     parts = honest["plain"]
     expect = mutation.verdict(parts)
-    data = ss.reseal(ss.mutate(parts, mutation))
+    data = sound_support.reseal(sound_support.mutate(parts, mutation))
     problems = checker.check(data, None, expect)
     assert not problems, f"{mutation!r}\n  " + "\n  ".join(problems)
 
@@ -255,8 +255,8 @@ ENCRYPTED = [next(c for c in CASES if c[0] == cls) for cls in
 def test_class_encrypted(sources, honest, checker, cls, mutation):
     """The same verdicts when the file is encrypted."""
     parts = honest["encrypted"]
-    data = ss.reseal(ss.mutate(parts, mutation), ss.PASSWORD)
-    problems = checker.check(data, ss.PASSWORD, mutation.verdict(parts))
+    data = sound_support.reseal(sound_support.mutate(parts, mutation), sound_support.PASSWORD)
+    problems = checker.check(data, sound_support.PASSWORD, mutation.verdict(parts))
     assert not problems, f"{mutation!r} (encrypted)\n  " + "\n  ".join(problems)
 
 
@@ -268,14 +268,14 @@ def test_every_class_on_postgres(sources, honest, tmp_path, pg_url, pg_dbname):
     """One mutation of every class, restored with --create --postgres and into an existing
     PostgreSQL organization (and verified, and both dry runs): the same verdicts."""
     template_db = pg_dbname("cheel_sound_tpl")
-    ss.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
-    pg = ss.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
-    checker = ss.Checker(sources, tmp_path / "work", "classes", pg=pg,
+    sound_support.make_pg_existing(tmp_path / "pg-template", pg_url, template_db)
+    pg = sound_support.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
+    checker = sound_support.Checker(sources, tmp_path / "work", "classes", pg=pg,
                          template=tmp_path / "pg-template")
     problems = []
     for cls, mutation in PER_CLASS:
         parts = honest["plain"]
-        data = ss.reseal(ss.mutate(parts, mutation))
+        data = sound_support.reseal(sound_support.mutate(parts, mutation))
         problems += [f"{cls}: {mutation!r}: {p}"
                      for p in checker.check(data, None, mutation.verdict(parts))]
     assert len(PER_CLASS) == len({c for c, _ in CASES})

@@ -19,7 +19,7 @@ from cheel.archive.reader import BackupReader
 from cheel.cli.main import cli
 from cheel.restore import RestoreOptions, run_restore
 from cheel.soundness import SoundReader
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.verify import inspect_backup, verify_backup
 
 from helpers import fingerprint
@@ -110,9 +110,9 @@ def target(tmp_path_factory):
     from cheel.store.catalog import Catalog
 
     catalog = Catalog(tmp_path_factory.mktemp("vectors") / "data")
-    O.create_organization(catalog, "Cible SA", ["fr", "de"])
-    with O.opened(catalog, "Cible SA") as (_, db):
-        O.create_company(db, "Cible SA", new_group="Groupe Cible")
+    organizations.create_organization(catalog, "Cible SA", ["fr", "de"])
+    with organizations.opened(catalog, "Cible SA") as (_, db):
+        organizations.create_company(db, "Cible SA", new_group="Groupe Cible")
     return catalog
 
 

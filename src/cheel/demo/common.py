@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..store import schema as S
+from ..store import schema
 from ..store.engines import Database
 
 YEARS = (2023, 2024, 2025)
@@ -129,8 +129,8 @@ class Writer:
 
     def __init__(self, db: Database):
         self.db = db
-        self.cols = {t.name: t.column_names for t in S.TABLES}
-        self.buf: dict[str, list[tuple]] = {t.name: [] for t in S.TABLES}
+        self.cols = {t.name: t.column_names for t in schema.TABLES}
+        self.buf: dict[str, list[tuple]] = {t.name: [] for t in schema.TABLES}
         self.next: dict[str, int] = {}
         self.touched: set[str] = set()
 
@@ -145,7 +145,7 @@ class Writer:
         self.buf[table].append(row)
 
     def flush(self) -> None:
-        for t in S.TABLES:
+        for t in schema.TABLES:
             rows = self.buf[t.name]
             if rows:
                 self.db.insert_rows(t.name, self.cols[t.name], rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import schema as S
+from . import schema
 
 SQLITE, POSTGRES = "sqlite", "postgres"
 
@@ -14,7 +14,7 @@ _TYPES = {
 }
 
 
-def _column_ddl(engine: str, c: S.Column, keys: bool = True) -> str:
+def _column_ddl(engine: str, c: schema.Column, keys: bool = True) -> str:
     if c.type == "id":
         if engine == SQLITE:
             return "id INTEGER PRIMARY KEY"
@@ -40,7 +40,7 @@ def ddl(engine: str, bulk: bool = False) -> list[str]:
     table later; it keeps them (its foreign keys unchecked while the loader loads)."""
     keys = not (bulk and engine == POSTGRES)
     out = ["CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"]
-    for t in S.TABLES:
+    for t in schema.TABLES:
         cols = [_column_ddl(engine, c, keys) for c in t.columns]
         if keys:
             cols += [f"UNIQUE ({', '.join(u)})" for u in t.uniques]
@@ -52,7 +52,7 @@ def unique_keys() -> list[tuple[str, str, tuple[str, ...]]]:
     """``(constraint name, table, columns)`` of the primary and unique keys that
     ``ddl(POSTGRES, bulk=True)`` leaves out, named as PostgreSQL names them."""
     out = []
-    for t in S.TABLES:
+    for t in schema.TABLES:
         out.append((f"{t.name}_pkey", t.name, ("id",)))
         for u in [(c.name,) for c in t.columns if c.unique] + list(t.uniques):
             out.append((f"{t.name}_{'_'.join(u)}_key", t.name, tuple(u)))
@@ -66,7 +66,7 @@ def foreign_key_indexes() -> list[tuple[str, str, str]]:
     return [(f"ix_{t.name}_{c.name}", t.name,
              f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
              + (f" WHERE {c.name} IS NOT NULL" if c.nullable else ""))
-            for t in S.TABLES for c in t.foreign_keys]
+            for t in schema.TABLES for c in t.foreign_keys]
 
 
 def index_ddl() -> list[str]:

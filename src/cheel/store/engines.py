@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFound
-from . import schema as S
+from . import schema
 from .ddl import POSTGRES, SQLITE, ddl, index_ddl
 
 __all__ = ["Check", "Database", "RowWriter", "POSTGRES", "SQLITE", "shift_rows"]
@@ -103,11 +103,11 @@ class Database:
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks}) RETURNING id"
         return self.scalar(sql, list(values.values()))
 
-    def select_expr(self, col: S.Column, alias: str) -> str:
+    def select_expr(self, col: schema.Column, alias: str) -> str:
         """SQL expression that reads ``col`` in canonical form."""
         return f"{alias}.{col.name}"
 
-    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str | None:
+    def json_row_expr(self, cols: Sequence[schema.Column], alias: str) -> str | None:
         """SQL making one JSON array text per row, or None if Python encodes faster here."""
         return None
 
@@ -197,7 +197,7 @@ class Database:
             for stmt in ddl(self.engine, bulk):
                 self.execute(stmt)
             self.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
-                         ("schema_version", str(S.SCHEMA_VERSION)))
+                         ("schema_version", str(schema.SCHEMA_VERSION)))
 
     def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
         """Add what ``create_schema(bulk=True)`` left out, then run ``checks``. With

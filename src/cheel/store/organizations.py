@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..errors import AlreadyExists, NotFound, UsageError
-from . import schema as S
+from . import schema
 from .catalog import Catalog, OrgEntry
 from .engines import SQLITE, Database
 from . import staging
@@ -134,7 +134,7 @@ def create_company(db: Database, name: str, group: str | None = None,
 # -- describing ---------------------------------------------------------------------------
 def group_counts(db: Database, group_id: int) -> dict[str, int]:
     return {t.name: int(db.scalar(count_sql(t), (group_id,)))
-            for t in S.group_tables()}
+            for t in schema.group_tables()}
 
 
 def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
@@ -157,7 +157,7 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
                 out["groups"].append(item)
             if counts:
                 out["rows"] = {t.name: int(db.scalar(f"SELECT count(*) FROM {t.name}"))
-                               for t in S.TABLES}
+                               for t in schema.TABLES}
         return out
     finally:
         db.close()

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import DatabaseUnreachable, DiskFull, IntegrityError
-from . import schema as S
+from . import schema
 from .ddl import foreign_key_indexes, unique_keys
 from .engines import POSTGRES, Check, Database, RowWriter, shift_rows
 from .pg_steps import ANALYZE, ALTER, FOREIGN_KEY, INDEX, READ, Step, run_steps
@@ -138,7 +138,7 @@ class PostgresDatabase(Database):
             "SELECT conname FROM pg_constraint UNION SELECT relname FROM pg_class "
             "WHERE relkind = 'i'")}
         size = {t.name: int(self.scalar(f"SELECT pg_relation_size('{t.name}')"))
-                for t in S.TABLES}
+                for t in schema.TABLES}
         analyses, builds, constraints, foreign = [], [], [], []
         for check in checks:
             if check.analyze:
@@ -157,7 +157,7 @@ class PostgresDatabase(Database):
         for name, table, stmt in foreign_key_indexes():
             if name not in have:
                 builds.append(Step(f"index {name}", _statement(stmt), {table: INDEX}))
-        for t in S.TABLES:
+        for t in schema.TABLES:
             for c in t.foreign_keys:
                 name = f"{t.name}_{c.name}_fkey"  # as PostgreSQL names them inline
                 if name in have:
@@ -183,7 +183,7 @@ class PostgresDatabase(Database):
     def as_bytes(self, expr: str) -> str:
         return expr
 
-    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str:
+    def json_row_expr(self, cols: Sequence[schema.Column], alias: str) -> str:
         """One JSON array text per row, built by the server (the backup's row encoding).
 
         Concatenated text rather than ``json_build_array``: about 10 % less server time,
@@ -204,7 +204,7 @@ class PostgresDatabase(Database):
             parts.append(f"coalesce({v}, 'null')")  # a NULL would void the whole row
         return "'[' || " + " || ',' || ".join(parts) + " || ']'"
 
-    def select_expr(self, col: S.Column, alias: str) -> str:
+    def select_expr(self, col: schema.Column, alias: str) -> str:
         if col.type in ("date", "timestamp", "decimal"):
             return f"{alias}.{col.name}::text"
         if col.type == "bool":

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import schema as S
+from . import schema
 
 
 Companies = Sequence[int] | None
 
 
-def scoped_from(t: S.Table, join: str = "JOIN", companies: Companies = None
+def scoped_from(t: schema.Table, join: str = "JOIN", companies: Companies = None
                 ) -> tuple[str, str]:
     """``(FROM clause, group-id expression)`` for table ``t`` aliased ``t0``.
 
@@ -23,17 +23,17 @@ def scoped_from(t: S.Table, join: str = "JOIN", companies: Companies = None
     companies: redundant with the group condition, but they let the planner see that a small
     group's rows are few (a parameter through a join looks like an average group).
     """
-    if t.name == S.GROUP_TABLE:
+    if t.name == schema.GROUP_TABLE:
         return f"{t.name} t0", "t0.id"
     parts = [f"{t.name} t0"]
     alias = "t0"
-    hops = S.scope_chain(t)
+    hops = schema.scope_chain(t)
     for i, (col, ref) in enumerate(hops):
-        if ref == S.GROUP_TABLE:
+        if ref == schema.GROUP_TABLE:
             return _join(parts, join), f"{alias}.{col}"
         nxt = f"t{i + 1}"
         on = f"{nxt}.id = {alias}.{col}"
-        if ref == S.COMPANY_TABLE and companies:
+        if ref == schema.COMPANY_TABLE and companies:
             on += f" AND {alias}.{col} IN ({', '.join(str(int(c)) for c in companies)})"
         parts.append(f"{ref} {nxt} ON {on}")
         alias = nxt
@@ -44,17 +44,17 @@ def _join(parts: list[str], join: str = "JOIN") -> str:
     return parts[0] + "".join(f" {join} {p}" for p in parts[1:])
 
 
-def count_sql(t: S.Table) -> str:
+def count_sql(t: schema.Table) -> str:
     frm, grp = scoped_from(t)
     return f"SELECT count(*) FROM {frm} WHERE {grp} = ?"
 
 
-def range_sql(t: S.Table, companies: Companies = None) -> str:
+def range_sql(t: schema.Table, companies: Companies = None) -> str:
     frm, grp = scoped_from(t, companies=companies)
     return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
 
 
-def select_sql(t: S.Table, exprs: list[str], ordered: bool = True,
+def select_sql(t: schema.Table, exprs: list[str], ordered: bool = True,
                companies: Companies = None) -> str:
     frm, grp = scoped_from(t, companies=companies)
     order = " ORDER BY t0.id" if ordered else ""
@@ -72,7 +72,7 @@ class RangeQuery:
         return (low, high, group_id, low, high) if self.bounded else (group_id, low, high)
 
 
-def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN",
+def select_range_sql(t: schema.Table, exprs: list[str], join: str = "JOIN",
                      companies: Companies = None, bound_parent: bool = False) -> RangeQuery:
     """One group's rows of ``t`` whose id lies in ``[low, high]``.
 
@@ -81,9 +81,9 @@ def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN",
     range scan. Without it PostgreSQL hashes all of the parent table for every range: a
     backup's time would grow with the square of the organization's size."""
     frm, grp = scoped_from(t, join, companies)
-    hops = S.scope_chain(t)
-    bounded = bound_parent and len(hops) > 1 and hops[0][1] not in (S.GROUP_TABLE,
-                                                                     S.COMPANY_TABLE)
+    hops = schema.scope_chain(t)
+    bounded = bound_parent and len(hops) > 1 and hops[0][1] not in (schema.GROUP_TABLE,
+                                                                     schema.COMPANY_TABLE)
     sql = f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ? AND t0.id BETWEEN ? AND ?"
     if bounded:
         col = hops[0][0]
@@ -97,7 +97,7 @@ def select_range_sql(t: S.Table, exprs: list[str], join: str = "JOIN",
     return RangeQuery(sql, bounded)
 
 
-def referenced_sql(t: S.Table, column: str, companies: Companies = None) -> str:
+def referenced_sql(t: schema.Table, column: str, companies: Companies = None) -> str:
     """Distinct non-null values of ``t.column`` among one group's rows."""
     frm, grp = scoped_from(t, companies=companies)
     return (f"SELECT DISTINCT t0.{column} FROM {frm} "

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheelError, DiskError, DiskFull, NotFound
-from . import schema as S
+from . import schema
 from .engines import SQLITE, Database
 
 
@@ -144,7 +144,7 @@ class SQLiteDatabase(Database):
     def as_bytes(self, expr: str) -> str:
         return f"CAST({expr} AS BLOB)"
 
-    def json_row_expr(self, cols: Sequence[S.Column], alias: str) -> str | None:
+    def json_row_expr(self, cols: Sequence[schema.Column], alias: str) -> str | None:
         if any(c.type == "binary" for c in cols):
             return None  # SQLite has no base64: Python encodes these (few) rows
         return f"json_array({', '.join(f'{alias}.{c.name}' for c in cols)})"
@@ -193,7 +193,7 @@ def _nulls_as_nan(table: str, columns: Sequence[str], rows: Sequence[Sequence]
     adapter registry first: 0.45 µs per value, most of a row's cost when half its columns
     are NULL (entry lines). The swap runs in C too (``map`` over ``dict.get``), one column
     at a time."""
-    t = S.BY_NAME.get(table)
+    t = schema.BY_NAME.get(table)
     nullable = [i for i, name in enumerate(columns) if t is None or t.column(name).nullable]
     if not nullable or not rows:
         return rows
