@@ -56,6 +56,12 @@ class AlreadyExists(CheelError):
     exit_code = 1
 
 
+class OrganizationBusy(CheelError):
+    """A backup or a restore of the organization runs: it cannot be deleted or renamed."""
+
+    exit_code = 1
+
+
 class DatabaseUnreachable(CheelError):
     """The database server cannot be reached."""
 

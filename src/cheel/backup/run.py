@@ -20,7 +20,7 @@ from ..archive.writer import ContainerWriter
 from ..errors import CheelError, DamagedFile, DestinationError
 from ..progress import Progress
 from ..soundness import DECLARATIONS, check_manifest
-from ..store import schema
+from ..store import locks, schema
 from ..store.catalog import Catalog
 from ..store.engines import Database
 from ..store.organizations import open_database
@@ -65,6 +65,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
             writer = ContainerWriter(part.raw, recipients, mtime=int(created.timestamp()))
             readers = []
             for i, sel in enumerate(plan.selections):
+                # Held while it runs: the organization is not deleted or renamed meanwhile.
+                stack.enter_context(locks.organization_in_use(catalog, sel.entry.name))
                 db = open_database(catalog, sel.entry)
                 dbs.append(db)
                 reader = SnapshotReader(db, sel.groups, i, sel.entry.name, sel.entry.engine)

@@ -17,8 +17,8 @@ from ..archive.reader import BackupReader, open_file
 from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound
 from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
-from ..store import schema, staging
-from ..store.catalog import Catalog
+from ..store import locks, schema, staging
+from ..store.catalog import Catalog, OrgEntry
 from ..store.engines import POSTGRES
 from ..store.names import check_name
 from ..store.organizations import open_database
@@ -88,21 +88,30 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     if options.dry_run:
         _check_whole_file(options.file, unlocker, progress)
     else:
-        db = open_database(catalog, catalog.find(options.into))
-        try:
-            with db.bulk_load(), _refusals_are_damage(), db.transaction():
-                # Names and ids are chosen under the lock that keeps other writers of groups
-                # out until this commits: two restores at once each see what the other did.
-                db.lock_groups()
-                decide(db, groups, options)
-                loader = Loader(db, groups)
-                loader.load(options.file, unlocker, progress)
-                loader.finish()
-        finally:
-            db.close()
+        entry = catalog.find(options.into)
+        with locks.organization_in_use(catalog, entry.name):  # not deleted meanwhile
+            _into_existing(catalog, entry, options, groups, unlocker, progress)
     report.rows = _restored_rows(info.manifest, groups)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _into_existing(catalog: Catalog, entry: OrgEntry, options: RestoreOptions,
+                   groups: list[GroupPlan], unlocker: Unlocker,
+                   progress: Progress | None) -> None:
+    """A restore into an existing organization: one transaction."""
+    db = open_database(catalog, entry)
+    try:
+        with db.bulk_load(), _refusals_are_damage(), db.transaction():
+            # Names and ids are chosen under the lock that keeps other writers of groups
+            # out until this commits: two restores at once each see what the other did.
+            db.lock_groups()
+            decide(db, groups, options)
+            loader = Loader(db, groups)
+            loader.load(options.file, unlocker, progress)
+            loader.finish()
+    finally:
+        db.close()
 
 
 def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,

@@ -40,6 +40,7 @@ class OrgEntry:
     name: str
     engine: str  # sqlite | postgres
     location: str  # file name inside the data dir, or a PostgreSQL URL without password
+    owned: bool = True  # cheel made the database (deleting the organization drops it)
 
     @property
     def shown_location(self) -> str:
@@ -138,6 +139,21 @@ class Catalog:
         with self.locked() as entries:
             entry = _match(entries, name)
             entries[:] = [e for e in entries if e is not entry]
+
+    def rename(self, name: str, new_name: str) -> OrgEntry:
+        """Give the entry ``name`` the name ``new_name`` (checked, and free: the same name
+        in another spelling is the entry's own)."""
+        new_name = check_name(new_name)
+        with self.locked() as entries:
+            entry = _match(entries, name)
+            if entry is None:
+                raise NotFound(f'there is no organization named "{name}"')
+            other = _match([e for e in entries if e is not entry], new_name)
+            if other is not None:
+                raise AlreadyExists(f'an organization named "{new_name}" already exists',
+                                    hint="choose another name")
+            entry.name = new_name
+            return entry
 
     def sqlite_path(self, entry: OrgEntry) -> Path:
         assert entry.engine == SQLITE

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from ..errors import AlreadyExists, NotFound, UsageError
 from . import schema
 from .catalog import Catalog, OrgEntry
-from .engines import SQLITE, Database
-from . import staging
+from .engines import POSTGRES, SQLITE, Database
+from . import locks, staging
 from .languages import DEFAULT_LANGUAGES, language_codes, parse_languages
 from .names import check_name, find_by_name, name_key
 from .postgres import PostgresDatabase
@@ -56,6 +56,41 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
     except BaseException:
         new.discard()
         raise
+
+
+@dataclass
+class Deleted:
+    """What deleting an organization did: ``dropped`` its database, or only unlisted it
+    (a PostgreSQL database cheel did not make is left on its server)."""
+
+    entry: OrgEntry
+    dropped: bool
+
+
+def delete_organization(catalog: Catalog, name: str) -> Deleted:
+    """Unlist the organization and drop its database (its SQLite file, or the PostgreSQL
+    database cheel made for it); refused while a backup or a restore of it runs. If the
+    database cannot be dropped, the organization is listed again and the error said."""
+    entry = catalog.find(name)
+    with locks.organization_in_use(catalog, entry.name, exclusive=True):
+        catalog.remove(entry.name)  # first: nobody opens it while it goes
+        if entry.engine == POSTGRES and not entry.owned:
+            return Deleted(entry, False)
+        try:
+            staging.drop_database(catalog, entry)
+        except BaseException:
+            catalog.add(entry)
+            raise
+    return Deleted(entry, True)
+
+
+def rename_organization(catalog: Catalog, name: str, new_name: str) -> OrgEntry:
+    """Give the organization another name (its database keeps its own); refused while a
+    backup or a restore of it runs, or if the name is taken or breaks the name rule."""
+    entry = catalog.find(name)
+    new_name = check_name(new_name)
+    with locks.organization_in_use(catalog, entry.name, exclusive=True):
+        return catalog.rename(entry.name, new_name)
 
 
 # -- groups and companies -----------------------------------------------------------------
