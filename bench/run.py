@@ -38,8 +38,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--big", action="store_true", help="also measure 4×N lines")
     p.add_argument("--reps", type=int, default=None,
                    help="repetitions of every command (default 3; 1 with --quick)")
-    p.add_argument("--out", default=str(ROOT / "bench"),
-                   help="where to write the results (default bench/)")
+    p.add_argument("--out", default=None,
+                   help="where to write the results (default bench/; bench/work/ with --quick, "
+                        "which git ignores: a quick run never changes a tracked file)")
     p.add_argument("--stem", default=None,
                    help="file name of the results without extension (default 'results', "
                         "'results-quick' with --quick)")
@@ -61,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.lines = 50_000 if args.quick else 1_000_000
     if args.reps is None:
         args.reps = 1 if args.quick else 3
+    if args.out is None:
+        args.out = str(ROOT / "bench" / ("work" if args.quick else ""))
     if args.lines < 500:
         p.error("--lines must be at least 500 (the demo's minimum)")
     if args.reps < 1:

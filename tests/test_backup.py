@@ -299,7 +299,7 @@ def test_whole_organization_and_several_organizations(catalog, dest):
     mv.build_sample(catalog, "Erste")
     mv.build_sample(catalog, "Zweite")
     result = backup(catalog, ["Erste", "Zweite"], dest)
-    assert result.path.name.startswith("erste+1_")
+    assert result.path.name.startswith("erste+zweite_")
     manifest, data = read_backup(result.path)
     assert [(o["index"], o["name"]) for o in manifest["organizations"]] == \
         [(0, "Erste"), (1, "Zweite")]
@@ -469,3 +469,15 @@ def test_add_lines_cuts_exactly_like_one_row_at_a_time(texts, splits, limit):
         got += lines.add_lines(b"\n".join(texts[a:b]))
     got += [lines.take()] if not lines.empty else []
     assert got == expected
+
+
+def test_a_file_name_says_which_organizations_it_holds():
+    from cheel.backup.plan import OrgSelection, file_stem
+    from cheel.store.catalog import OrgEntry
+
+    def of(*names):
+        return [OrgSelection(OrgEntry(n, "sqlite", "x.sqlite"), []) for n in names]
+
+    assert file_stem(of("Demo SA")) == "demo-sa"
+    assert file_stem(of("Demo SA", "Zürich AG", "Müller & Co")) == "demo-sa+zurich-ag+muller-co"
+    assert file_stem(of("A", "B", "C", "D", "E")) == "a+b+3-more"

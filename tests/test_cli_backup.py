@@ -108,7 +108,7 @@ def test_backup_one_group_and_several_organizations(env):
     assert r.exit_code == 0, r.output
     both = json.loads(r.stdout)
     assert both["organizations"] == ["Alpha AG", "Beta SA"]
-    assert Path(both["path"]).name.startswith("alpha-ag+1_")
+    assert Path(both["path"]).name.startswith("alpha-ag+beta-sa_")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -101,7 +101,13 @@ def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None =
                  else "these organizations have")
         raise NotFound(f"{which} no company group to back up")
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    base = safe_name(selections[0].entry.name)
-    if len(selections) > 1:
-        base += f"+{len(selections) - 1}"
-    return BackupPlan(options, selections, dest, f"{base}_{stamp}{EXTENSION}")
+    return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}")
+
+
+def file_stem(selections: list[OrgSelection]) -> str:
+    """The organizations a file holds, as its name says them: each one's name in ASCII,
+    joined with "+"; past three, the first two and how many more ("a+b+4-more")."""
+    names = [safe_name(s.entry.name)[:40] for s in selections]
+    if len(names) > 3:
+        names = names[:2] + [f"{len(names) - 2}-more"]
+    return "+".join(names)

@@ -178,7 +178,11 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
     try:
         with db.snapshot():
             out: dict = {
-                "name": entry.name, "engine": entry.engine, "location": entry.shown_location,
+                "name": entry.name, "engine": entry.engine,
+                # Where it is, whatever folder one stands in: an absolute path, a URL
+                # without password.
+                "location": (str(catalog.sqlite_path(entry).resolve())
+                             if entry.engine == SQLITE else entry.shown_location),
                 "schema_version": db.schema_version(), "languages": language_codes(db),
                 "size_bytes": db.size(), "groups": [],
             }
