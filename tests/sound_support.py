@@ -1576,8 +1576,9 @@ def _manifest_companies(data: bytes, password: str | None) -> list[list]:
 
 
 def _files(d: Path) -> set[str]:
+    # .locks/ holds the organizations' lock files (store/locks.py), kept between runs
     return {p.name for p in d.iterdir()
-            if not p.name.endswith(("-wal", "-shm", ".lock", ".tmp"))}
+            if not p.name.endswith(("-wal", "-shm", ".lock", ".tmp")) and p.name != ".locks"}
 
 
 # -- fixtures shared by the sound-file test modules (import them there) ---------------------------

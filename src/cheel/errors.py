@@ -25,17 +25,55 @@ def printable(text: str) -> str:
                    if unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
 
 
+class Text:
+    """Something said to a user: an English template with ``{named}`` parameters, and the
+    parameters. ``str()`` gives the English sentence (what the command line prints); the web
+    UI translates the template with its catalogs, then fills in the parameters (a parameter
+    may itself be a Text, translated the same way). Make one with :func:`said`."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: str, params: dict[str, object]):
+        self.template, self.params = template, params
+
+    def render(self, translate=lambda template: template) -> str:
+        values = {k: v.render(translate) if isinstance(v, Text) else v
+                  for k, v in self.params.items()}
+        return translate(self.template).format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"said({self.template!r}, ...)"
+
+
+def said(template: str, **params: object) -> Text:
+    """What an error says (or a part of it), in English, with its parameters; the template
+    is what the web UI's catalogs translate (``pybabel extract -k said``)."""
+    return Text(template, params)
+
+
 class CheelError(Exception):
-    """Base of every error shown to a user. Its message and hint are made printable (see
-    :func:`printable`), whatever data they quote."""
+    """Base of every error shown to a user: a sentence (a :class:`Text`, or a plain str),
+    a hint, an exit code. ``message`` and ``hint`` are the English text, made printable
+    (see :func:`printable`), whatever data they quote; ``text`` and ``hint_text`` keep what
+    a translation needs."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str | None = None):
-        message = printable(message)
-        super().__init__(message)
-        self.message = message
-        self.hint = printable(hint) if hint is not None else None
+    def __init__(self, message: str | Text, hint: str | Text | None = None):
+        self.text = message if isinstance(message, Text) else said(_literal(message))
+        self.hint_text = hint if hint is None or isinstance(hint, Text) else \
+            said(_literal(hint))
+        self.message = printable(str(self.text))
+        super().__init__(self.message)
+        self.hint = printable(str(self.hint_text)) if self.hint_text is not None else None
+
+
+def _literal(text: str) -> str:
+    """A plain sentence as a template (its braces are text, not parameters)."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class UsageError(CheelError):

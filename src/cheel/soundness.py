@@ -33,9 +33,9 @@ from pyroaring import BitMap64
 from .archive.manifest import Manifest, TableDecl, ColumnDecl
 from .archive.reader import BackupReader
 from .archive.values import ColumnSpec, decode_rows, text_problem, uid_problem
-from .errors import DamagedFile, UnsupportedVersion
+from .errors import DamagedFile, Text, UnsupportedVersion, said
 from .store import schema
-from .store.names import name_key, name_problem
+from .store.names import THINGS, name_key, name_problem
 from .store.languages import KNOWN_LANGUAGES
 
 # Organization-level rows one organization of a file may hold: its languages, and the
@@ -62,7 +62,8 @@ def _rule_check(rule: str | None, what: str):
     if rule == schema.NAME:
         return lambda v: _name_rule(v, what)
     if rule == schema.LANGUAGE:
-        return lambda v: None if v in KNOWN_LANGUAGES else f'"{v[:10]}" is not a language code'
+        return lambda v: None if v in KNOWN_LANGUAGES else \
+            said('"{value}" is not a language code', value=v[:10])
     return text_problem
 
 
@@ -84,7 +85,7 @@ SPECS = {t.name: column_specs(t) for t in schema.TABLES}
 
 # -- the manifest ----------------------------------------------------------------------------
 def _damaged(why: str) -> DamagedFile:
-    return DamagedFile(f"the manifest of the backup is damaged ({why})")
+    return DamagedFile(said("the manifest of the backup is damaged ({why})", why=why))
 
 
 def check_manifest(m: Manifest, *, rows: bool = True) -> None:
@@ -93,8 +94,9 @@ def check_manifest(m: Manifest, *, rows: bool = True) -> None:
     newer = max([m.schema_version] + [o.schema_version for o in m.organizations])
     if rows and newer > schema.SCHEMA_VERSION:
         raise UnsupportedVersion(
-            f"this backup uses schema version {newer}, newer than this cheel "
-            f"({schema.SCHEMA_VERSION})", hint="upgrade cheel to restore it")
+            said("this backup uses schema version {newer}, newer than this cheel ({current})",
+                 newer=newer, current=schema.SCHEMA_VERSION),
+            hint=said("upgrade cheel to restore it"))
     if newer <= schema.SCHEMA_VERSION and m.tables != DECLARATIONS:
         raise _damaged(_first_difference(m.tables))
     org_tables = {t.name for t in schema.org_tables()}
@@ -103,21 +105,25 @@ def check_manifest(m: Manifest, *, rows: bool = True) -> None:
         _check_name(o.name, "organization")
         if not o.languages or len(set(o.languages)) != len(o.languages) or \
                 not set(o.languages) <= KNOWN_LANGUAGES:
-            raise _damaged(f'the languages of "{o.name}" are not a list of known languages')
+            raise _damaged(said('the languages of "{name}" are not a list of known languages',
+                                name=o.name))
         for table, n in o.org_rows.items():
             if table not in org_tables or n > MAX_ORG_ROWS.get(table, 0):
-                raise _damaged(f'"{o.name}" claims {n} rows of {table[:64]} at the '
-                               "organization level")
+                raise _damaged(said('"{name}" claims {count} rows of {table} at the organization '
+                                    "level", name=o.name, count=n, table=table[:64]))
         groups: tuple[set, set] = (set(), set())
         companies: tuple[set, set] = (set(), set())
         for g in o.groups:
             _add_once(groups, g.uid, g.name, "group", o.name)
             if not set(g.rows) <= group_tables or not set(g.ids) <= group_tables:
-                raise _damaged(f'the group "{g.name}" counts rows of an unknown table')
+                raise _damaged(said('the group "{name}" counts rows of an unknown table',
+                                    name=g.name))
             if g.rows.get(schema.GROUP_TABLE, 0) != 1:
-                raise _damaged(f'the group "{g.name}" does not hold its one group row')
+                raise _damaged(said('the group "{name}" does not hold its one group row',
+                                    name=g.name))
             if g.rows.get(schema.COMPANY_TABLE, 0) != len(g.companies):
-                raise _damaged(f'the group "{g.name}" does not hold the companies it lists')
+                raise _damaged(said('the group "{name}" does not hold the companies it lists',
+                                    name=g.name))
             for c in g.companies:
                 _add_once(companies, c.uid, c.name, "company", o.name)
 
@@ -128,17 +134,19 @@ def _add_once(seen: tuple[set, set], uid: str, name: str, what: str, org: str) -
     _check_name(name, what)
     uids, names = seen
     if uid in uids or name_key(name) in names:
-        raise _damaged(f'"{org}" holds two of its kind named "{name}" (a {what})')
+        raise _damaged(said('"{org}" holds two of its kind named "{name}" (a {what})',
+                            org=org, name=name, what=what))
     uids.add(uid)
     names.add(name_key(name))
 
 
-def _name_rule(name: str, what: str) -> str | None:
+def _name_rule(name: str, what: str) -> Text | None:
     """A name from a file follows the rule a typed name follows, and is stored as typed
     names are (NFC, without surrounding spaces)."""
     problem = name_problem(name, what)
     if problem is None and name != unicodedata.normalize("NFC", name).strip():
-        problem = f"the {what} name is not in its normal form"
+        problem = said("the {what} name is not in its normal form",
+                       what=THINGS.get(what, what))
     return problem
 
 
@@ -243,18 +251,19 @@ class SoundReader:
     def _org_chunk(self, org: int, table: str, rows: list[tuple], name: str) -> None:
         t = schema.table(table)
         if not rows:
-            raise DamagedFile(f'the chunk "{name}" holds no rows')
+            raise DamagedFile(said('the chunk "{name}" holds no rows', name=name))
         id_set = BitMap64(map(operator.itemgetter(0), rows))
         held = self._org_ids.setdefault((org, table), BitMap64())
         if len(id_set) != len(rows) or held.intersect(id_set):
-            raise DamagedFile(f'the chunk "{name}" repeats ids')
+            raise DamagedFile(said('the chunk "{name}" repeats ids', name=name))
         held |= id_set
         key_columns = [t.column_names.index(k) for k in t.natural_key]
         keys = self._org_keys.setdefault((org, table), set())
         for row in rows:
             key = tuple(row[i] for i in key_columns)
             if key in keys:
-                raise DamagedFile(f'the chunk "{name}" repeats a {table} row')
+                raise DamagedFile(said('the chunk "{name}" repeats a {table} row',
+                                       name=name, table=table))
             keys.add(key)
         self._org_rows[(org, table)] = self._org_rows.get((org, table), 0) + len(rows)
 
@@ -269,25 +278,26 @@ class SoundReader:
         assert g is not None
         decl = g.decl
         if not rows:  # a table without rows in a scope has no chunk
-            raise DamagedFile(f'the chunk "{name}" holds no rows')
+            raise DamagedFile(said('the chunk "{name}" holds no rows', name=name))
         if table not in decl.ids:
-            raise DamagedFile(f'the chunk "{name}" holds rows the manifest does not count')
+            raise DamagedFile(said('the chunk "{name}" holds rows the manifest does not count',
+                                   name=name))
         lo, hi = decl.ids[table]
         # Rows come in id order from dense groups, in the database's order from sparse ones
         # (and so in files written before): ids must be unique, not sorted.
         id_set = BitMap64(map(operator.itemgetter(0), rows))
         if id_set.min() < lo or id_set.max() > hi:
-            raise DamagedFile(f'the chunk "{name}" holds ids outside the range the manifest '
-                              "declares")
+            raise DamagedFile(said('the chunk "{name}" holds ids outside the range the manifest '
+                                   'declares', name=name))
         held = g.ids.setdefault(table, BitMap64())
         if len(id_set) != len(rows) or held.intersect(id_set):
-            raise DamagedFile(f'the chunk "{name}" repeats ids')
+            raise DamagedFile(said('the chunk "{name}" repeats ids', name=name))
         held |= id_set
         g.rows[table] = g.rows.get(table, 0) + len(rows)
         if len(self._orgs[g.org].groups) > 1:  # two groups of one organization share no id
             union = self._union.setdefault((g.org, table), BitMap64())
             if union.intersect(id_set):
-                raise DamagedFile(f'the chunk "{name}" holds ids of another group')
+                raise DamagedFile(said('the chunk "{name}" holds ids of another group', name=name))
             union |= id_set
         for i, column, ref in _FOREIGN[table]:
             values = BitMap64(filter(None, map(operator.itemgetter(i), rows)))  # ids are ≥ 1
@@ -296,8 +306,8 @@ class SoundReader:
             if schema.table(ref).scope == schema.ORG:
                 held = self._org_ids.get((g.org, ref), BitMap64())
                 if not values <= held:
-                    raise DamagedFile(f'the chunk "{name}" points to {ref} rows the backup '
-                                      "does not hold")
+                    raise DamagedFile(said('the chunk "{name}" points to {ref} rows the backup '
+                                           'does not hold', name=name, ref=ref))
             else:
                 needed = g.needed.setdefault((table, column, ref), BitMap64())
                 needed |= values
@@ -316,7 +326,8 @@ class SoundReader:
         row = rows[0]
         if len(rows) != 1 or row[names.index("uid")] != decl.uid or \
                 unicodedata.normalize("NFC", row[names.index("name")]) != decl.name:
-            raise DamagedFile(f'the chunk "{name}" does not hold the group the manifest names')
+            raise DamagedFile(said('the chunk "{name}" does not hold the group the manifest names',
+                                   name=name))
 
     def _check_company_rows(self, rows: list[tuple], name: str) -> None:
         decl = self._group.decl  # type: ignore[union-attr]
@@ -325,8 +336,8 @@ class SoundReader:
         i_uid, i_name = names.index("uid"), names.index("name")
         for row in rows:
             if listed.get(row[i_uid]) != unicodedata.normalize("NFC", row[i_name]):
-                raise DamagedFile(f'the chunk "{name}" holds a company the manifest does not '
-                                  "list")
+                raise DamagedFile(said('the chunk "{name}" holds a company the manifest does not '
+                                       'list', name=name))
 
     def _check_uniques(self, table: str, rows: list[tuple], name: str) -> None:
         g = self._group
@@ -338,8 +349,8 @@ class SoundReader:
             seen.update(keys)
             if len(seen) != before + len(keys):
                 cols = ", ".join(schema.table(table).column_names[i] for i in columns)
-                raise DamagedFile(f'the chunk "{name}" repeats a value that must be unique '
-                                  f"({table}: {cols})")
+                raise DamagedFile(said('the chunk "{name}" repeats a value that must be unique '
+                                       '({table}: {cols})', name=name, table=table, cols=cols))
 
     def _add_to_balance(self, rows: list[tuple]) -> None:
         """Add the lines' debit − credit to their entries' sums, kept only while not zero.
@@ -379,33 +390,37 @@ class SoundReader:
         for table in schema.group_tables():
             want, got = decl.rows.get(table.name, 0), g.rows.get(table.name, 0)
             if want != got:
-                raise DamagedFile(f"the backup should hold {want} rows of {table.name} in "
-                                  f"{where} but holds {got}")
+                raise DamagedFile(said("the backup should hold {want} rows of {name} in {where} "
+                                       "but holds {got}",
+                                       want=want, name=table.name, where=where, got=got))
             if got and (g.ids[table.name].min(), g.ids[table.name].max()) != \
                     tuple(decl.ids[table.name]):
-                raise DamagedFile(f"the ids of {table.name} in {where} do not span the range "
-                                  "the manifest declares")
+                raise DamagedFile(said("the ids of {name} in {where} do not span the range the "
+                                       "manifest declares", name=table.name, where=where))
         for (table, column, ref), values in g.needed.items():
             missing = values - g.ids.get(ref, BitMap64())
             if missing:
-                raise DamagedFile(f"{len(missing)} {table}.{column} values in {where} point to "
-                                  f"{ref} rows outside the group")
+                raise DamagedFile(said("{count} {table}.{column} values in {where} point to {ref} "
+                                       "rows outside the group",
+                                       count=len(missing), table=table, column=column,
+                                       where=where, ref=ref))
         if g.open_entries:
-            raise DamagedFile(f"{len(g.open_entries)} journal entries of {where} do not "
-                              "balance")
+            raise DamagedFile(said("{count} journal entries of {where} do not balance",
+                                   count=len(g.open_entries), where=where))
 
     def _end_file(self) -> None:
         for o in self.manifest.organizations:
             for g in o.groups:
                 if (o.index, g.key) not in self._seen_groups:
-                    raise DamagedFile(f'the backup does not hold the group "{g.name}" its '
-                                      "manifest lists")
+                    raise DamagedFile(said('the backup does not hold the group "{name}" its '
+                                           'manifest lists', name=g.name))
             for table, want in o.org_rows.items():
                 got = self._org_rows.get((o.index, table), 0)
                 if want != got:
-                    raise DamagedFile(f"the backup should hold {want} rows of {table} but "
-                                      f"holds {got}")
+                    raise DamagedFile(said("the backup should hold {want} rows of {table} but "
+                                           "holds {got}", want=want, table=table, got=got))
         listed = self.reader.rows_listed()
         for name, n in self._chunk_rows.items():
             if listed.get(name) != n:
-                raise DamagedFile(f'the chunk "{name}" does not hold the rows its index lists')
+                raise DamagedFile(said('the chunk "{name}" does not hold the rows its index lists',
+                                       name=name))

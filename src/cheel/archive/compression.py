@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import zstandard
 
-from ..errors import DamagedFile
+from ..errors import DamagedFile, said
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # Level 1: on the rows' JSON it is both faster and smaller than level 3 (1 M demo lines:
@@ -131,8 +131,9 @@ class _Input:
 
     def cut(self) -> DamagedFile:
         at = self._where()
-        where = f": it was cut at byte {at}" if at is not None else ""
-        return DamagedFile(f"the file ends early{where}")
+        if at is None:
+            return DamagedFile(said("the file ends early"))
+        return DamagedFile(said("the file ends early: it was cut at byte {offset}", offset=at))
 
     def read_seal(self) -> None:
         """The seal must come now, match every byte before it, and end the file."""
@@ -140,9 +141,9 @@ class _Input:
         if len(tail) < SEAL_SIZE and SEAL.startswith(tail[:len(SEAL)]):
             raise self.cut()
         if len(tail) != SEAL_SIZE or not tail.startswith(SEAL + SEAL_TAG):
-            raise DamagedFile("the file has unexpected data after the end of the backup")
+            raise DamagedFile(said("the file has unexpected data after the end of the backup"))
         if tail[-32:] != self.hash.digest():
-            raise DamagedFile("the file is damaged: its seal does not match its content")
+            raise DamagedFile(said("the file is damaged: its seal does not match its content"))
         self._back = b""
 
 
@@ -188,7 +189,7 @@ class FrameReader:
             self._in.read_seal()
             return None
         if not head.startswith(ZSTD_MAGIC):
-            raise DamagedFile("the compressed data is damaged (not a zstd frame)")
+            raise DamagedFile(said("the compressed data is damaged (not a zstd frame)"))
         try:
             params = zstandard.get_frame_parameters(head)
             size = zstandard.frame_content_size(head)
@@ -196,12 +197,13 @@ class FrameReader:
         except zstandard.ZstdError:
             if len(head) < FRAME_HEADER_MAX:
                 raise self._in.cut() from None
-            raise DamagedFile("the compressed data is damaged (bad frame header)") from None
+            raise DamagedFile(said("the compressed data is damaged (bad frame header)")) from None
         if size <= 0 or not params.has_checksum:
-            raise DamagedFile("the compressed data is damaged (a frame without its size "
-                              "or checksum)")
+            raise DamagedFile(said("the compressed data is damaged (a frame without its size or "
+                                   "checksum)"))
         if size > limit:
-            raise DamagedFile(f"a part of the backup claims an absurd size ({size} bytes)")
+            raise DamagedFile(said("a part of the backup claims an absurd size ({size} bytes)",
+                                   size=size))
         frame = bytearray()
         self._take(header_size, frame)
         while True:
@@ -209,11 +211,11 @@ class FrameReader:
             block = int.from_bytes(frame[-3:], "little")
             kind, block_size = (block >> 1) & 3, block >> 3
             if kind == 3 or block_size > BLOCK_MAX:
-                raise DamagedFile("the compressed data is damaged (a bad block header)")
+                raise DamagedFile(said("the compressed data is damaged (a bad block header)"))
             self._take(1 if kind == 1 else block_size, frame)
             if len(frame) > limit + FRAME_HEADER_MAX + 3 * (limit // BLOCK_MAX + 2):
-                raise DamagedFile("the compressed data is damaged (a frame longer than its "
-                                  "content)")
+                raise DamagedFile(said("the compressed data is damaged (a frame longer than its "
+                                       "content)"))
             if block & 1:  # the last block
                 break
         self._take(4, frame)  # the content checksum
@@ -221,10 +223,10 @@ class FrameReader:
         try:
             content = self._dctx.decompress(frame, max_output_size=size)
         except zstandard.ZstdError as e:
-            raise DamagedFile(f"the compressed data is damaged ({e})") from None
+            raise DamagedFile(said("the compressed data is damaged ({why})", why=e)) from None
         if len(content) != size:
-            raise DamagedFile("the compressed data is damaged (a frame of another size "
-                              "than it declares)")
+            raise DamagedFile(said("the compressed data is damaged (a frame of another size than "
+                                   "it declares)"))
         return content
 
 
@@ -247,7 +249,7 @@ class StreamReader:
         try:
             out = self._dobj.decompress(piece)
         except zstandard.ZstdError as e:
-            raise DamagedFile(f"the compressed data is damaged ({e})") from None
+            raise DamagedFile(said("the compressed data is damaged ({why})", why=e)) from None
         rest = self._dobj.unused_data if self._dobj.eof else b""
         self._in.consumed(piece[:len(piece) - len(rest)] if rest else piece)
         if rest:
@@ -263,7 +265,7 @@ class StreamReader:
             while not self._pending:
                 piece = self._piece()
                 if not piece and self._dobj.eof:
-                    raise DamagedFile(f"the file ends early, inside {what}")
+                    raise DamagedFile(said("the file ends early, inside {what}", what=what))
                 self._pending = memoryview(piece)
             take = min(len(self._pending), n - filled)
             out[filled:filled + take] = self._pending[:take]
@@ -275,5 +277,5 @@ class StreamReader:
         """The frame must end here (no more content, however much), then the seal."""
         while not self._dobj.eof or self._pending:
             if self._pending or self._piece():
-                raise DamagedFile("the backup has unexpected data after its end")
+                raise DamagedFile(said("the backup has unexpected data after its end"))
         self._in.read_seal()

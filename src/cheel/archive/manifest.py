@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ..errors import DamagedFile, NotABackup, UnsupportedVersion
+from ..errors import DamagedFile, NotABackup, UnsupportedVersion, said
 
 FORMAT_NAME = "cheel-backup"
 FORMAT_VERSION = 2
@@ -136,9 +136,11 @@ def _decode(data: bytes | memoryview, kind: type, what: str):
     try:
         return _DECODERS[kind].decode(data)
     except msgspec.ValidationError as e:
-        raise DamagedFile(f"the {what} of the backup is damaged ({_short(str(e))})") from None
+        raise DamagedFile(said("the {what} of the backup is damaged ({short})",
+                               what=what, short=_short(str(e)))) from None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, MemoryError):
-        raise DamagedFile(f"the {what} of the backup is damaged (not valid JSON)") from None
+        raise DamagedFile(said("the {what} of the backup is damaged (not valid JSON)",
+                               what=what)) from None
 
 
 def _short(text: str) -> str:
@@ -150,14 +152,16 @@ def _short(text: str) -> str:
 def _check_head(data: bytes | memoryview, what: str) -> int:
     head = _decode(data, _Head, what)
     if head.format != FORMAT_NAME:
-        raise NotABackup("this file is not a cheel backup (unknown manifest)")
+        raise NotABackup(said("this file is not a cheel backup (unknown manifest)"))
     version = head.format_version
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise DamagedFile(f"the {what} of the backup is damaged (no format version)")
+        raise DamagedFile(said("the {what} of the backup is damaged (no format version)",
+                               what=what))
     if version > FORMAT_VERSION:
         raise UnsupportedVersion(
-            f"this backup uses format version {version}, newer than this cheel "
-            f"understands ({FORMAT_VERSION})", hint="upgrade cheel to read it")
+            said("this backup uses format version {version}, newer than this cheel understands "
+                 "({current})", version=version, current=FORMAT_VERSION),
+            hint=said("upgrade cheel to read it"))
     return version
 
 
@@ -171,13 +175,13 @@ def decode_manifest(data: bytes | memoryview) -> Manifest:
 
 def decode_index(data: bytes | memoryview, format_version: int) -> Index:
     if _check_head(data, "closing index") != format_version:
-        raise DamagedFile("the closing index of the backup is damaged (its format version "
-                          "differs from the manifest's)")
+        raise DamagedFile(said("the closing index of the backup is damaged (its format version "
+                               "differs from the manifest's)"))
     return _decode(data, Index, "closing index")
 
 
 def _damaged(why: str) -> DamagedFile:
-    return DamagedFile(f"the manifest of the backup is damaged ({why})")
+    return DamagedFile(said("the manifest of the backup is damaged ({why})", why=why))
 
 
 def _check_manifest(m: Manifest) -> None:
@@ -186,33 +190,35 @@ def _check_manifest(m: Manifest) -> None:
         if datetime.fromisoformat(m.created_at).tzinfo is None:
             raise ValueError
     except ValueError:
-        raise _damaged("its creation time is not a time with a zone") from None
+        raise _damaged(said("its creation time is not a time with a zone")) from None
     totals: dict[str, int] = {}
     for position, o in enumerate(m.organizations):
         if o.index != position:
-            raise _damaged("the organizations are not numbered 0, 1, 2, …")
+            raise _damaged(said("the organizations are not numbered 0, 1, 2, …"))
         spans: dict[str, tuple[int, int]] = {}
         for name, n in o.org_rows.items():
             totals[name] = totals.get(name, 0) + n
         for k, g in enumerate(o.groups, start=1):
             if g.key != f"g{k}":
-                raise _damaged(f'the groups of "{o.name[:100]}" are not numbered g1, g2, …')
+                raise _damaged(said('the groups of "{name}" are not numbered g1, g2, …',
+                                    name=o.name[:100]))
             for name, n in g.rows.items():
                 totals[name] = totals.get(name, 0) + n
                 if (n > 0) != (name in g.ids):
-                    raise _damaged(f'the id range of {name[:64]} in "{g.name[:100]}" does '
-                                   "not match its row count")
+                    raise _damaged(said('the id range of {name} in "{group}" does not match its '
+                                        'row count', name=name[:64], group=g.name[:100]))
             for name, (lo, hi) in g.ids.items():
                 if lo > hi or g.rows.get(name, 0) > hi - lo + 1:
-                    raise _damaged(f'the id range of {name[:64]} in "{g.name[:100]}" is '
-                                   "impossible")
+                    raise _damaged(said('the id range of {name} in "{group}" is impossible',
+                                        name=name[:64], group=g.name[:100]))
                 low, high = spans.get(name, (lo, hi))
                 spans[name] = (min(low, lo), max(high, hi))
         for name, (lo, hi) in spans.items():
             if hi - lo >= MAX_ID_SPAN:
-                raise _damaged(f"the ids of {name[:64]} span more than {MAX_ID_SPAN} values")
+                raise _damaged(said("the ids of {name} span more than {limit} values",
+                                    name=name[:64], limit=MAX_ID_SPAN))
     if {k: v for k, v in totals.items() if v} != {k: v for k, v in m.rows.items() if v}:
-        raise _damaged("its row totals disagree with its organizations and groups")
+        raise _damaged(said("its row totals disagree with its organizations and groups"))
 
 
 def uid_ok(text: str) -> bool:

@@ -11,7 +11,7 @@ import re
 import tarfile
 from dataclasses import dataclass
 
-from ..errors import DamagedFile, NotABackup
+from ..errors import DamagedFile, NotABackup, said
 
 MANIFEST = "manifest.json"
 INDEX = "index.json"
@@ -33,7 +33,7 @@ def limit_of(name: str) -> int:
         return MAX_META
     if DATA_RE.match(name):
         return MAX_CHUNK
-    raise DamagedFile(f'the backup holds an unexpected member "{name[:80]}"')
+    raise DamagedFile(said('the backup holds an unexpected member "{name}"', name=name[:80]))
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class ChunkName:
     def parse(cls, name: str) -> "ChunkName":
         m = DATA_RE.match(name)
         if not m:
-            raise DamagedFile(f'the backup holds an unexpected member "{name[:80]}"')
+            raise DamagedFile(said('the backup holds an unexpected member "{name}"',
+                                   name=name[:80]))
         return cls(int(m[1]), m[2], int(m[3]), m[4], int(m[5]))
 
     def __str__(self) -> str:
@@ -89,21 +90,22 @@ def parse_header(block: bytes | memoryview, first: bool = False) -> tuple[str, i
         stored = int(block[148:156].split(b"\0", 1)[0].strip() or b"0", 8)
         size = int(block[124:136].split(b"\0", 1)[0].strip() or b"0", 8)
     except ValueError:
-        raise DamagedFile("the archive inside the backup is damaged") from None
+        raise DamagedFile(said("the archive inside the backup is damaged")) from None
     check = sum(block[:148]) + 8 * 32 + sum(block[156:])
     if stored != check:
-        raise DamagedFile("the archive inside the backup is damaged (bad header checksum)")
+        raise DamagedFile(said("the archive inside the backup is damaged (bad header checksum)"))
     if block[257:262] != b"ustar" or block[156:157] not in (b"0", b"\0"):
-        raise DamagedFile("the backup holds a member of an unsupported kind")
+        raise DamagedFile(said("the backup holds a member of an unsupported kind"))
     prefix = block[345:500].split(b"\0", 1)[0]
     short = block[0:100].split(b"\0", 1)[0]
     full = (prefix + b"/" + short) if prefix else short
     try:
         name = full.decode("ascii")
     except UnicodeDecodeError:
-        raise DamagedFile("the backup holds a member with an invalid name") from None
+        raise DamagedFile(said("the backup holds a member with an invalid name")) from None
     if first and name != MANIFEST:
-        raise NotABackup("this file is not a cheel backup (no manifest first)")
+        raise NotABackup(said("this file is not a cheel backup (no manifest first)"))
     if size > limit_of(name):
-        raise DamagedFile(f'the member "{name}" claims an absurd size ({size} bytes)')
+        raise DamagedFile(said('the member "{name}" claims an absurd size ({size} bytes)',
+                               name=name, size=size))
     return name, size

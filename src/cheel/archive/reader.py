@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import DamagedFile, NotABackup, NotFound, UsageError
+from ..errors import DamagedFile, NotABackup, NotFound, UsageError, said
 from . import compression, members
 from .age import DecryptReader, Unlocker, is_age_file
 from .age.format import VERSION_PREFIX
@@ -80,7 +80,7 @@ class _StreamMembers:
         record is read, whatever follows."""
         rest = members.BLOCK + (-(self._offset + members.BLOCK) % members.RECORD)
         if any(self._zstd.read_exact(rest, "the end of the archive")):
-            raise DamagedFile("the backup has unexpected data after its end")
+            raise DamagedFile(said("the backup has unexpected data after its end"))
         self._zstd.finish()
 
 
@@ -96,39 +96,41 @@ class _FrameMembers:
     def next(self, first: bool = False) -> tuple[str, memoryview] | None:
         frame = self._frames.next_frame(self.LIMIT)
         if frame is None:
-            raise DamagedFile("the backup is incomplete: the end of its archive is missing")
+            raise DamagedFile(said("the backup is incomplete: the end of its archive is missing"))
         view = memoryview(frame)
         if len(view) < members.BLOCK:
-            raise DamagedFile("the archive inside the backup is damaged (a part too short)")
+            raise DamagedFile(said("the archive inside the backup is damaged (a part too short)"))
         header = members.parse_header(view[:members.BLOCK], first)
         if header is None:
             self._end(view)
             return None
         name, size = header
         if len(view) != members.BLOCK + size + (-size % members.BLOCK):
-            raise DamagedFile(f'the member "{name}" does not fill its part of the file')
+            raise DamagedFile(said('the member "{name}" does not fill its part of the file',
+                                   name=name))
         if any(view[members.BLOCK + size:]):
-            raise DamagedFile(f'the member "{name}" is padded with data')
+            raise DamagedFile(said('the member "{name}" is padded with data', name=name))
         self._offset += len(view)
         return name, view[members.BLOCK:members.BLOCK + size]
 
     def _end(self, view: memoryview) -> None:
         if (len(view) != len(members.end_of_archive(self._offset)) or any(view)):
-            raise DamagedFile("the backup has unexpected data after its end")
+            raise DamagedFile(said("the backup has unexpected data after its end"))
         if self._frames.next_frame(self.LIMIT) is not None:
-            raise DamagedFile("the backup has unexpected data after its end")
+            raise DamagedFile(said("the backup has unexpected data after its end"))
 
 
 def open_file(path: Path | str) -> BinaryIO:
     p = Path(path).expanduser()
     if not p.exists():
-        raise NotFound(f"the file {p} does not exist")
+        raise NotFound(said("the file {path} does not exist", path=p))
     if p.is_dir():
-        raise UsageError(f"{p} is a folder, not a backup file")
+        raise UsageError(said("{path} is a folder, not a backup file", path=p))
     try:
         return open(p, "rb")
     except OSError as e:
-        raise NotFound(f"the file {p} cannot be read: {e.strerror}") from None
+        raise NotFound(said("the file {path} cannot be read: {why}",
+                            path=p, why=e.strerror)) from None
 
 
 class BackupReader:
@@ -147,7 +149,7 @@ class BackupReader:
             self.encrypted = False
             plain = buffered
         else:
-            raise NotABackup("this file is not a cheel backup")
+            raise NotABackup(said("this file is not a cheel backup"))
         where = lambda: self._counting.count  # noqa: E731 - the raw offset, for messages
         self.framing = compression.framing(plain)
         self._members = (_FrameMembers(plain, where) if self.framing == 2
@@ -160,12 +162,12 @@ class BackupReader:
         """The manifest (the first member): nothing else is read."""
         first = self._members.next(first=True)
         if first is None:
-            raise NotABackup("this file is not a cheel backup (no manifest first)")
+            raise NotABackup(said("this file is not a cheel backup (no manifest first)"))
         name, data = first
         manifest = decode_manifest(data)
         if manifest.format_version != self.framing:
-            raise DamagedFile("the backup's layout does not match its format version "
-                              f"({manifest.format_version})")
+            raise DamagedFile(said("the backup's layout does not match its format version "
+                                   "({format_version})", format_version=manifest.format_version))
         self._seen.append((name, len(data), hashlib.sha256(data).hexdigest()))
         self.manifest = manifest
         return manifest
@@ -184,44 +186,48 @@ class BackupReader:
                 break
             name, data = member
             if self.index is not None:
-                raise DamagedFile("the backup has members after its closing index")
+                raise DamagedFile(said("the backup has members after its closing index"))
             if name == members.MANIFEST:
-                raise DamagedFile("the backup holds a second manifest")
+                raise DamagedFile(said("the backup holds a second manifest"))
             if name == members.INDEX:
                 self.index = decode_index(data, manifest.format_version)
                 self._check_index()
                 continue
             where = ChunkName.parse(name)
             if where.seq >= len(tables) or tables[where.seq] != where.table:
-                raise DamagedFile(f'the chunk "{name}" names an unknown table')
+                raise DamagedFile(said('the chunk "{name}" names an unknown table', name=name))
             if where.org not in organizations or (where.scope != "org" and
                                                   where.scope not in organizations[where.org]):
-                raise DamagedFile(f'the chunk "{name}" names a group the manifest does not')
+                raise DamagedFile(said('the chunk "{name}" names a group the manifest does not',
+                                       name=name))
             # The writer's order: organizations, then "org" before g1, g2, …, then tables
             # in manifest order, then chunk numbers from 0 without a gap.
             place = (where.org, 0 if where.scope == "org" else int(where.scope[1:]), where.seq)
             key = (where.org, where.scope, where.seq)
             if place < last or where.number != next_number.get(key, 0):
-                raise DamagedFile(f'the chunks of "{where.table}" are out of order or missing')
+                raise DamagedFile(said('the chunks of "{table}" are out of order or missing',
+                                       table=where.table))
             last = place
             next_number[key] = where.number + 1
             self._seen.append((name, len(data), hashlib.sha256(data).hexdigest()))
             yield Chunk(where, data)
         if self.index is None:
-            raise DamagedFile("the backup is incomplete: its closing index is missing "
-                              f"(the data stops at byte {self._counting.count})")
+            raise DamagedFile(said("the backup is incomplete: its closing index is missing (the "
+                                   "data stops at byte {count})", count=self._counting.count))
 
     def _check_index(self) -> None:
         assert self.index is not None
         listed = self.index.members
         if len(listed) != len(self._seen):
-            raise DamagedFile(f"the backup lists {len(listed)} members but holds "
-                              f"{len(self._seen)}: some are missing or added")
+            raise DamagedFile(said("the backup lists {count} members but holds {held}: some are "
+                                   "missing or added", count=len(listed), held=len(self._seen)))
         for want, (name, size, sha256) in zip(listed, self._seen):
             if want.name != name:
-                raise DamagedFile(f'the members of the backup are out of order at "{name}"')
+                raise DamagedFile(said('the members of the backup are out of order at "{name}"',
+                                       name=name))
             if want.size != size or want.sha256 != sha256:
-                raise DamagedFile(f'the member "{name}" is altered (checksum mismatch)')
+                raise DamagedFile(said('the member "{name}" is altered (checksum mismatch)',
+                                       name=name))
 
     def rows_listed(self) -> dict[str, int | None]:
         """Rows per chunk as the index lists them (once the index is read)."""

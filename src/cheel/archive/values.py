@@ -23,7 +23,7 @@ from typing import Annotated, NamedTuple
 
 import msgspec
 
-from ..errors import DamagedFile
+from ..errors import DamagedFile, Text, said
 from .manifest import MAX_ID, UID_RE
 
 INT64 = Annotated[int, msgspec.Meta(ge=-2**63, le=2**63 - 1)]
@@ -125,38 +125,42 @@ def decode_rows(data: bytes | memoryview, columns: tuple[ColumnSpec, ...], name:
     try:
         rows = _decoder(columns).decode(data)
     except msgspec.ValidationError as e:
-        raise DamagedFile(f'the chunk "{name}" is damaged ({_why(str(e), columns)})') from None
+        raise DamagedFile(said('the chunk "{name}" is damaged ({why})',
+                               name=name, why=_why(str(e), columns))) from None
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        raise DamagedFile(f'the chunk "{name}" is damaged (invalid JSON)') from None
+        raise DamagedFile(said('the chunk "{name}" is damaged (invalid JSON)', name=name)) from None
     if rows:
         nul = _ESCAPED_NUL.search(data) is not None
         for i, c in enumerate(columns):
             problem = _column_problem(rows, i, c, nul)
             if problem:
-                raise DamagedFile(f'the chunk "{name}" is damaged ({c.name}: {problem})')
+                raise DamagedFile(said('the chunk "{name}" is damaged ({column}: {problem})',
+                                       name=name, column=c.name, problem=problem))
     return rows
 
 
-def _column_problem(rows: list[tuple], i: int, c: ColumnSpec, nul: bool) -> str | None:
+def _column_problem(rows: list[tuple], i: int, c: ColumnSpec, nul: bool) -> Text | None:
     t = c.type
     if t not in ("date", "timestamp", "decimal") and not (t == "text" and (nul or c.check)):
         return None
     column = map(operator.itemgetter(i), rows)
     if t == "timestamp":
         bad = _bad_timestamp(filter(None, column) if c.nullable else column)
-        return f'"{_show(bad)}" is not a date and time' if bad is not None else None
+        return said('"{value}" is not a date and time', value=_show(bad)) \
+            if bad is not None else None
     values = set(column)
     values.discard(None)
     if not values:
         return None
     if t == "date":
         bad = _bad_date(values)
-        return f'"{_show(bad)}" is not a date' if bad is not None else None
+        return said('"{value}" is not a date', value=_show(bad)) if bad is not None else None
     if t == "decimal":
         pattern = _decimal_re(c.precision or (30, 0))
         bad = next((v for v in values if not pattern.fullmatch(v)), None)
-        return (f'"{_show(bad)}" is not a decimal of {c.precision[1] if c.precision else 0} '
-                "places within its column's precision") if bad is not None else None
+        return said('"{value}" is not a decimal of {places} places within its column\'s '
+                    "precision", value=_show(bad), places=c.precision[1] if c.precision else 0) \
+            if bad is not None else None
     for v in values:
         problem = c.check(v) if c.check is not None else text_problem(v)
         if problem:
@@ -169,24 +173,24 @@ def _show(value: str) -> str:
     return value if len(value) <= 40 else value[:37] + "..."
 
 
-def _why(text: str, columns: Sequence[ColumnSpec]) -> str:
+def _why(text: str, columns: Sequence[ColumnSpec]) -> Text:
     """msgspec's explanation in the chunk's terms: the column named, not its position."""
     if "base64" in text:
-        return "bad binary value"
+        return said("bad binary value")
     detail = text.split(" - at ")[0]
     m = re.search(r" - at `\$(?:\[\d+\](?:\[(\d+)\])?)?`$", text)
     if m is None or m[0] == " - at `$`":
-        return "not an array of rows"
+        return said("not an array of rows")
     if m[1] is None:
-        return "a row has the wrong shape"
+        return said("a row has the wrong shape")
     i = int(m[1])
     column = columns[i].name if i < len(columns) else f"value {i}"
-    return f"a value of the wrong type: {column}: {detail}"
+    return said("a value of the wrong type: {column}: {detail}", column=column, detail=detail)
 
 
-def uid_problem(value: str) -> str | None:
-    return None if _UID.fullmatch(value) else "a uid holds other characters than a uid may"
+def uid_problem(value: str) -> Text | None:
+    return None if _UID.fullmatch(value) else said("a uid holds other characters than a uid may")
 
 
-def text_problem(value: str) -> str | None:
-    return "a text holds a NUL character" if "\x00" in value else None
+def text_problem(value: str) -> Text | None:
+    return said("a text holds a NUL character") if "\x00" in value else None

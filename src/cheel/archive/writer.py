@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from ..errors import CheelError
+from ..errors import CheelError, said
 from . import members
 from .age import EncryptWriter
 from .age.file import Recipient
@@ -33,9 +33,10 @@ class ContainerWriter:
     def add(self, name: str, data: bytes | memoryview, rows: int | None = None) -> None:
         limit = members.limit_of(name)
         if len(data) > limit:  # never write what a reader would refuse
-            raise CheelError(f'"{name}" would be {len(data)} bytes, more than the '
-                             f"{limit} bytes a backup member may hold",
-                             hint="a single row (e.g. a document) is too large to back up")
+            raise CheelError(said('"{name}" would be {count} bytes, more than the {limit} bytes a '
+                                  'backup member may hold',
+                                  name=name, count=len(data), limit=limit),
+                             hint=said("a single row (e.g. a document) is too large to back up"))
         header = members.encode_header(name, len(data), self._mtime)
         pad = members.padding(len(data))
         self._frames.frame([header, data, pad])

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import DestinationError
+from ..errors import DestinationError, said
 from .plan import EXTENSION
 
 
@@ -98,4 +98,5 @@ def _publish(tmp: Path, dest: Path, filename: str) -> Path:
         finally:
             os.close(fd)
         return final
-    raise DestinationError(f"too many backups named {filename} in {dest}")
+    raise DestinationError(said("too many backups named {filename} in {dest}",
+                                filename=filename, dest=dest))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import DestinationError, NotFound, UsageError
+from ..errors import DestinationError, NotFound, UsageError, said
 from ..store.catalog import Catalog, OrgEntry, safe_name
 from ..store.organizations import GroupInfo, find_group, list_groups, open_database
 
@@ -54,34 +54,36 @@ def check_destination(dest: Path | str) -> Path:
     """The destination folder, checked writable before any work starts."""
     path = Path(dest).expanduser()
     if not path.exists():
-        raise DestinationError(f"the destination folder {path} does not exist")
+        raise DestinationError(said("the destination folder {path} does not exist", path=path))
     if not path.is_dir():
-        raise DestinationError(f"the destination {path} is not a folder")
+        raise DestinationError(said("the destination {path} is not a folder", path=path))
     probe = path / f".cheel-write-test-{secrets.token_hex(4)}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError:
-        raise DestinationError(f"the destination folder {path} is not writable") from None
+        raise DestinationError(said("the destination folder {path} is not writable",
+                                    path=path)) from None
     return path
 
 
-def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None = None) -> BackupPlan:
+def plan_backup(catalog: Catalog, options: BackupOptions,
+                now: datetime | None = None) -> BackupPlan:
     """Check the options and resolve names; nothing is written."""
     if not options.organizations:
-        raise UsageError("choose at least one organization to back up")
+        raise UsageError(said("choose at least one organization to back up"))
     if options.groups and len(options.organizations) > 1:
         raise UsageError(
-            "groups can be chosen only when one organization is backed up",
-            hint="with several organizations every group of each is included; "
-                 "drop --group or back up one organization")
+            said("groups can be chosen only when one organization is backed up"),
+            hint=said("with several organizations every group of each is included; drop --group or "
+                      "back up one organization"))
     dest = check_destination(options.dest)
     seen: set[str] = set()
     selections = []
     for name in options.organizations:
         entry = catalog.find(name)
         if entry.name in seen:
-            raise UsageError(f'the organization "{entry.name}" is named twice')
+            raise UsageError(said('the organization "{name}" is named twice', name=entry.name))
         seen.add(entry.name)
         db = open_database(catalog, entry)
         try:
@@ -99,7 +101,7 @@ def plan_backup(catalog: Catalog, options: BackupOptions, now: datetime | None =
     if not any(s.groups for s in selections):
         which = (f'the organization "{selections[0].entry.name}" has' if len(selections) == 1
                  else "these organizations have")
-        raise NotFound(f"{which} no company group to back up")
+        raise NotFound(said("{which} no company group to back up", which=which))
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}")
 

@@ -17,7 +17,7 @@ from ..archive.age import ScryptRecipient
 from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, OrganizationDecl
 from ..archive.members import MANIFEST
 from ..archive.writer import ContainerWriter
-from ..errors import CheelError, DamagedFile, DestinationError
+from ..errors import CheelError, DamagedFile, DestinationError, said
 from ..progress import Progress
 from ..soundness import DECLARATIONS, check_manifest
 from ..store import locks, schema
@@ -47,7 +47,8 @@ class BackupResult:
                 "seconds": round(self.seconds, 3)}
 
 
-def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = None) -> BackupResult:
+def run_backup(catalog: Catalog, plan: BackupPlan,
+               progress: Progress | None = None) -> BackupResult:
     """Write the backup file; returns what was written."""
     started = time.monotonic()
     opts = plan.options
@@ -95,15 +96,16 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
                     for n, (data, rows) in enumerate(chunks):
                         name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
                         if b"\\u0000" in data:  # what no reader (nor PostgreSQL) takes
-                            raise CheelError(f"a row of {t.name} holds a NUL character, which "
-                                             "a backup cannot carry; no backup was written")
+                            raise CheelError(said("a row of {name} holds a NUL character, which a "
+                                                  "backup cannot carry; no backup was written",
+                                                  name=t.name))
                         writer.add(name, data, rows)
                         done += rows
                         if progress:
                             progress(done, total)
             if done != total:
-                raise CheelError(f"read {done} rows where the snapshot counted {total}; "
-                                 "no backup was written")
+                raise CheelError(said("read {done} rows where the snapshot counted {total}; no "
+                                      "backup was written", done=done, total=total))
             writer.close()
         final = part.publish()
     except BaseException as e:
@@ -112,9 +114,9 @@ def run_backup(catalog: Catalog, plan: BackupPlan, progress: Progress | None = N
         if part is not None:
             part.abandon()
         if isinstance(e, OSError):  # the databases raise their own errors: this is the file
-            raise DestinationError(f"cannot write the backup in {plan.dest}: "
-                                   f"{e.strerror or e}; no backup was written",
-                                   hint="free some space there or choose another --dest"
+            raise DestinationError(said("cannot write the backup in {dest}: {value}; no backup was "
+                                        "written", dest=plan.dest, value=e.strerror or e),
+                                   hint=said("free some space there or choose another --dest")
                                    ) from e
         raise
     finally:
@@ -133,5 +135,6 @@ def _readable(manifest: Manifest) -> None:
         check_manifest(manifest)
     except DamagedFile as e:
         why = e.message.split("(", 1)[-1].rstrip(")")
-        raise CheelError(f"this backup could not be read back ({why}); no backup was written",
-                         hint="rename it, then back up again") from None
+        raise CheelError(said("this backup could not be read back ({why}); no backup was written",
+                              why=why),
+                         hint=said("rename it, then back up again")) from None

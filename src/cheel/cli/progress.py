@@ -11,7 +11,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
 
 
 @contextlib.contextmanager
-def progress_bar(label: str, enabled: bool | None = None) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(label: str, enabled: bool | None = None,
+                 ) -> Iterator[Callable[[int, int], None] | None]:
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:

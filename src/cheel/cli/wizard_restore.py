@@ -41,7 +41,8 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
             if problem is None:
                 into = normalized(typed)
                 break
-            console.print(problem[:1].upper() + problem[1:] + ".", style="red", markup=False)
+            message = str(problem)
+            console.print(message[:1].upper() + message[1:] + ".", style="red", markup=False)
         if click.confirm("Put it on a PostgreSQL server (instead of the embedded database)?",
                          default=False, err=True):
             postgres = click.prompt("PostgreSQL URL", err=True)

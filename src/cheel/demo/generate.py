@@ -190,7 +190,8 @@ def _group(w: Writer, rng: random.Random, gname: str, glang: str, ncontacts: int
     for kind, prefix, account in (("output", "V", "2200"), ("input", "I", "1170")):
         for cls, (old, new) in data.VAT_RATES.items():
             for period, rate, valid_from, valid_to in (
-                    (0, old, data.VAT_OLD_FROM, data.VAT_OLD_TO), (1, new, data.VAT_NEW_FROM, None)):
+                    (0, old, data.VAT_OLD_FROM, data.VAT_OLD_TO),
+                    (1, new, data.VAT_NEW_FROM, None)):
                 vid = w.id("vat_codes")
                 code = prefix + rate.replace(".", "")[:2]
                 w.add("vat_codes", (vid, gid, code, kind, rate, valid_from, valid_to,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..errors import IntegrityError
+from ..errors import IntegrityError, said
 from ..store import schema
 from ..store.engines import POSTGRES, Check, Database
 from ..store.scope import count_sql, scoped_from
@@ -31,9 +31,10 @@ def keys_check(table: str, fks: list[schema.Column], lo: int, hi: int,
                          (lo, hi)).fetchone()
         for c, n in zip(fks, bad):
             if n:
-                raise IntegrityError(f"{n} restored {table} rows point to {c.ref} rows "
-                                     "that are missing or not restored with them; nothing "
-                                     "was restored", cause="keys")
+                raise IntegrityError(said("{count} restored {table} rows point to {ref} rows that "
+                                          "are missing or not restored with them; nothing was "
+                                          "restored",
+                                          count=n, table=table, ref=c.ref), cause="keys")
     return run
 
 
@@ -47,8 +48,8 @@ def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
                         f"BETWEEN ? AND ? GROUP BY {b.key} "
                         f"HAVING SUM({b.debit}) <> SUM({b.credit})) x", (lo, hi))
         if bad:
-            raise IntegrityError(f"{bad} restored journal entries do not balance; "
-                                 "nothing was restored", cause="balance")
+            raise IntegrityError(said("{bad} restored journal entries do not balance; nothing was "
+                                      "restored", bad=bad), cause="balance")
     return run
 
 
@@ -65,21 +66,23 @@ def count_check(t: schema.Table, gids: dict[int, GroupPlan], bulk: bool
                       db.query(f"SELECT {grp}, count(*) FROM {frm} GROUP BY {grp}")}
             stray = set(counts) - set(gids)
             if stray:
-                raise IntegrityError(f"{sum(counts[g] for g in stray)} restored {t.name} "
-                                     "rows belong to no restored group; nothing was restored")
+                raise IntegrityError(said("{count} restored {name} rows belong to no restored "
+                                          "group; nothing was restored",
+                                          count=sum(counts[g] for g in stray), name=t.name))
         else:
             counts = {gid: int(db.scalar(count_sql(t), (gid,))) for gid in gids}
         for gid, plan in gids.items():
             n = counts.get(gid, 0)
             if n != plan.rows.get(t.name, 0):
                 raise IntegrityError(
-                    f'the restored group "{plan.target_name}" has {n} {t.name} rows, '
-                    f"the backup {plan.rows.get(t.name, 0)}; nothing was restored")
+                    said('the restored group "{group}" has {count} {name} rows, the backup '
+                         '{expected}; nothing was restored', group=plan.target_name,
+                         count=n, name=t.name, expected=plan.rows.get(t.name, 0)))
     return run
 
 
-def restore_checks(db: Database, plans: Iterable[GroupPlan],
-                   delta: dict[tuple[int, str], int], ranges: dict[tuple[int, str], tuple[int, int]],
+def restore_checks(db: Database, plans: Iterable[GroupPlan], delta: dict[tuple[int, str], int],
+                   ranges: dict[tuple[int, str], tuple[int, int]],
                    bulk: bool) -> list[Check]:
     """What must hold in the target once a restore's rows are in, each check one query or
     a few: ``delta`` and ``ranges`` are the id shift and the restored id range of each
@@ -109,7 +112,8 @@ def restore_checks(db: Database, plans: Iterable[GroupPlan],
         gid_delta = delta.get((plan.org_index, schema.GROUP_TABLE))
         old_id = plan.ids.get(schema.GROUP_TABLE, (None,))[0]
         if gid_delta is None or old_id is None:
-            raise IntegrityError(f'the backup holds no row for the group "{plan.name}"')
+            raise IntegrityError(said('the backup holds no row for the group "{name}"',
+                                      name=plan.name))
         gids[old_id + gid_delta] = plan
     for t in schema.group_tables():
         read = (t.name, *(ref for _, ref in schema.scope_chain(t) if ref != schema.GROUP_TABLE))

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..archive.age import Unlocker
 from ..archive.manifest import MAX_ID
 from ..archive.reader import BackupReader, open_file
-from ..errors import CheelError, IntegrityError
+from ..errors import CheelError, IntegrityError, said
 from ..progress import Progress
 from ..soundness import SoundReader
 from ..store import schema
@@ -103,8 +103,9 @@ class Loader:
                 lo, hi = min(s[0] for s in spans), max(s[1] for s in spans)
                 delta = base + 1 - lo
                 if hi + delta > MAX_ID:
-                    raise CheelError(f"restoring this backup would take the ids of {t.name} "
-                                     f"past {MAX_ID}; nothing was restored")
+                    raise CheelError(said("restoring this backup would take the ids of {name} past "
+                                          "{limit}; nothing was restored",
+                                          name=t.name, limit=MAX_ID))
                 self.delta[(o, t.name)] = delta
                 self.ranges[(o, t.name)] = (lo + delta, hi + delta)
                 base = hi + delta
@@ -145,7 +146,7 @@ class Loader:
                 used.discard(None)
                 if not used <= mapping.keys():
                     raise IntegrityError(
-                        f"the backup references a {ref} row that it does not hold")
+                        said("the backup references a {ref} row that it does not hold", ref=ref))
                 if any(mapping[v] != v for v in used):  # else the ids are the target's too
                     maps.append((i, mapping))
             else:

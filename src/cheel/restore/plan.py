@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from ..archive.manifest import CompanyDecl, Manifest
-from ..errors import NotFound, RestoreConflict, UsageError
+from ..errors import NotFound, RestoreConflict, UsageError, said
 from ..store.engines import Database
 from ..store.names import name_key
 from ..store.organizations import list_groups
@@ -83,11 +83,12 @@ def select_groups(groups: list[GroupPlan], keys: list[str]) -> list[GroupPlan]:
             matches = [g for g in groups if name_key(g.name) == name_key(key)]
         if not matches:
             known = ", ".join(g.name for g in groups)
-            raise NotFound(f'the backup holds no company group "{key}"',
-                           hint=f"it holds: {known}")
+            raise NotFound(said('the backup holds no company group "{key}"', key=key),
+                           hint=said("it holds: {known}", known=known))
         if len(matches) > 1 and any(g.uid != key for g in matches):
-            raise UsageError(f'several organizations of the backup have a group "{key}"',
-                             hint="qualify it as ORGANIZATION/GROUP or give its uid")
+            raise UsageError(said('several organizations of the backup have a group "{key}"',
+                                  key=key),
+                             hint=said("qualify it as ORGANIZATION/GROUP or give its uid"))
         for g in matches:  # a uid may name the same group in two organizations
             if g not in chosen:
                 chosen.append(g)
@@ -110,7 +111,7 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
            today: date | None = None) -> list[GroupPlan]:
     """Give each selected group its action and names in the target ``db`` (None: new org)."""
     if options.on_conflict not in POLICIES:
-        raise UsageError(f'--on-conflict must be one of {", ".join(POLICIES)}')
+        raise UsageError(said("--on-conflict must be one of {join}", join=", ".join(POLICIES)))
     day = (today or date.today()).isoformat()
     for g in groups:  # deciding again (inside the restore's transaction) starts afresh
         g.action, g.target_name, g.target_uid, g.replaces_id = NEW, "", "", None
@@ -133,9 +134,10 @@ def decide(db: Database | None, groups: list[GroupPlan], options: RestoreOptions
     if undecided:
         names = ", ".join(f'"{g.name}"' for g in undecided)
         raise RestoreConflict(
-            f"the target organization already holds the group(s) {names} of this backup",
-            hint="choose --on-conflict replace (the backup's data replaces them), copy "
-                 "(restored beside them under a new name) or skip (left as they are)")
+            said("the target organization already holds the group(s) {names} of this backup",
+                 names=names),
+            hint=said("choose --on-conflict replace (the backup's data replaces them), copy "
+                      "(restored beside them under a new name) or skip (left as they are)"))
     # Names stay unique: groups that are replaced free theirs, restored ones take theirs.
     taken = {name_key(g.name) for g in existing}
     for g in groups:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..archive.age import Unlocker
 from ..archive.manifest import Manifest
 from ..archive.reader import BackupReader, open_file
-from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound
+from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, said
 from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
 from ..store import locks, schema, staging
@@ -55,12 +55,13 @@ def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = Non
     groups = select_groups(backup_groups(info.manifest), options.groups)
     if options.create:
         if catalog.exists(options.into):
-            raise AlreadyExists(f'an organization named "{options.into}" already exists',
-                                hint="drop --create to restore into it")
+            raise AlreadyExists(said('an organization named "{into}" already exists',
+                                     into=options.into),
+                                hint=said("drop --create to restore into it"))
         return info, decide(None, groups, options)
     if not catalog.exists(options.into):
-        raise NotFound(f'there is no organization named "{options.into}"',
-                       hint="add --create to create it from the backup")
+        raise NotFound(said('there is no organization named "{into}"', into=options.into),
+                       hint=said("add --create to create it from the backup"))
     db = open_database(catalog, catalog.find(options.into))
     try:
         return info, decide(db, groups, options)
@@ -119,8 +120,9 @@ def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
     """A restore into a new organization (:mod:`cheel.store.staging`), begun before the
     manifest is read, so that a new PostgreSQL database is made while scrypt runs."""
     if catalog.exists(options.into):
-        raise AlreadyExists(f'an organization named "{options.into}" already exists',
-                            hint="drop --create to restore into it")
+        raise AlreadyExists(said('an organization named "{into}" already exists',
+                                 into=options.into),
+                            hint=said("drop --create to restore into it"))
     new = staging.begin(catalog, options.into, options.postgres)
     try:
         info, groups = plan_restore(catalog, options, unlocker)
@@ -189,8 +191,8 @@ def _refusals_are_damage() -> Iterator[None]:
         why = _engine_refusal(e)
         if why is None:
             raise
-        raise DamagedFile(f"the backup holds rows its target refuses ({why}); nothing was "
-                          "restored") from None
+        raise DamagedFile(said("the backup holds rows its target refuses ({why}); nothing was "
+                               "restored", why=why)) from None
 
 
 def _engine_refusal(e: Exception) -> str | None:

@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import platformdirs
 
-from ..errors import AlreadyExists, NotFound
+from ..errors import AlreadyExists, NotFound, said
 from .ddl import POSTGRES, SQLITE
 from .names import check_name, find_by_name  # check_name: also imported from here
 from .pgserver import redact_url
@@ -84,7 +84,8 @@ class Catalog:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as e:
-            raise NotFound(f"the catalog {self.path} cannot be read: {e}") from e
+            raise NotFound(said("the catalog {path} cannot be read: {error}",
+                                path=self.path, error=e)) from e
         return [OrgEntry(**o) for o in raw.get("organizations", [])]
 
     def ensure_data_dir(self) -> None:
@@ -119,8 +120,8 @@ class Catalog:
         entry = _match(entries, name)
         if entry is None:
             known = ", ".join(e.name for e in entries) or "none yet"
-            raise NotFound(f'there is no organization named "{name}"',
-                           hint=f"known organizations: {known}")
+            raise NotFound(said('there is no organization named "{name}"', name=name),
+                           hint=said("known organizations: {known}", known=known))
         return entry
 
     def exists(self, name: str) -> bool:
@@ -132,7 +133,8 @@ class Catalog:
             entry.location = redact_url(entry.location)
         with self.locked() as entries:
             if _match(entries, entry.name) is not None:
-                raise AlreadyExists(f'an organization named "{entry.name}" already exists')
+                raise AlreadyExists(said('an organization named "{name}" already exists',
+                                         name=entry.name))
             entries.append(entry)
 
     def remove(self, name: str) -> None:
@@ -147,11 +149,12 @@ class Catalog:
         with self.locked() as entries:
             entry = _match(entries, name)
             if entry is None:
-                raise NotFound(f'there is no organization named "{name}"')
+                raise NotFound(said('there is no organization named "{name}"', name=name))
             other = _match([e for e in entries if e is not entry], new_name)
             if other is not None:
-                raise AlreadyExists(f'an organization named "{new_name}" already exists',
-                                    hint="choose another name")
+                raise AlreadyExists(said('an organization named "{new_name}" already exists',
+                                         new_name=new_name),
+                                    hint=said("choose another name"))
             entry.name = new_name
             return entry
 

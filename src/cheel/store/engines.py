@@ -1,8 +1,9 @@
 """What an organization's database offers the rest of cheel, whichever engine holds it.
 
 The two engines are :class:`~cheel.store.sqlite.SQLiteDatabase` (embedded, the default) and
-:class:`~cheel.store.postgres.PostgresDatabase`. A :class:`Database` hides the differences that matter to the rest of cheel: placeholders,
-DDL types, snapshots, bulk reads in canonical form and bulk writes. Canonical values are the
+:class:`~cheel.store.postgres.PostgresDatabase`. A :class:`Database` hides the differences
+that matter to the rest of cheel: placeholders, DDL types, snapshots, bulk reads in canonical
+form and bulk writes. Canonical values are the
 ones the backup format carries: ``int``, ``str`` (text, decimal, date, timestamp), ``bytes``
 (binary) and ``None``; bools are 0/1 ints.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import NotFound, said
 from . import schema
 from .ddl import POSTGRES, SQLITE, ddl, index_ddl
 
@@ -214,4 +215,4 @@ class Database:
         try:
             return int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
         except Exception as e:  # an empty or foreign database
-            raise NotFound("this database holds no cheel organization") from e
+            raise NotFound(said("this database holds no cheel organization")) from e

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import UsageError
+from ..errors import UsageError, said
 from .engines import Database
 
 DEFAULT_LANGUAGES = ("fr", "de", "it", "en")
@@ -15,13 +15,13 @@ def parse_languages(text: str | Sequence[str]) -> list[str]:
     items = text.split(",") if isinstance(text, str) else list(text)
     langs = [x.strip().lower() for x in items if x.strip()]
     if not langs:
-        raise UsageError("at least one language is needed (the main language first)")
+        raise UsageError(said("at least one language is needed (the main language first)"))
     for lang in langs:
         if lang not in KNOWN_LANGUAGES:
-            raise UsageError(f'"{lang}" is not a supported language',
-                             hint="use fr, de, it, en or rm, main language first")
+            raise UsageError(said('"{lang}" is not a supported language', lang=lang),
+                             hint=said("use fr, de, it, en or rm, main language first"))
     if len(set(langs)) != len(langs):
-        raise UsageError("a language is listed twice")
+        raise UsageError(said("a language is listed twice"))
     return langs
 
 

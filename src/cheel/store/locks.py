@@ -15,7 +15,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 
-from ..errors import OrganizationBusy
+from ..errors import OrganizationBusy, said
 from .catalog import Catalog
 from .names import name_key
 
@@ -44,8 +44,8 @@ def organization_in_use(catalog: Catalog, name: str, exclusive: bool = False
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise OrganizationBusy(
-                    f'a backup or a restore of "{name}" is running',
-                    hint="try again when it has ended") from None
+                    said('a backup or a restore of "{name}" is running', name=name),
+                    hint=said("try again when it has ended")) from None
         else:
             fcntl.flock(fd, fcntl.LOCK_SH)
         yield

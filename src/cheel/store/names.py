@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from ..errors import UsageError
+from ..errors import Text, UsageError, said
 
 Named = TypeVar("Named")
 
@@ -23,14 +23,18 @@ MAX_LENGTH = 100
 
 # Unicode general category → what the user is told the name contains.
 REFUSED_CATEGORIES = {
-    "Cc": "a control character",
-    "Zl": "a line separator",
-    "Zp": "a paragraph separator",
-    "Cf": "an invisible formatting character",
-    "Cs": "an invalid character",
-    "Co": "a private-use character",
-    "Cn": "an unassigned character",
+    "Cc": said("a control character"),
+    "Zl": said("a line separator"),
+    "Zp": said("a paragraph separator"),
+    "Cf": said("an invisible formatting character"),
+    "Cs": said("an invalid character"),
+    "Co": said("a private-use character"),
+    "Cn": said("an unassigned character"),
 }
+
+# What is named, as the messages say it (the web UI translates these words too).
+THINGS = {"organization": said("organization"), "group": said("group"),
+           "company": said("company")}
 
 
 def normalized(name: str) -> str:
@@ -38,17 +42,19 @@ def normalized(name: str) -> str:
     return unicodedata.normalize("NFC", name).strip()
 
 
-def name_problem(name: str, what: str = "organization") -> str | None:
+def name_problem(name: str, what: str = "organization") -> Text | None:
     """Why ``name`` cannot be the name of a ``what``, as a sentence fragment; None if it can."""
     text = normalized(name)
     if not text:
-        return f"the {what} name cannot be empty"
+        return said("the {what} name cannot be empty", what=THINGS.get(what, what))
     if len(text) > MAX_LENGTH:
-        return f"the {what} name is longer than {MAX_LENGTH} characters"
+        return said("the {what} name is longer than {limit} characters",
+                    what=THINGS.get(what, what), limit=MAX_LENGTH)
     for char in text:
         kind = REFUSED_CATEGORIES.get(unicodedata.category(char))
         if kind:
-            return f"the {what} name contains {kind} (U+{ord(char):04X})"
+            return said("the {what} name contains {kind} (U+{code})",
+                        what=THINGS.get(what, what), kind=kind, code=f"{ord(char):04X}")
     return None
 
 
@@ -56,8 +62,9 @@ def check_name(name: str, what: str = "organization") -> str:
     """The name as it is stored, or :class:`UsageError` saying what is wrong with it."""
     problem = name_problem(name, what)
     if problem:
-        raise UsageError(problem, hint=f"give the {what} a name of printable characters, "
-                                       f"at most {MAX_LENGTH}")
+        raise UsageError(problem, hint=said("give the {what} a name of printable characters, "
+                                            "at most {limit} characters",
+                                            what=THINGS.get(what, what), limit=MAX_LENGTH))
     return normalized(name)
 
 

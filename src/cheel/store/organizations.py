@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..errors import AlreadyExists, NotFound, UsageError
+from ..errors import AlreadyExists, NotFound, UsageError, said
 from . import schema
 from .catalog import Catalog, OrgEntry
 from .engines import POSTGRES, SQLITE, Database
@@ -129,13 +129,16 @@ def find_group(db: Database, key: str) -> GroupInfo:
     if found:
         return found
     known = ", ".join(g.name for g in groups) or "none yet"
-    raise NotFound(f'there is no company group named "{key}"', hint=f"known groups: {known}")
+    raise NotFound(said('there is no company group named "{key}"', key=key), hint=said("known "
+                                                                                       "groups: "
+                                                                                       "{known}",
+                                                                                       known=known))
 
 
 def create_group(db: Database, name: str, uid: str | None = None) -> GroupInfo:
     name = check_name(name, "group")
     if any(name_key(g.name) == name_key(name) for g in list_groups(db)):
-        raise AlreadyExists(f'a company group named "{name}" already exists')
+        raise AlreadyExists(said('a company group named "{name}" already exists', name=name))
     uid = uid or str(uuid.uuid4())
     with db.transaction():
         gid = db.insert("company_groups", {"uid": uid, "name": name, "created_at": now_utc()})
@@ -148,9 +151,9 @@ def create_company(db: Database, name: str, group: str | None = None,
     """Create a company that joins ``group`` or forms ``new_group`` (its own by default)."""
     name = check_name(name, "company")
     if group and new_group:
-        raise UsageError("choose either an existing group or a new group, not both")
+        raise UsageError(said("choose either an existing group or a new group, not both"))
     if any(name_key(c.name) == name_key(name) for g in list_groups(db) for c in g.companies):
-        raise AlreadyExists(f'a company named "{name}" already exists')
+        raise AlreadyExists(said('a company named "{name}" already exists', name=name))
     with db.transaction():
         if group:
             g = find_group(db, group)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import AlreadyExists, DatabaseUnreachable
+from ..errors import AlreadyExists, DatabaseUnreachable, said
 
 
 PASSWORD_PARAMETERS = {"password", "sslpassword"}  # libpq's, in a URL's query or key=value
@@ -73,8 +73,10 @@ def _admin(url: str) -> Iterator[Any]:
             yield conn
     except psycopg.OperationalError as e:
         raise DatabaseUnreachable(
-            f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
-            hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+            said("cannot connect to PostgreSQL at {url}: {why}", url=redact_url(url),
+                 why=first_line(e)),
+            hint=said("check that the server runs and that the URL, PGPASSWORD or .pgpass "
+                      "are right"),
         ) from e
 
 
@@ -121,5 +123,5 @@ def pg_check_free(url: str, dbname: str) -> None:
 
 
 def _taken(dbname: str) -> AlreadyExists:
-    return AlreadyExists(f"the PostgreSQL database {dbname} already exists",
-                         hint="choose another organization name or database")
+    return AlreadyExists(said("the PostgreSQL database {dbname} already exists", dbname=dbname),
+                         hint=said("choose another organization name or database"))

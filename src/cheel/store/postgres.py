@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import DatabaseUnreachable, DiskFull, IntegrityError
+from ..errors import DatabaseUnreachable, DiskFull, IntegrityError, said
 from . import schema
 from .ddl import foreign_key_indexes, unique_keys
 from .engines import POSTGRES, Check, Database, RowWriter, shift_rows
@@ -37,8 +37,10 @@ class PostgresDatabase(Database):
                                                 "-c jit=off")
         except psycopg.OperationalError as e:
             raise DatabaseUnreachable(
-                f"cannot connect to PostgreSQL at {redact_url(url)}: {first_line(e)}",
-                hint="check that the server runs and that the URL, PGPASSWORD or .pgpass are right",
+                said("cannot connect to PostgreSQL at {url}: {why}",
+                     url=redact_url(url), why=first_line(e)),
+                hint=said("check that the server runs and that the URL, PGPASSWORD or .pgpass are "
+                          "right"),
             ) from e
         self._frozen: set[str] = set()  # see start_loading
 
@@ -296,8 +298,8 @@ def disk_full(e: BaseException) -> DiskFull | None:
 
     if not isinstance(e, psycopg.errors.DiskFull):
         return None
-    plain = DiskFull("the disk of the PostgreSQL server is full; nothing was changed",
-                     hint="free some space on the server and try again")
+    plain = DiskFull(said("the disk of the PostgreSQL server is full; nothing was changed"),
+                     hint=said("free some space on the server and try again"))
     plain.__cause__ = e
     return plain
 
@@ -322,12 +324,14 @@ def _statement(sql: str):
         try:
             db.execute(sql)
         except psycopg.errors.UniqueViolation as e:
-            raise IntegrityError(f"the restored rows repeat a value that must be unique "
-                                 f"({first_line(e)}); nothing was restored",
+            raise IntegrityError(said("the restored rows repeat a value that must be unique "
+                                      "({why}); nothing was restored",
+                                      why=first_line(e)),
                                  cause="unique") from None
         except psycopg.errors.ForeignKeyViolation as e:
-            raise IntegrityError(f"restored rows point to missing rows ({first_line(e)}); "
-                                 "nothing was restored", cause="keys") from None
+            raise IntegrityError(said("restored rows point to missing rows ({why}); nothing "
+                                      "was restored",
+                                      why=first_line(e)), cause="keys") from None
 
     return run
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import CheelError, DiskError, DiskFull, NotFound
+from ..errors import CheelError, DiskError, DiskFull, NotFound, said
 from . import schema
 from .engines import SQLITE, Database
 
@@ -21,7 +21,7 @@ class SQLiteDatabase(Database):
     def __init__(self, path: Path | str, create: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise NotFound(f"the database file {self.path} does not exist")
+            raise NotFound(said("the database file {path} does not exist", path=self.path))
         if create:  # readable by its owner only; SQLite gives its -wal and -shm files this mode
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(str(self.path), isolation_level=None,
@@ -169,13 +169,14 @@ def disk_failure(e: sqlite3.Error) -> CheelError | None:
         return None
     plain: CheelError
     if code & 0xFF == sqlite3.SQLITE_FULL:
-        plain = DiskFull("the disk holding the organization is full; nothing was changed",
-                         hint="free some space and try again")
+        plain = DiskFull(said("the disk holding the organization is full; nothing was changed"),
+                         hint=said("free some space and try again"))
     elif code & 0xFF == sqlite3.SQLITE_IOERR:
-        plain = DiskError("the organization's database file could not be read or written "
-                          f"({e}: {getattr(e, 'sqlite_errorname', code)}); nothing was changed",
-                          hint="check the disk holding it: free space, file-size limits "
-                               "(ulimit -f) and hardware errors")
+        plain = DiskError(said("the organization's database file could not be read or written "
+                               "({error}: {code}); nothing was changed",
+                               error=e, code=getattr(e, "sqlite_errorname", code)),
+                          hint=said("check the disk holding it: free space, file-size limits "
+                                    "(ulimit -f) and hardware errors"))
     else:
         return None
     plain.__cause__ = e

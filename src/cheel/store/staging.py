@@ -27,7 +27,7 @@ import contextlib
 import threading
 from collections.abc import Sequence
 
-from ..errors import AlreadyExists
+from ..errors import AlreadyExists, said
 from .catalog import Catalog, OrgEntry, safe_name
 from .engines import POSTGRES, SQLITE, Database
 from .languages import parse_languages
@@ -135,7 +135,7 @@ def begin(catalog: Catalog, name: str, postgres_url: str | None = None) -> NewOr
     else as a SQLite file in the data folder); nothing is listed before ``publish``."""
     name = check_name(name)
     if catalog.exists(name):
-        raise AlreadyExists(f'an organization named "{name}" already exists')
+        raise AlreadyExists(said('an organization named "{name}" already exists', name=name))
     return NewOrganization(catalog, name, postgres_url)
 
 

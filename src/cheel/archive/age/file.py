@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from ...errors import CheelError, DamagedFile
+from ...errors import CheelError, DamagedFile, said
 from . import format as age_format
 from .format import FILE_KEY_SIZE, Stanza
 from .stream import PayloadReader, PayloadWriter, payload_key, write_all
@@ -85,7 +85,7 @@ class EncryptWriter(PayloadWriter):
         try:
             header = age_format.serialize_header(self._stanzas.result(), self._file_key)
             if len(header) != self._header_size:  # pragma: no cover - a bug, not an input
-                raise CheelError("the encryption header does not fit its reserved space")
+                raise CheelError(said("the encryption header does not fit its reserved space"))
             end = self._raw.tell()
             self._raw.seek(self._header_at)
             write_all(self._raw, header)
@@ -121,8 +121,8 @@ class DecryptReader(PayloadReader):
         while len(nonce) < PAYLOAD_NONCE_SIZE:
             more = read(PAYLOAD_NONCE_SIZE - len(nonce))
             if not more:
-                raise DamagedFile("the file ends early: it was cut at byte "
-                                  f"{header.size + len(nonce)}")
+                raise DamagedFile(said("the file ends early: it was cut at byte {value}",
+                                       value=header.size + len(nonce)))
             nonce += more
         super().__init__(raw, payload_key(file_key, bytes(nonce)),
                          pending=leftover[PAYLOAD_NONCE_SIZE:],

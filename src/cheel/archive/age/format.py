@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ...errors import DamagedFile, NotABackup, UnsupportedVersion
+from ...errors import DamagedFile, NotABackup, Text, UnsupportedVersion, said
 
 VERSION_PREFIX = b"age-encryption.org/"
 VERSION_LINE = b"age-encryption.org/v1"
@@ -174,7 +174,8 @@ def verify_header_mac(header: Header, file_key: bytes) -> None:
         h.verify(header.mac)
     except InvalidSignature:
         raise DamagedFile(
-            "the file's header has been altered or damaged: its integrity check does not match"
+            said("the file's header has been altered or damaged: its integrity check does "
+                 "not match")
         ) from None
 
 
@@ -224,12 +225,14 @@ class _LineSource:
                 raise self._too_large()
             if not self._more():
                 raise DamagedFile(
-                    f"the file ends early: it was cut at byte {len(self._buf)}, inside its header"
+                    said("the file ends early: it was cut at byte {count}, inside its header",
+                         count=len(self._buf))
                 )
 
     def _too_large(self) -> NotABackup:
         return NotABackup(
-            f"the file's age header is longer than {self._max} bytes, so it is not a backup"
+            said("the file's age header is longer than {limit} bytes, so it is not a backup",
+                 limit=self._max)
         )
 
     @property
@@ -243,8 +246,9 @@ class _LineSource:
         return bytes(self._buf[self._pos :])
 
 
-def _malformed(offset: int, what: str) -> DamagedFile:
-    return DamagedFile(f"the file's header is malformed at byte {offset}: {what}")
+def _malformed(offset: int, what: Text) -> DamagedFile:
+    return DamagedFile(said("the file's header is malformed at byte {offset}: {what}",
+                            offset=offset, what=what))
 
 
 def read_header(
@@ -258,23 +262,26 @@ def read_header(
 
     head = src.fill_to(len(ARMOR_PREFIX))
     if not head:
-        raise DamagedFile("the file is empty")
+        raise DamagedFile(said("the file is empty"))
     if head == ARMOR_PREFIX:
-        raise NotABackup("the file is ASCII-armored age, not a backup written by this program")
+        raise NotABackup(said("the file is ASCII-armored age, not a backup written by this "
+                              "program"))
     n = min(len(head), len(VERSION_PREFIX))
     if head[:n] != VERSION_PREFIX[:n]:
-        raise NotABackup("the file is not an age-encrypted file")
+        raise NotABackup(said("the file is not an age-encrypted file"))
     if n < len(VERSION_PREFIX):
-        raise DamagedFile(f"the file ends early: it was cut at byte {n}, inside its header")
+        raise DamagedFile(said("the file ends early: it was cut at byte {offset}, inside its "
+                               "header", offset=n))
 
     version_line = src.line()
     if version_line != VERSION_LINE:
         version = version_line[len(VERSION_PREFIX) :]
         if _VCHAR.fullmatch(version) is not None:
             raise UnsupportedVersion(
-                f"the file is age format {version.decode('ascii')!r}, but only v1 is supported"
+                said("the file is age format {version}, but only v1 is supported",
+                     version=repr(version.decode("ascii")))
             )
-        raise _malformed(0, "the version line is not valid")
+        raise _malformed(0, said("the version line is not valid"))
 
     stanzas: list[Stanza] = []
     while True:
@@ -282,13 +289,13 @@ def read_header(
         line = src.line()
         if line.startswith(MAC_PREFIX):
             if not stanzas:
-                raise _malformed(line_start, "there is no recipient before the MAC line")
+                raise _malformed(line_start, said("there is no recipient before the MAC line"))
             if len(line) != len(MAC_PREFIX) + 1 + MAC_B64_LEN or line[3:4] != b" ":
-                raise _malformed(line_start, "the MAC line has the wrong length")
+                raise _malformed(line_start, said("the MAC line has the wrong length"))
             try:
                 mac = b64decode(line[4:])
             except ValueError:
-                raise _malformed(line_start, "the MAC is not valid base64") from None
+                raise _malformed(line_start, said("the MAC is not valid base64")) from None
             consumed = src.consumed()
             header = Header(
                 stanzas=tuple(stanzas),
@@ -298,24 +305,24 @@ def read_header(
             )
             return header, src.leftover()
         if not line.startswith(STANZA_PREFIX):
-            raise _malformed(line_start, "expected a recipient line or the MAC line")
+            raise _malformed(line_start, said("expected a recipient line or the MAC line"))
         parts = line[len(STANZA_PREFIX) :].split(b" ")
         for part in parts:
             if _VCHAR.fullmatch(part) is None:
-                raise _malformed(line_start, "a recipient line has an empty or invalid value")
+                raise _malformed(line_start, said("a recipient line has an empty or invalid value"))
         body_text = bytearray()
         while True:
             body_start = src.pos
             body_line = src.line()
             if len(body_line) > BODY_COLUMNS or _B64_CHARS.fullmatch(body_line) is None:
-                raise _malformed(body_start, "a recipient body line is not valid base64")
+                raise _malformed(body_start, said("a recipient body line is not valid base64"))
             body_text += body_line
             if len(body_line) < BODY_COLUMNS:
                 break
         try:
             body = b64decode(bytes(body_text))
         except ValueError:
-            raise _malformed(line_start, "a recipient body is not canonical base64") from None
+            raise _malformed(line_start, said("a recipient body is not canonical base64")) from None
         names = [p.decode("ascii") for p in parts]
         stanzas.append(Stanza(names[0], tuple(names[1:]), body))
 

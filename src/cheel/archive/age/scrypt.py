@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from ...errors import DamagedFile, WrongPassword
+from ...errors import DamagedFile, WrongPassword, said
 from .format import FILE_KEY_SIZE, Header, Stanza, b64decode, b64encode
 
 TYPE = "scrypt"
@@ -95,27 +95,29 @@ def stanza_of(header: Header, max_log2n: int = MAX_LOG2N) -> tuple[bytes, int, b
         return None
     if len(stanzas) != 1:
         raise DamagedFile(
-            "the file's header has a passphrase recipient mixed with other recipients, "
-            "which the age format forbids")
+            said("the file's header has a passphrase recipient mixed with other recipients, which "
+                 "the age format forbids"))
     stanza = stanzas[0]
     if len(stanza.args) != 2:
-        raise DamagedFile("the file's passphrase recipient line does not have exactly two values")
+        raise DamagedFile(said("the file's passphrase recipient line does not have exactly two "
+                               "values"))
     salt_text, log2n_text = stanza.args
     try:
         salt = b64decode(salt_text)
     except ValueError:
         salt = b""
     if len(salt) != SALT_SIZE:
-        raise DamagedFile("the file's passphrase salt is malformed")
+        raise DamagedFile(said("the file's passphrase salt is malformed"))
     if len(log2n_text) > 3 or _LOG2N.fullmatch(log2n_text) is None:
-        raise DamagedFile("the file's passphrase work factor is malformed")
+        raise DamagedFile(said("the file's passphrase work factor is malformed"))
     log2n = int(log2n_text)
     if log2n > max_log2n:
         raise DamagedFile(
-            f"the file asks for a passphrase work factor of 2^{log2n}, above the limit of "
-            f"2^{max_log2n} accepted here, so it was refused")
+            said("the file asks for a passphrase work factor of 2^{log2n}, above the limit of "
+                 "2^{max_log2n} accepted here, so it was refused",
+                 log2n=log2n, max_log2n=max_log2n))
     if len(stanza.body) != WRAPPED_KEY_SIZE:
-        raise DamagedFile("the file's wrapped key has the wrong length")
+        raise DamagedFile(said("the file's wrapped key has the wrong length"))
     return salt, log2n, stanza.body
 
 
@@ -130,7 +132,7 @@ def unwrap(header: Header, passphrase: str | bytes, max_log2n: int = MAX_LOG2N) 
     try:
         return ChaCha20Poly1305(wrap_key).decrypt(_ZERO_NONCE, body, None)
     except InvalidTag:
-        raise WrongPassword("the password does not open this file") from None
+        raise WrongPassword(said("the password does not open this file")) from None
 
 
 class ScryptRecipient:

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ...errors import CheelError, DamagedFile
+from ...errors import CheelError, DamagedFile, said
 
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
@@ -251,11 +251,13 @@ class PayloadReader(io.BufferedIOBase):
         self._offset += n
         if n == 0:
             raise DamagedFile(
-                f"the file ends early: it was cut at byte {start}, where more data should follow"
+                said("the file ends early: it was cut at byte {start}, where more data should "
+                     "follow", start=start)
             )
         sealed = self._in_view[:n]
         if n < TAG_SIZE:
-            raise DamagedFile(f"the file ends early: it was cut at byte {self._offset}")
+            raise DamagedFile(said("the file ends early: it was cut at byte {offset}",
+                                   offset=self._offset))
         plain: bytes | None
         if n == SEALED_CHUNK_SIZE:
             # A full chunk is usually followed by more; a full last chunk is allowed.
@@ -269,22 +271,25 @@ class PayloadReader(io.BufferedIOBase):
         if plain is None:
             if n < SEALED_CHUNK_SIZE:
                 raise DamagedFile(
-                    f"the file is damaged or cut short: the data from byte {start} to its "
-                    f"end at byte {self._offset} fails its integrity check"
+                    said("the file is damaged or cut short: the data from byte {start} to its end "
+                         "at byte {offset} fails its integrity check",
+                         start=start, offset=self._offset)
                 )
             raise DamagedFile(
-                f"the file is damaged: the block of data at bytes {start} to "
-                f"{self._offset} fails its integrity check"
+                said("the file is damaged: the block of data at bytes {start} to {offset} fails "
+                     "its integrity check", start=start, offset=self._offset)
             )
         if last:
             if not plain and self._counter != 0:
                 raise DamagedFile(
-                    f"the file is damaged: it ends with an empty final block at byte {start}"
+                    said("the file is damaged: it ends with an empty final block at byte {start}",
+                         start=start)
                 )
             probe = self._read_exact(memoryview(bytearray(1)))
             if probe:
                 raise DamagedFile(
-                    f"the file has unexpected data after its end, from byte {self._offset}"
+                    said("the file has unexpected data after its end, from byte {offset}",
+                         offset=self._offset)
                 )
             self._eof = True
         self._counter += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ...errors import NotABackup, PasswordNeeded
+from ...errors import NotABackup, PasswordNeeded, said
 from . import scrypt
 from .format import Header, verify_header_mac
 
@@ -53,13 +53,13 @@ class Unlocker:
             found = scrypt.stanza_of(header, self._max_log2n)  # checked before any scrypt
             if found is None:
                 types = ", ".join(sorted({s.type for s in header.stanzas}))
-                raise NotABackup("the file is encrypted with age but not with a passphrase "
-                                 f"(its recipients are of type {types})")
+                raise NotABackup(said("the file is encrypted with age but not with a passphrase "
+                                      "(its recipients are of type {types})", types=types))
             passphrase = self._get_passphrase()
             if not passphrase:
-                raise PasswordNeeded("this backup is encrypted and no password was given",
-                                     hint="give it with CHEEL_PASSWORD, --password-file or "
-                                          "--password-command, or run in a terminal")
+                raise PasswordNeeded(said("this backup is encrypted and no password was given"),
+                                     hint=said("give it with CHEEL_PASSWORD, --password-file or "
+                                               "--password-command, or run in a terminal"))
             key = scrypt.unwrap(header, passphrase, self._max_log2n)
             verify_header_mac(header, key)
             self._keys.append((header.mac, key))
