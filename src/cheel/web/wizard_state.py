@@ -1,10 +1,11 @@
-"""The backup and restore wizards: state kept on the server, one page per step.
+"""The web wizards' state, kept on the server: what each step answered so far.
 
-This module holds the wizards' state and the backup wizard's pages; the restore wizard's
-pages are in ``restore_wizard``. Each step is a form posted with ``nav`` = back / next /
-finish; the server keeps the answers, checks them with the core (``plan_backup``,
-``inspect_backup``, ``plan_restore``), and redirects to the next step or shows the core's
-error on the same step. Terminer starts a background job and leads to its progress page.
+The pages are in ``backup_wizard`` and ``restore_wizard``. Each step is a form posted with
+``nav`` = back / next / finish; the server keeps the answers here, checks them with the core
+(``plan_backup``, ``inspect_backup``, ``plan_restore``), and redirects to the next step or
+shows the core's error on the same step. Terminer starts a background job and leads to its
+progress page. This module also holds what both wizards' pages share: the step lists, the
+store of this run's wizards, and the redirect and "expired" answers.
 """
 
 from __future__ import annotations
@@ -14,25 +15,19 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..archive.age import Unlocker
 from ..archive.manifest import GroupDecl, Manifest, OrganizationDecl
-from ..backup import BackupOptions, plan_backup, run_backup
-from ..errors import CheelError, UsageError
+from ..backup import BackupOptions
+from ..errors import UsageError
 from ..restore import COPY, FAIL, REPLACE, SKIP, RestoreOptions
-from ..store.catalog import Catalog
 from ..store.engines import POSTGRES, SQLITE
-from ..store.names import find_by_name, name_key
 from ..verify import BackupInfo
-from .data import org_summaries, org_summary
-from .i18n import N_, error_view, message
+from .i18n import N_
 from .render import render
-from .security import checked_form
 
 BACKUP_STEPS = [("organizations", N_("Organisations")),
                 ("groups", N_("Groupes de sociétés")),
@@ -61,6 +56,10 @@ class BackupWizard:
     now: datetime | None = None  # the file's time stamp, fixed at the end step
     job: str | None = None  # once Terminer started it
     starting: bool = False  # Terminer is being handled (a double click starts one job)
+
+    def skipped_steps(self) -> set[str]:
+        """The group step is shown only when one organization is chosen."""
+        return set() if len(self.orgs) == 1 else {"groups"}
 
     def selected_groups(self, all_uids: list[str]) -> list[str]:
         chosen = self.groups.get(self.orgs[0]) if len(self.orgs) == 1 else None
@@ -96,6 +95,17 @@ class RestoreWizard:
     decisions: dict[str, str] = field(default_factory=dict)
     job: str | None = None
     starting: bool = False
+
+    def skipped_steps(self) -> set[str]:
+        """No password for an unencrypted file; no conflicts for a new organization, nor
+        when the chosen groups clash with nothing in the target."""
+        skipped = set()
+        if self.manifest is not None and not self.encrypted:
+            skipped.add("password")
+        if self.mode == "new" or (self.manifest is not None and not self.conflicts
+                                  and self.groups is not None):
+            skipped.add("conflicts")
+        return skipped
 
     @property
     def target(self) -> str:
@@ -155,151 +165,18 @@ class WizardStore:
 
 
 def step_list(defs, current: str, skipped: set[str]) -> list[dict]:
+    """The step bar: each step's key and label, and whether it is current, skipped or done."""
     keys = [k for k, _ in defs]
     pos = keys.index(current) if current in keys else len(keys)
     return [{"key": k, "label": label, "current": k == current, "skipped": k in skipped,
              "done": i < pos and k not in skipped} for i, (k, label) in enumerate(defs)]
 
 
-def _redirect(url: str) -> RedirectResponse:
+def redirect(url: str) -> RedirectResponse:
+    """Where a posted step (or a step that cannot be shown yet) leads: a 303 to ``url``."""
     return RedirectResponse(url, 303)
 
 
-def _expired(request: Request) -> Response:
+def expired(request: Request) -> Response:
+    """The page for a wizard or job this run does not know (forgotten, or never made)."""
     return render(request, "expired.html", status=404)
-
-
-# == backup ===============================================================================
-def _backup_skipped(wiz: BackupWizard) -> set[str]:
-    return set() if len(wiz.orgs) == 1 else {"groups"}
-
-
-async def backup_start(request: Request) -> Response:
-    catalog: Catalog = request.app.state.catalog
-    names = [e.name for e in catalog.list()]
-    org = find_by_name(names, request.query_params.get("org"))
-    wiz = BackupWizard(orgs=[org] if org else [])
-    wiz.dest = request.app.state.last_dest or str(Path.home())
-    request.app.state.wizards.add(wiz)
-    return _redirect(f"/backup/{wiz.id}/organizations")
-
-
-async def backup_step(request: Request) -> Response:
-    wiz = request.app.state.wizards.get(request.path_params["wid"], BackupWizard)
-    step = request.path_params["step"]
-    if wiz is None or step not in dict(BACKUP_STEPS):
-        return _expired(request)
-    if wiz.job:
-        return _redirect(f"/jobs/{wiz.job}")
-    if request.method == "POST":
-        return await _backup_post(request, wiz, step)
-    if step == "groups" and len(wiz.orgs) != 1:
-        return _redirect(f"/backup/{wiz.id}/settings")
-    return await _backup_page(request, wiz, step)
-
-
-async def _backup_page(request: Request, wiz: BackupWizard, step: str, error: dict | None = None,
-                       status: int = 200) -> Response:
-    catalog: Catalog = request.app.state.catalog
-    ctx: dict = {"wiz": wiz, "step": step, "error": error,
-                 "steps": step_list(BACKUP_STEPS, step, _backup_skipped(wiz)),
-                 "first": step == "organizations", "last": step == "end",
-                 "action": f"/backup/{wiz.id}/{step}"}
-    if step == "organizations":
-        ctx["orgs"] = await run_in_threadpool(org_summaries, catalog)
-    elif step == "groups":
-        try:
-            entry = catalog.find(wiz.orgs[0])
-        except CheelError as e:
-            return await _backup_page(request, wiz, "organizations", error_view(e))
-        org = await run_in_threadpool(org_summary, catalog, entry)
-        ctx["org"] = org
-        ctx["selected"] = wiz.selected_groups([g["uid"] for g in org["groups"]])
-    elif step == "end" and error is None:
-        try:
-            plan = await run_in_threadpool(plan_backup, catalog, wiz.options(),
-                                           wiz.now or datetime.now())
-        except CheelError as e:
-            ctx["error"] = error_view(e)
-            ctx["blocked"] = True
-        else:
-            ctx["summary"] = plan.summary
-            ctx["selections"] = [{"org": s.entry.name, "groups": s.groups}
-                                 for s in plan.selections]
-    elif step == "end":
-        ctx["blocked"] = True
-    return render(request, f"backup_{step}.html", status=status, **ctx)
-
-
-async def _backup_post(request: Request, wiz: BackupWizard, step: str) -> Response:
-    catalog: Catalog = request.app.state.catalog
-    form = await checked_form(request)
-    nav = form.get("nav", "next")
-    base = f"/backup/{wiz.id}"
-
-    async def fail(err: dict) -> Response:
-        return await _backup_page(request, wiz, step, err)
-
-    if step == "organizations":
-        known = [e.name for e in catalog.list()]
-        chosen = {name_key(str(n)) for n in form.getlist("org")}
-        wiz.orgs = [n for n in known if name_key(n) in chosen]
-        if nav != "next":
-            return _redirect(f"{base}/organizations")
-        if not wiz.orgs:
-            return await fail(message(N_("Veuillez sélectionner au moins une organisation.")))
-        return _redirect(f"{base}/groups" if len(wiz.orgs) == 1 else f"{base}/settings")
-
-    if step == "groups":
-        if len(wiz.orgs) == 1 and form.get("groups_present"):
-            wiz.groups[wiz.orgs[0]] = list(form.getlist("group"))
-        if nav == "back":
-            return _redirect(f"{base}/organizations")
-        if len(wiz.orgs) == 1 and wiz.groups.get(wiz.orgs[0]) == []:
-            return await fail(message(
-                N_("Veuillez sélectionner au moins un groupe de sociétés.")))
-        return _redirect(f"{base}/settings")
-
-    if step == "settings":
-        wiz.dest = str(form.get("dest", "")).strip()
-        wiz.password = str(form.get("password", ""))
-        wiz.confirm = str(form.get("confirm", ""))
-        if nav == "back":
-            return _redirect(f"{base}/groups" if len(wiz.orgs) == 1 else f"{base}/organizations")
-        if not wiz.dest:
-            return await fail(message(N_("Veuillez choisir le dossier de destination.")))
-        if wiz.password != wiz.confirm:
-            return await fail(message(N_("Les deux mots de passe ne sont pas identiques.")))
-        wiz.now = datetime.now()
-        try:
-            await run_in_threadpool(plan_backup, catalog, wiz.options(), wiz.now)
-        except CheelError as e:
-            return await fail(error_view(e))
-        request.app.state.last_dest = wiz.dest
-        return _redirect(f"{base}/end")
-
-    # end
-    if nav == "back":
-        return _redirect(f"{base}/settings")
-    if nav != "finish":
-        return _redirect(f"{base}/end")
-    if wiz.password != wiz.confirm:
-        return await _backup_page(request, wiz, "settings", message(
-            N_("Les deux mots de passe ne sont pas identiques.")))
-    if wiz.starting:
-        return _redirect(f"{base}/end")
-    wiz.starting = True
-    try:
-        plan = await run_in_threadpool(plan_backup, catalog, wiz.options(),
-                                       wiz.now or datetime.now())
-    except CheelError as e:
-        return await fail(error_view(e))
-    finally:
-        wiz.starting = False
-    job = request.app.state.jobs.start(
-        "backup", lambda progress: run_backup(catalog, plan, progress),
-        meta={"wizard": wiz.id, "summary": plan.summary,
-              "skipped": sorted(_backup_skipped(wiz))})
-    wiz.job = job.id
-    wiz.password = wiz.confirm = ""  # the plan holds it for the job; the wizard forgets it
-    return _redirect(f"/jobs/{job.id}")
