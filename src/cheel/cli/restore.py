@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import UsageError
-from ..restore import POLICIES, RestoreOptions, run_restore
+from ..restore import FAIL, POLICIES, RestoreOptions, run_restore
 from . import passwords
 from .context import Ctx, is_interactive, print_json
 from .progress import progress_bar
@@ -19,15 +19,15 @@ from .reports import print_report
 @click.option("--postgres", metavar="URL", help="With --create: put it on this PostgreSQL server.")
 @click.option("--group", "groups", multiple=True, metavar="G",
               help="Restore only this group (name, uid or ORG/GROUP); repeatable.")
-@click.option("--on-conflict", type=click.Choice(POLICIES), default=None,
-              help="What to do with groups that already exist in the target "
-                   "(default: ask in a terminal, fail otherwise).")
+@click.option("--on-conflict", type=click.Choice(POLICIES), default=FAIL, show_default=True,
+              help="What to do with groups that already exist in the target. Only the wizard "
+                   "(cheel restore with no FILE and no --into, in a terminal) asks instead.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 @passwords.options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def restore(ctx: Ctx, file: str | None, into: str | None, create: bool, postgres: str | None,
-            groups: tuple[str, ...], on_conflict: str | None, dry_run: bool,
+            groups: tuple[str, ...], on_conflict: str, dry_run: bool,
             password_file: str | None, password_command: str | None, as_json: bool) -> None:
     """Restore company groups from a backup into an organization, all or nothing."""
     source = passwords.PasswordSource(password_file, password_command)
@@ -44,7 +44,7 @@ def restore(ctx: Ctx, file: str | None, into: str | None, create: bool, postgres
     if postgres and not create:
         raise UsageError("--postgres goes with --create (the target is created on that server)")
     options = RestoreOptions(file, into, create, postgres, list(groups),
-                             on_conflict or "fail", dry_run=dry_run)
+                             on_conflict, dry_run=dry_run)
     unlocker = passwords.unlock(file, source)
     with progress_bar("Restoring" if not dry_run else "Checking",
                       enabled=None if not as_json else False) as update:
