@@ -21,7 +21,7 @@ from .data import org_summaries, org_summary
 from .i18n import N_, error_view, message
 from .render import render
 from .security import checked_form
-from .wizard_state import BACKUP_STEPS, BackupWizard, expired, redirect, step_list
+from .wizard_state import BACKUP_STEPS, BackupWizard, redirect, step_list, step_route
 
 
 async def start(request: Request) -> Response:
@@ -35,16 +35,8 @@ async def start(request: Request) -> Response:
     return redirect(f"/backup/{wiz.id}/organizations")
 
 
-async def step_page(request: Request) -> Response:
-    """One step of a wizard: its page (GET) or its answers (POST)."""
-    wiz = request.app.state.wizards.get(request.path_params["wid"], BackupWizard)
-    step = request.path_params["step"]
-    if wiz is None or step not in dict(BACKUP_STEPS):
-        return expired(request)
-    if wiz.job:
-        return redirect(f"/jobs/{wiz.job}")
-    if request.method == "POST":
-        return await answer_step(request, wiz, step)
+async def open_step(request: Request, wiz: BackupWizard, step: str) -> Response:
+    """A step's page; the group step of several organizations leads on to the settings."""
     if step == "groups" and len(wiz.orgs) != 1:
         return redirect(f"/backup/{wiz.id}/settings")
     return await show_step(request, wiz, step)
@@ -158,3 +150,6 @@ async def answer_step(request: Request, wiz: BackupWizard, step: str) -> Respons
     wiz.job = job.id
     wiz.password = wiz.confirm = ""  # the plan holds it for the job; the wizard forgets it
     return redirect(f"/jobs/{job.id}")
+
+
+step_page = step_route(BackupWizard, BACKUP_STEPS, answer_step, open_step)

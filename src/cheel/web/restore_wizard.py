@@ -20,7 +20,7 @@ from .i18n import N_, error_view, message
 from .render import render
 from .security import checked_form
 from .wizard_state import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
-                           expired, redirect, step_list)
+                           redirect, step_list, step_route)
 
 
 async def start(request: Request) -> Response:
@@ -39,17 +39,9 @@ async def start(request: Request) -> Response:
     return redirect(f"/restore/{wiz.id}/target")
 
 
-async def step_page(request: Request) -> Response:
-    """One step of a wizard: its page (GET) or its answers (POST)."""
-    wiz = request.app.state.wizards.get(request.path_params["wid"], RestoreWizard)
-    step = request.path_params["step"]
-    if wiz is None or step not in dict(RESTORE_STEPS):
-        return expired(request)
-    if wiz.job:
-        return redirect(f"/jobs/{wiz.job}")
-    if request.method == "POST":
-        return await answer_step(request, wiz, step)
-    # steps that cannot be shown yet lead back to the first one that needs an answer
+async def open_step(request: Request, wiz: RestoreWizard, step: str) -> Response:
+    """A step's page; a step that cannot be shown yet leads back to the first one that needs
+    an answer, and a step with nothing to ask (no password, no conflict) leads on."""
     need_file = step in ("password", "groups", "conflicts", "summary") and not wiz.file
     need_manifest = step in ("groups", "conflicts", "summary") and wiz.manifest is None
     if need_file:
@@ -232,3 +224,6 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
               "file": wiz.file, "skipped": sorted(wiz.skipped_steps())})
     wiz.job = job.id
     return redirect(f"/jobs/{job.id}")
+
+
+step_page = step_route(RestoreWizard, RESTORE_STEPS, answer_step, open_step)

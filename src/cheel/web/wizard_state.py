@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +44,8 @@ ACTIONS = {"new": N_("Nouveau groupe"), REPLACE: N_("Remplacer"), COPY: N_("Copi
            SKIP: N_("Ignorer")}
 DECISIONS = (REPLACE, COPY, SKIP)
 DEFAULT_DECISION = COPY  # keeps what the target holds; the user may choose replace
+# a step's handler: (request, wizard, step) → the response
+StepHandler = Callable[[Request, object, str], Awaitable[Response]]
 
 
 @dataclass
@@ -170,6 +173,26 @@ def step_list(defs, current: str, skipped: set[str]) -> list[dict]:
     pos = keys.index(current) if current in keys else len(keys)
     return [{"key": k, "label": label, "current": k == current, "skipped": k in skipped,
              "done": i < pos and k not in skipped} for i, (k, label) in enumerate(defs)]
+
+
+def step_route(kind: type, steps: list[tuple[str, str]], answer: StepHandler,
+               open_step: StepHandler) -> Callable[[Request], Awaitable[Response]]:
+    """The route of one kind of wizard's steps (``/…/{wid}/{step}``): a wizard or step this
+    run does not know is expired, a wizard whose job started leads to the job, a POST is
+    ``answer``ed and a GET ``open_step``ed, both with the wizard and the step."""
+
+    async def route(request: Request) -> Response:
+        wiz = request.app.state.wizards.get(request.path_params["wid"], kind)
+        step = request.path_params["step"]
+        if wiz is None or step not in dict(steps):
+            return expired(request)
+        if wiz.job:
+            return redirect(f"/jobs/{wiz.job}")
+        if request.method == "POST":
+            return await answer(request, wiz, step)
+        return await open_step(request, wiz, step)
+
+    return route
 
 
 def redirect(url: str) -> RedirectResponse:
