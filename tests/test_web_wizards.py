@@ -113,13 +113,13 @@ def fast_kdf(monkeypatch):
     """A cheap scrypt work factor for the backups the wizard makes (this test process only)."""
     import functools
 
-    from cheel.web import wizards
+    from cheel.web import wizard_state
 
-    monkeypatch.setattr(wizards, "BackupOptions", functools.partial(BackupOptions, log2n=10))
+    monkeypatch.setattr(wizard_state, "BackupOptions", functools.partial(BackupOptions, log2n=10))
 
 
 def test_two_backups_run_at_once(client, server, tmp_path, fast_kdf, monkeypatch):
-    from cheel.web import wizards
+    from cheel.web import backup_wizard
 
     both = threading.Barrier(2, timeout=20)
 
@@ -127,7 +127,7 @@ def test_two_backups_run_at_once(client, server, tmp_path, fast_kdf, monkeypatch
         both.wait()  # returns only once both backups are running
         return run_backup(*args)
 
-    monkeypatch.setattr(wizards, "run_backup", run_backup_together)
+    monkeypatch.setattr(backup_wizard, "run_backup", run_backup_together)
     jobs = []
     for org in ("Fiduciaire Alpha", "Zeta SA"):
         dest = tmp_path / org

@@ -29,7 +29,7 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
     """Back up company groups into one .cheelbackup file (encrypted with a password)."""
     source = passwords.PasswordSource(password_file, password_command)
     if not organizations and not all_orgs and not dest and is_interactive():
-        from .wizard_backup import run_wizard
+        from .backup_wizard import run_wizard
 
         options = run_wizard(ctx, source)
         if options is None:

@@ -7,10 +7,10 @@ import time
 import click
 
 from ..demo import DemoOptions, create_demo
-from ..store import organizations as O
+from ..store import organizations
 from .context import Ctx, print_json
-from .org import print_org
 from .progress import progress_bar
+from .reports import print_org
 
 
 @click.command("demo")
@@ -28,7 +28,7 @@ def demo(ctx: Ctx, name: str, entries: int, seed: int, postgres: str | None,
     started = time.monotonic()
     with progress_bar("Generating", enabled=None if not as_json else False) as update:
         entry = create_demo(ctx.catalog, DemoOptions(name, entries, seed, postgres), update)
-    info = O.describe(ctx.catalog, entry)
+    info = organizations.describe(ctx.catalog, entry)
     if as_json:
         print_json(info)
         return

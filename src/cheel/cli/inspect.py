@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
-from rich.tree import Tree
 
-from ..verify import BackupInfo, inspect_backup, verify_backup
+from ..verify import inspect_backup, verify_backup
 from . import passwords
-from .context import Ctx, human_size, print_json
+from .context import Ctx, print_json
 from .progress import progress_bar
-
-MAIN_TABLES = ("accounts", "contacts", "journal_entries", "entry_lines", "invoices",
-               "documents")
-
+from .reports import print_manifest
 
 @click.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -29,23 +24,6 @@ def inspect_cmd(ctx: Ctx, file: str, password_file: str | None, password_command
         print_json(info.as_dict())
         return
     print_manifest(ctx, info)
-
-
-def print_manifest(ctx: Ctx, info: BackupInfo) -> None:
-    m = info.manifest
-    lock = "encrypted" if info.encrypted else "not encrypted"
-    ctx.console.print(f"[bold]{escape(info.file)}[/] ({human_size(info.size)}, {lock})")
-    ctx.console.print(f"Created {escape(m.created_at)} by cheel {escape(m.cheel_version)}, "
-                      f"format {m.format_version}, schema {m.schema_version}")
-    for o in m.organizations:
-        tree = Tree(f"[bold]{escape(o.name)}[/] ({o.engine})")
-        for g in o.groups:
-            counts = ", ".join(f"{g.rows.get(t, 0)} {t.replace('_', ' ')}" for t in MAIN_TABLES)
-            branch = tree.add(f"[bold]{escape(g.name)}[/] — {counts}")
-            for c in g.companies:
-                branch.add(escape(c.name))
-        ctx.console.print(tree)
-    ctx.console.print(f"{m.total_rows} rows in all.")
 
 
 @click.command("verify")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 from rich.table import Table
-from rich.tree import Tree
 
-from ..store import organizations as O
+from ..store import organizations
 from ..store.languages import parse_languages
 from .context import Ctx, human_size, print_json
+from .reports import print_org
 
 
 @click.group("org")
@@ -26,7 +26,8 @@ def org() -> None:
 @click.pass_obj
 def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> None:
     """Create a new, empty organization."""
-    entry = O.create_organization(ctx.catalog, name, parse_languages(languages), postgres)
+    entry = organizations.create_organization(ctx.catalog, name, parse_languages(languages),
+                                              postgres)
     click.echo(f'Created organization "{entry.name}" ({entry.engine}: {entry.shown_location}).')
 
 
@@ -38,7 +39,7 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
     items = []
     for entry in ctx.catalog.list():
         try:
-            info = O.describe(ctx.catalog, entry, counts=False)
+            info = organizations.describe(ctx.catalog, entry, counts=False)
             item = {"name": entry.name, "engine": entry.engine,
                     "location": entry.shown_location, "groups": len(info["groups"]),
                     "companies": sum(len(g["companies"]) for g in info["groups"]),
@@ -72,26 +73,11 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
 @click.pass_obj
 def org_show(ctx: Ctx, name: str, as_json: bool) -> None:
     """Show an organization's groups, companies and row counts."""
-    info = O.describe(ctx.catalog, ctx.catalog.find(name))
+    info = organizations.describe(ctx.catalog, ctx.catalog.find(name))
     if as_json:
         print_json(info)
         return
     print_org(ctx, info)
-
-
-def print_org(ctx: Ctx, info: dict) -> None:
-    tree = Tree(f"[bold]{escape(info['name'])}[/] ({info['engine']}, "
-                f"{human_size(info['size_bytes'])}, languages {', '.join(info['languages'])})")
-    for g in info["groups"]:
-        rows = g.get("rows", {})
-        extra = (f" — {rows.get('accounts', 0)} accounts, {rows.get('contacts', 0)} contacts, "
-                 f"{rows.get('journal_entries', 0)} entries, {rows.get('entry_lines', 0)} lines"
-                 if rows else "")
-        branch = tree.add(f"[bold]{escape(g['name'])}[/]{extra}")
-        for c in g["companies"]:
-            ide = f" {c['ide_number']}" if c.get("ide_number") else ""
-            branch.add(escape(f"{c['name']}{ide}"))
-    ctx.console.print(tree)
 
 
 @click.group("group")
@@ -105,8 +91,8 @@ def group() -> None:
 @click.pass_obj
 def group_create(ctx: Ctx, org_name: str, name: str) -> None:
     """Create an empty company group in ORG."""
-    with O.opened(ctx.catalog, org_name) as (entry, db):
-        g = O.create_group(db, name)
+    with organizations.opened(ctx.catalog, org_name) as (entry, db):
+        g = organizations.create_group(db, name)
     click.echo(f'Created company group "{g.name}" in "{entry.name}" (uid {g.uid}).')
 
 
@@ -137,8 +123,10 @@ def company_create(ctx: Ctx, org_name: str, name: str, group_name: str | None,
                               "or --new-group [NAME] to form a new group")
     if group_name is not None and new_group is not None:
         raise UsageError("--group and --new-group cannot be used together")
-    with O.opened(ctx.catalog, org_name) as (entry, db):
-        c = O.create_company(db, name, group=group_name, new_group=new_group or None,
-                             legal_form=legal_form, ide_number=ide_number)
-        g = next(g for g in O.list_groups(db) if any(x.id == c.id for x in g.companies))
+    with organizations.opened(ctx.catalog, org_name) as (entry, db):
+        c = organizations.create_company(db, name, group=group_name,
+                                         new_group=new_group or None,
+                                         legal_form=legal_form, ide_number=ide_number)
+        g = next(g for g in organizations.list_groups(db)
+                 if any(x.id == c.id for x in g.companies))
     click.echo(f'Created company "{c.name}" in group "{g.name}" of "{entry.name}".')

@@ -1,4 +1,7 @@
-"""The local web UI: routes. Every piece of work is a call into the core (see ARCHITECTURE)."""
+"""The local web UI: the app, its routes and its plain pages (organizations, new organization,
+new company, a job's progress). The wizards' pages are in ``backup_wizard`` and
+``restore_wizard``, the JSON endpoints in ``api``. Every piece of work is a call into the core
+(see ARCHITECTURE)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,27 +22,17 @@ from ..store.catalog import Catalog
 from ..store.names import find_by_name
 from ..store.languages import DEFAULT_LANGUAGES, KNOWN_LANGUAGES, parse_languages
 from ..store.organizations import create_company, create_organization, opened
-from .data import org_summaries, org_summary
-from .i18n import COOKIE, LANGUAGES, N_, error_view, fmt_size, message
+from .data import groups_of, org_summaries
+from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
-from .pickers import PickerError, listing, make_dir, start_dir
-from .render import gettext_of, lang_of, render
-from .security import (CROSS_SITE, CSRFError, Secrets, TokenMiddleware, check_header,
-                       checked_form, refusal)
-from . import restore_wizard, wizards
+from .render import render
+from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
+from . import api, backup_wizard, restore_wizard, wizard_state
 
 HERE = Path(__file__).parent
 
 LANGUAGE_NAMES = {"fr": N_("Français"), "de": N_("Allemand"), "it": N_("Italien"),
                   "en": N_("Anglais"), "rm": N_("Romanche")}
-PICKER_ERRORS = {
-    "missing": N_("Ce dossier n'existe pas."),
-    "not_dir": N_("Ce chemin n'est pas un dossier."),
-    "denied": N_("L'accès à ce dossier est refusé."),
-    "unreadable": N_("Ce dossier ne peut pas être lu."),
-    "bad_name": N_("Ce nom de dossier n'est pas valable."),
-    "exists": N_("Un dossier de ce nom existe déjà."),
-}
 FLASHES = {
     "org_created": N_("L'organisation « %(name)s » a été créée."),
     "company_created": N_("La société « %(name)s » a été créée dans l'organisation "
@@ -139,14 +132,6 @@ async def new_organization(request: Request) -> Response:
                   language_order=order, language_names=LANGUAGE_NAMES)
 
 
-def _groups_of(catalog: Catalog, name: str) -> list[dict]:
-    try:
-        entry = catalog.find(name)
-    except CheelError:
-        return []
-    return org_summary(catalog, entry)["groups"]
-
-
 async def new_company(request: Request) -> Response:
     catalog: Catalog = request.app.state.catalog
     orgs = [e.name for e in catalog.list()]
@@ -182,7 +167,7 @@ async def new_company(request: Request) -> Response:
                 return RedirectResponse(
                     f"/organizations?done=company_created&name={quote(company.name)}"
                     f"&org={quote(values['org'])}", 303)
-    groups = await run_in_threadpool(_groups_of, catalog, values["org"]) if values["org"] else []
+    groups = await run_in_threadpool(groups_of, catalog, values["org"]) if values["org"] else []
     return render(request, "new_company.html", values=values,
                   error=error, orgs=orgs, groups=groups)
 
@@ -190,60 +175,17 @@ async def new_company(request: Request) -> Response:
 async def job_page(request: Request) -> Response:
     job = request.app.state.jobs.get(request.path_params["jid"])
     if job is None:
-        return render(request, "expired.html", status=404)
+        return wizard_state.expired(request)
     error = None
     if job.error is not None:
         error = error_view(job.error)
     elif job.unexpected:
         error = {"title": N_("L'opération a échoué."), "params": {}, "detail": job.unexpected,
                  "hint": None}
-    defs = wizards.BACKUP_STEPS if job.kind == "backup" else wizards.RESTORE_STEPS
-    steps = wizards.step_list(defs, "", set(job.meta.get("skipped", ())))
+    defs = wizard_state.BACKUP_STEPS if job.kind == "backup" else wizard_state.RESTORE_STEPS
+    steps = wizard_state.step_list(defs, "", set(job.meta.get("skipped", ())))
     return render(request, f"{job.kind}_job.html", job=job, state=job.as_dict(), error=error,
-                  steps=steps, actions=wizards.ACTIONS)
-
-
-# -- JSON endpoints ------------------------------------------------------------------------
-async def api_job(request: Request) -> Response:
-    job = request.app.state.jobs.get(request.path_params["jid"])
-    if job is None:
-        return JSONResponse({"error": "unknown job"}, 404)
-    return JSONResponse(job.as_dict())
-
-
-async def api_browse(request: Request) -> Response:
-    _ = gettext_of(request)
-    q = request.query_params
-    mode = "file" if q.get("mode") == "file" else "dir"
-    path = q.get("path") or str(start_dir(q.get("start")))
-    try:
-        data = await run_in_threadpool(listing, path, mode, q.get("ext") or None,
-                                       q.get("hidden") == "1")
-    except PickerError as e:
-        return JSONResponse({"error": _(PICKER_ERRORS[e.kind]), "path": e.path}, 400)
-    lang = lang_of(request)
-    for f in data["files"]:
-        f["size_text"] = fmt_size(f["size"], lang)
-    return JSONResponse(data)
-
-
-async def api_mkdir(request: Request) -> Response:
-    check_header(request)
-    _ = gettext_of(request)
-    body = await request.json()
-    try:
-        path = await run_in_threadpool(make_dir, str(body.get("parent", "")),
-                                       str(body.get("name", "")))
-    except PickerError as e:
-        return JSONResponse({"error": _(PICKER_ERRORS[e.kind]), "path": e.path}, 400)
-    return JSONResponse({"path": path})
-
-
-async def api_groups(request: Request) -> Response:
-    catalog: Catalog = request.app.state.catalog
-    groups = await run_in_threadpool(_groups_of, catalog, request.path_params["org"])
-    return JSONResponse([{"uid": g["uid"], "name": g["name"],
-                          "companies": [c["name"] for c in g["companies"]]} for g in groups])
+                  steps=steps, actions=wizard_state.ACTIONS)
 
 
 async def csrf_refused(request: Request, exc: Exception) -> Response:
@@ -259,15 +201,12 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/organizations/new", new_organization, methods=["GET", "POST"]),
         Route("/companies/new", new_company, methods=["GET", "POST"]),
         Route("/lang/{code}", set_language),
-        Route("/backup/new", wizards.backup_start),
-        Route("/backup/{wid}/{step}", wizards.backup_step, methods=["GET", "POST"]),
-        Route("/restore/new", restore_wizard.restore_start),
-        Route("/restore/{wid}/{step}", restore_wizard.restore_step, methods=["GET", "POST"]),
+        Route("/backup/new", backup_wizard.start),
+        Route("/backup/{wid}/{step}", backup_wizard.step_page, methods=["GET", "POST"]),
+        Route("/restore/new", restore_wizard.start),
+        Route("/restore/{wid}/{step}", restore_wizard.step_page, methods=["GET", "POST"]),
         Route("/jobs/{jid}", job_page),
-        Route("/api/jobs/{jid}", api_job),
-        Route("/api/browse", api_browse),
-        Route("/api/mkdir", api_mkdir, methods=["POST"]),
-        Route("/api/organizations/{org:path}/groups", api_groups),
+        *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes,
@@ -277,6 +216,6 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
     app.state.catalog = catalog
     app.state.secrets = secrets_
     app.state.jobs = JobRegistry()
-    app.state.wizards = wizards.WizardStore()
+    app.state.wizards = wizard_state.WizardStore()
     app.state.last_dest = None
     return app

@@ -32,3 +32,13 @@ def org_summary(catalog: Catalog, entry: OrgEntry) -> dict:
 
 def org_summaries(catalog: Catalog) -> list[dict]:
     return [org_summary(catalog, e) for e in catalog.list()]
+
+
+def groups_of(catalog: Catalog, name: str) -> list[dict]:
+    """The groups (with their companies) of the organization ``name``; none if it cannot be
+    found or opened."""
+    try:
+        entry = catalog.find(name)
+    except CheelError:
+        return []
+    return org_summary(catalog, entry)["groups"]

@@ -16,7 +16,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .. import errors as E
+from .. import errors
 
 HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
@@ -89,31 +89,31 @@ def fmt_seconds(value: float | None, lang: str) -> str:
 
 
 # -- errors of the core, in the user's language --------------------------------------------
-ERROR_TITLES: list[tuple[type[E.CheelError], str]] = [
-    (E.PasswordNeeded, N_("Cette sauvegarde est protégée par un mot de passe.")),
-    (E.WrongPassword, N_("Le mot de passe est incorrect. Veuillez réessayer.")),
-    (E.NotABackup, N_("Ce fichier n'est pas une sauvegarde Cheel.")),
-    (E.UnsupportedVersion,
+ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
+    (errors.PasswordNeeded, N_("Cette sauvegarde est protégée par un mot de passe.")),
+    (errors.WrongPassword, N_("Le mot de passe est incorrect. Veuillez réessayer.")),
+    (errors.NotABackup, N_("Ce fichier n'est pas une sauvegarde Cheel.")),
+    (errors.UnsupportedVersion,
      N_("Cette sauvegarde vient d'une version de Cheel plus récente ou inconnue.")),
-    (E.DamagedFile, N_("La sauvegarde est endommagée ou incomplète.")),
-    (E.DestinationError, N_("Le dossier de destination ne peut pas être utilisé.")),
-    (E.RestoreConflict,
+    (errors.DamagedFile, N_("La sauvegarde est endommagée ou incomplète.")),
+    (errors.DestinationError, N_("Le dossier de destination ne peut pas être utilisé.")),
+    (errors.RestoreConflict,
      N_("Des groupes de la sauvegarde existent déjà dans l'organisation cible.")),
-    (E.AlreadyExists, N_("Ce nom est déjà utilisé.")),
-    (E.NotFound, N_("Élément introuvable.")),
-    (E.DatabaseUnreachable, N_("La base de données est inaccessible.")),
-    (E.DiskFull, N_("Le disque est plein ; rien n'a été modifié.")),
-    (E.DiskError, N_("Une erreur du disque a interrompu l'opération ; rien n'a été modifié.")),
-    (E.IntegrityError,
+    (errors.AlreadyExists, N_("Ce nom est déjà utilisé.")),
+    (errors.NotFound, N_("Élément introuvable.")),
+    (errors.DatabaseUnreachable, N_("La base de données est inaccessible.")),
+    (errors.DiskFull, N_("Le disque est plein ; rien n'a été modifié.")),
+    (errors.DiskError, N_("Une erreur du disque a interrompu l'opération ; rien n'a été modifié.")),
+    (errors.IntegrityError,
      N_("Les données restaurées n'ont pas passé les contrôles ; rien n'a été modifié.")),
-    (E.PasswordError, N_("Le mot de passe ne peut pas être utilisé.")),
-    (E.Interrupted, N_("L'opération a été interrompue ; rien n'a été modifié.")),
-    (E.UsageError, N_("Cette saisie ne convient pas.")),
-    (E.CheelError, N_("L'opération a échoué.")),
+    (errors.PasswordError, N_("Le mot de passe ne peut pas être utilisé.")),
+    (errors.Interrupted, N_("L'opération a été interrompue ; rien n'a été modifié.")),
+    (errors.UsageError, N_("Cette saisie ne convient pas.")),
+    (errors.CheelError, N_("L'opération a échoué.")),
 ]
 
 
-def error_view(e: E.CheelError) -> dict:
+def error_view(e: errors.CheelError) -> dict:
     """A core error as the pages show it: a translated headline, the core's sentence, the hint.
 
     The core's sentence and hint are kept as they are (they name the folder, the group, …).

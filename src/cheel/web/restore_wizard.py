@@ -1,4 +1,8 @@
-"""The restore wizard of the web UI: target → file → password → groups → conflicts → summary."""
+"""The restore wizard of the web UI: target → file → password → groups → conflicts → summary.
+
+Its state is a :class:`wizard_state.RestoreWizard`; the file is read (``inspect_backup``) and
+the restore planned (``plan_restore``) as the steps go, and Terminer runs it as a job.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,19 @@ from starlette.responses import Response
 
 from ..archive.age import Unlocker
 from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword
-from ..restore import plan_restore, run_restore
-from ..restore import SKIP
+from ..restore import SKIP, plan_restore, run_restore
 from ..store.catalog import Catalog, check_name
 from ..store.engines import POSTGRES, SQLITE
 from ..verify import inspect_backup
 from .i18n import N_, error_view, message
 from .render import render
 from .security import checked_form
-from .wizards import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
-                      _expired, _redirect, step_list)
+from .wizard_state import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
+                           redirect, step_list, step_route)
 
 
-# == restore ==============================================================================
-def _restore_skipped(wiz: RestoreWizard) -> set[str]:
-    skipped = set()
-    if wiz.manifest is not None and not wiz.encrypted:
-        skipped.add("password")
-    if wiz.mode == "new" or (wiz.manifest is not None and not wiz.conflicts
-                             and wiz.groups is not None):
-        skipped.add("conflicts")
-    return skipped
-
-
-async def restore_start(request: Request) -> Response:
+async def start(request: Request) -> Response:
+    """A new wizard, into the organization ``?into=`` names (else the first one)."""
     catalog: Catalog = request.app.state.catalog
     names = [e.name for e in catalog.list()]
     wiz = RestoreWizard()
@@ -43,37 +36,32 @@ async def restore_start(request: Request) -> Response:
     if not names:
         wiz.mode = "new"
     request.app.state.wizards.add(wiz)
-    return _redirect(f"/restore/{wiz.id}/target")
+    return redirect(f"/restore/{wiz.id}/target")
 
 
-async def restore_step(request: Request) -> Response:
-    wiz = request.app.state.wizards.get(request.path_params["wid"], RestoreWizard)
-    step = request.path_params["step"]
-    if wiz is None or step not in dict(RESTORE_STEPS):
-        return _expired(request)
-    if wiz.job:
-        return _redirect(f"/jobs/{wiz.job}")
-    if request.method == "POST":
-        return await _restore_post(request, wiz, step)
-    # steps that cannot be shown yet lead back to the first one that needs an answer
+async def open_step(request: Request, wiz: RestoreWizard, step: str) -> Response:
+    """A step's page; a step that cannot be shown yet leads back to the first one that needs
+    an answer, and a step with nothing to ask (no password, no conflict) leads on."""
     need_file = step in ("password", "groups", "conflicts", "summary") and not wiz.file
     need_manifest = step in ("groups", "conflicts", "summary") and wiz.manifest is None
     if need_file:
-        return _redirect(f"/restore/{wiz.id}/file")
+        return redirect(f"/restore/{wiz.id}/file")
     if need_manifest:
-        return _redirect(f"/restore/{wiz.id}/{'password' if wiz.encrypted else 'file'}")
+        return redirect(f"/restore/{wiz.id}/{'password' if wiz.encrypted else 'file'}")
     if step == "password" and not wiz.encrypted:
-        return _redirect(f"/restore/{wiz.id}/{'groups' if wiz.manifest else 'file'}")
+        return redirect(f"/restore/{wiz.id}/{'groups' if wiz.manifest else 'file'}")
     if step == "conflicts" and not wiz.conflicts:
-        return _redirect(f"/restore/{wiz.id}/{'summary' if wiz.groups else 'groups'}")
-    return await _restore_page(request, wiz, step)
+        return redirect(f"/restore/{wiz.id}/{'summary' if wiz.groups else 'groups'}")
+    return await show_step(request, wiz, step)
 
 
-async def _restore_page(request: Request, wiz: RestoreWizard, step: str,
-                        error: dict | None = None, status: int = 200) -> Response:
+async def show_step(request: Request, wiz: RestoreWizard, step: str,
+                    error: dict | None = None, status: int = 200) -> Response:
+    """The page of ``step``, with ``error`` shown on it (the summary step plans the restore
+    to show what it will do, or the reason it cannot run)."""
     catalog: Catalog = request.app.state.catalog
     ctx: dict = {"wiz": wiz, "step": step, "error": error,
-                 "steps": step_list(RESTORE_STEPS, step, _restore_skipped(wiz)),
+                 "steps": step_list(RESTORE_STEPS, step, wiz.skipped_steps()),
                  "first": step == "target", "last": step == "summary",
                  "action": f"/restore/{wiz.id}/{step}", "actions": ACTIONS,
                  "decisions": DECISIONS, "default_decision": DEFAULT_DECISION}
@@ -96,14 +84,15 @@ async def _restore_page(request: Request, wiz: RestoreWizard, step: str,
     return render(request, f"restore_{step}.html", status=status, **ctx)
 
 
-async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Response:
+async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Response:
+    """Keep a step's answers and go where ``nav`` says, or show the step again with why not."""
     catalog: Catalog = request.app.state.catalog
     form = await checked_form(request)
     nav = form.get("nav", "next")
     base = f"/restore/{wiz.id}"
 
     async def fail(err: dict) -> Response:
-        return await _restore_page(request, wiz, step, err)
+        return await show_step(request, wiz, step, err)
 
     def after_file() -> str:
         return f"{base}/password" if wiz.encrypted else f"{base}/groups"
@@ -118,7 +107,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
         if (wiz.mode, wiz.into, wiz.new_name) != old:
             wiz.conflicts, wiz.decisions = [], {}
         if nav != "next":
-            return _redirect(f"{base}/target")
+            return redirect(f"{base}/target")
         try:
             if wiz.mode == "existing":
                 if not wiz.into:
@@ -135,7 +124,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
                         N_("Veuillez indiquer l'adresse du serveur PostgreSQL.")))
         except CheelError as e:
             return await fail(error_view(e))
-        return _redirect(f"{base}/file")
+        return redirect(f"{base}/file")
 
     if step == "file":
         path = str(form.get("file", "")).strip()
@@ -143,11 +132,11 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
             wiz.file, wiz.encrypted, wiz.unlocker, wiz.info = path, False, None, None
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
         if nav == "back":
-            return _redirect(f"{base}/target")
+            return redirect(f"{base}/target")
         if not wiz.file:
             return await fail(message(N_("Veuillez choisir le fichier de sauvegarde.")))
         if wiz.manifest is not None:
-            return _redirect(after_file())
+            return redirect(after_file())
         try:
             wiz.info = await run_in_threadpool(inspect_backup, wiz.file, None)
             wiz.encrypted = False
@@ -155,17 +144,17 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
             wiz.encrypted = True
         except CheelError as e:
             return await fail(error_view(e))
-        return _redirect(after_file())
+        return redirect(after_file())
 
     if step == "password":
         typed = str(form.get("password", ""))
         if nav == "back":
-            return _redirect(f"{base}/file")
+            return redirect(f"{base}/file")
         if not wiz.encrypted:
-            return _redirect(f"{base}/groups")
+            return redirect(f"{base}/groups")
         if not typed:
             if wiz.manifest is not None:  # empty keeps a password already checked
-                return _redirect(f"{base}/groups")
+                return redirect(f"{base}/groups")
             return await fail(message(N_("Veuillez saisir le mot de passe de la sauvegarde.")))
         unlocker = Unlocker(typed)
         try:
@@ -179,14 +168,14 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
         if wiz.manifest is None or info.manifest.created_at != wiz.manifest.created_at:
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
         wiz.info, wiz.unlocker = info, unlocker
-        return _redirect(f"{base}/groups")
+        return redirect(f"{base}/groups")
 
     if step == "groups":
         if form.get("groups_present"):
             chosen = set(form.getlist("group"))
             wiz.groups = [k for k in wiz.all_keys() if k in chosen]
         if nav == "back":
-            return _redirect(f"{base}/password" if wiz.encrypted else f"{base}/file")
+            return redirect(f"{base}/password" if wiz.encrypted else f"{base}/file")
         if not wiz.groups and wiz.groups is not None:
             return await fail(message(
                 N_("Veuillez sélectionner au moins un groupe de sociétés.")))
@@ -194,7 +183,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
             wiz.groups = wiz.all_keys()
         if wiz.mode == "new":  # a new organization holds nothing to conflict with
             wiz.conflicts, wiz.decisions = [], {}
-            return _redirect(f"{base}/summary")
+            return redirect(f"{base}/summary")
         # the groups that already exist in the target come back as "skip" under this policy
         try:
             _, plans = await run_in_threadpool(
@@ -207,7 +196,7 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
                          for g in plans if g.action == SKIP]
         wiz.decisions = {c["uid"]: wiz.decisions.get(c["uid"], DEFAULT_DECISION)
                          for c in wiz.conflicts}
-        return _redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/summary")
+        return redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/summary")
 
     if step == "conflicts":
         for c in wiz.conflicts:
@@ -215,14 +204,14 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
             if choice in DECISIONS:
                 wiz.decisions[c["uid"]] = str(choice)
         if nav == "back":
-            return _redirect(f"{base}/groups")
-        return _redirect(f"{base}/summary")
+            return redirect(f"{base}/groups")
+        return redirect(f"{base}/summary")
 
     # summary
     if nav == "back":
-        return _redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/groups")
+        return redirect(f"{base}/conflicts" if wiz.conflicts else f"{base}/groups")
     if nav != "finish":
-        return _redirect(f"{base}/summary")
+        return redirect(f"{base}/summary")
     try:
         options = wiz.options()
     except CheelError as e:
@@ -232,6 +221,9 @@ async def _restore_post(request: Request, wiz: RestoreWizard, step: str) -> Resp
     job = request.app.state.jobs.start(
         "restore", lambda progress: run_restore(catalog, options, unlocker, progress),
         meta={"wizard": wiz.id, "target": wiz.target, "created": wiz.mode == "new",
-              "file": wiz.file, "skipped": sorted(_restore_skipped(wiz))})
+              "file": wiz.file, "skipped": sorted(wiz.skipped_steps())})
     wiz.job = job.id
-    return _redirect(f"/jobs/{job.id}")
+    return redirect(f"/jobs/{job.id}")
+
+
+step_page = step_route(RestoreWizard, RESTORE_STEPS, answer_step, open_step)

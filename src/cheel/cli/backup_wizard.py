@@ -8,7 +8,7 @@ import click
 
 from ..backup import BackupOptions, check_destination, plan_backup
 from ..errors import CheelError, UsageError
-from ..store import organizations as O
+from ..store import organizations
 from . import passwords
 from .checklist import checklist
 from .context import Ctx
@@ -36,8 +36,8 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource,
             if len(chosen) > 1:
                 console.print("Several organizations: every group of each is included.")
         elif step == 2:
-            with O.opened(ctx.catalog, chosen[0]) as (_, db):
-                all_groups = O.list_groups(db)
+            with organizations.opened(ctx.catalog, chosen[0]) as (_, db):
+                all_groups = organizations.list_groups(db)
             labels = [f"{g.name} ({', '.join(c.name for c in g.companies) or 'no company'})"
                       for g in all_groups]
             picked = checklist(console, "Step 2 of 4: Company groups", labels,

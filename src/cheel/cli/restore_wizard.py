@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-
 import click
 
 from ..errors import CheelError
-from ..restore import plan_restore, run_restore
-from ..restore import COPY, REPLACE, SKIP, RestoreOptions, backup_groups
-from ..store import organizations as O
+from ..restore import COPY, REPLACE, SKIP, RestoreOptions, backup_groups, plan_restore, run_restore
+from ..store import organizations
 from ..store.names import name_problem, normalized
 from ..verify import inspect_backup
 from . import passwords
 from .checklist import checklist
 from .context import Ctx
 from .progress import progress_bar
-from .restore import print_report
+from .reports import print_report
 
 
 def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
@@ -68,8 +66,8 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource) -> None:
 
     decisions: dict[str, str] = {}
     if not create:
-        with O.opened(ctx.catalog, into) as (_, db):
-            existing = {g.uid for g in O.list_groups(db)}
+        with organizations.opened(ctx.catalog, into) as (_, db):
+            existing = {g.uid for g in organizations.list_groups(db)}
         clashing = [g for g in groups if g.uid in chosen and g.uid in existing]
         if clashing:
             console.print("\n[bold]Step 4: groups that already exist in the target[/]")

@@ -1,0 +1,81 @@
+"""What the commands print for people: an organization's tree, a backup's manifest, a
+restore's report. Every name is data, escaped so that Rich never reads it as markup."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from .context import Ctx, human_size
+
+if TYPE_CHECKING:  # for the annotations only: `cheel inspect` need not import the restore code
+    from ..restore import RestoreReport
+    from ..verify import BackupInfo
+
+MAIN_TABLES = ("accounts", "contacts", "journal_entries", "entry_lines", "invoices",
+               "documents")
+
+
+def print_org(ctx: Ctx, info: dict) -> None:
+    """An organization (``organizations.describe``) as a tree: groups, their row counts and
+    companies."""
+    tree = Tree(f"[bold]{escape(info['name'])}[/] ({info['engine']}, "
+                f"{human_size(info['size_bytes'])}, languages {', '.join(info['languages'])})")
+    for g in info["groups"]:
+        rows = g.get("rows", {})
+        extra = (f" — {rows.get('accounts', 0)} accounts, {rows.get('contacts', 0)} contacts, "
+                 f"{rows.get('journal_entries', 0)} entries, {rows.get('entry_lines', 0)} lines"
+                 if rows else "")
+        branch = tree.add(f"[bold]{escape(g['name'])}[/]{extra}")
+        for c in g["companies"]:
+            ide = f" {c['ide_number']}" if c.get("ide_number") else ""
+            branch.add(escape(f"{c['name']}{ide}"))
+    ctx.console.print(tree)
+
+
+def print_manifest(ctx: Ctx, info: BackupInfo) -> None:
+    """What a backup holds: when and by what it was made, its organizations, groups (with
+    their main tables' row counts) and companies."""
+    m = info.manifest
+    lock = "encrypted" if info.encrypted else "not encrypted"
+    ctx.console.print(f"[bold]{escape(info.file)}[/] ({human_size(info.size)}, {lock})")
+    ctx.console.print(f"Created {escape(m.created_at)} by cheel {escape(m.cheel_version)}, "
+                      f"format {m.format_version}, schema {m.schema_version}")
+    for o in m.organizations:
+        tree = Tree(f"[bold]{escape(o.name)}[/] ({o.engine})")
+        for g in o.groups:
+            counts = ", ".join(f"{g.rows.get(t, 0)} {t.replace('_', ' ')}" for t in MAIN_TABLES)
+            branch = tree.add(f"[bold]{escape(g.name)}[/] — {counts}")
+            for c in g.companies:
+                branch.add(escape(c.name))
+        ctx.console.print(tree)
+    ctx.console.print(f"{m.total_rows} rows in all.")
+
+
+def print_report(ctx: Ctx, report: RestoreReport) -> None:
+    """A restore's (or a dry run's) table of groups, then one line for the whole, and a note
+    for each group renamed because the target already had another of its name."""
+    verb = "Would restore" if report.dry_run else "Restored"
+    t = Table("Group", "Action", "Restored as", "Companies", "Rows")
+    for g in report.groups:
+        note = g.target_name + (" (renamed)" if g.renamed and g.action != "copy" else "")
+        rows = str(sum(g.rows.values())) if g.restored else "-"
+        t.add_row(escape(f"{g.source_org} / {g.name}"), g.action, escape(note),
+                  escape(", ".join(g.company_names.get(c.uid, c.name) for c in g.companies)),
+                  rows)
+    ctx.console.print(t)
+    n = sum(report.rows.values())
+    where = f'new organization "{report.target}"' if report.created else f'"{report.target}"'
+    done = [g for g in report.groups if g.restored]
+    msg = f"{verb} {len(done)} group(s), {n} rows into {where}"
+    if not report.dry_run:
+        msg += f" in {report.seconds:.1f} s"
+    click.echo(msg + ".")
+    for g in report.groups:
+        if g.renamed and g.action != "copy":
+            click.echo(f'Note: "{g.name}" was renamed "{g.target_name}" because the target '
+                       "already has another group of that name.")
