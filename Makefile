@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench catalogs clean
 
 install: $(STAMP)
 
@@ -26,6 +26,20 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run.py --quick
+
+# the web UI's translation catalogs: extract, update, compile (src/cheel/web/babel.cfg)
+catalogs: install
+	cd src/cheel/web && ../../../$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location \
+	    --sort-output -w 100 -o locale/messages.pot . && \
+	  ../../../$(BIN)/pybabel update -i locale/messages.pot -d locale -w 100 --no-fuzzy-matching
+	cd src/cheel && ../../$(BIN)/pybabel extract --no-default-keywords -k said --no-location \
+	    --sort-output -w 100 --project cheel --version 0.1.0 -o web/locale/errors.pot . && \
+	  ../../$(BIN)/pybabel update -D errors -i web/locale/errors.pot -d web/locale -l fr -w 100 \
+	    --no-fuzzy-matching && \
+	  ../../$(BIN)/pybabel update -D errors -i web/locale/errors.pot -d web/locale -l de -w 100 \
+	    --no-fuzzy-matching
+	cd src/cheel/web && ../../../$(BIN)/pybabel compile -d locale && \
+	  ../../../$(BIN)/pybabel compile -d locale -D errors
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info

@@ -55,8 +55,8 @@ def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = Non
     groups = select_groups(backup_groups(info.manifest), options.groups)
     if options.create:
         if catalog.exists(options.into):
-            raise AlreadyExists(said('an organization named "{into}" already exists',
-                                     into=options.into),
+            raise AlreadyExists(said('an organization named "{name}" already exists',
+                                     name=options.into),
                                 hint=said("drop --create to restore into it"))
         return info, decide(None, groups, options)
     if not catalog.exists(options.into):
@@ -120,8 +120,8 @@ def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
     """A restore into a new organization (:mod:`cheel.store.staging`), begun before the
     manifest is read, so that a new PostgreSQL database is made while scrypt runs."""
     if catalog.exists(options.into):
-        raise AlreadyExists(said('an organization named "{into}" already exists',
-                                 into=options.into),
+        raise AlreadyExists(said('an organization named "{name}" already exists',
+                                 name=options.into),
                             hint=said("drop --create to restore into it"))
     new = staging.begin(catalog, options.into, options.postgres)
     try:

@@ -152,8 +152,8 @@ class Catalog:
                 raise NotFound(said('there is no organization named "{name}"', name=name))
             other = _match([e for e in entries if e is not entry], new_name)
             if other is not None:
-                raise AlreadyExists(said('an organization named "{new_name}" already exists',
-                                         new_name=new_name),
+                raise AlreadyExists(said('an organization named "{name}" already exists',
+                                         name=new_name),
                                     hint=said("choose another name"))
             entry.name = new_name
             return entry

@@ -3,6 +3,11 @@
 Every visible text goes through gettext: templates call ``_()`` (Jinja2's i18n extension with
 ``gettext.translation`` catalogs compiled from ``locale/*/LC_MESSAGES/messages.po``), Python
 code marks texts with :func:`N_` and the templates translate them.
+
+The core's errors are English sentences made with ``errors.said(template, **params)``; the
+``errors`` domain (``locale/*/LC_MESSAGES/errors.po``, English msgids) translates their
+templates, and the ``said`` filter fills in the parameters, so a whole message, hint
+included, is in the page's language while the command line stays English.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
 TEMPLATE_DIR = HERE / "templates"
 DOMAIN = "messages"
+ERRORS_DOMAIN = "errors"  # the core's said() sentences; msgids are English
 COOKIE = "cheel_lang"
 DEFAULT = "fr"
 SOURCE = "fr"  # msgids are French
@@ -114,16 +120,33 @@ ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
 
 
 def error_view(e: errors.CheelError) -> dict:
-    """A core error as the pages show it: a translated headline, the core's sentence, the hint.
-
-    The core's sentence and hint are kept as they are (they name the folder, the group, …).
-    """
+    """A core error as the pages show it: a translated headline, then the core's sentence and
+    hint, which the templates say in the page's language (the ``said`` filter)."""
     title = next(t for cls, t in ERROR_TITLES if isinstance(e, cls))
-    message = e.message[:1].upper() + e.message[1:]
-    if message and not message.endswith((".", "?", "!")):
-        message += "."
-    return {"title": title, "params": {}, "detail": message, "hint": e.hint,
+    return {"title": title, "params": {}, "detail": e.text, "hint": e.hint_text,
             "kind": type(e).__name__}
+
+
+@lru_cache(maxsize=None)
+def error_translations(lang: str) -> gettext.NullTranslations:
+    """The core's sentences (English msgids, ``said()`` templates) in ``lang``."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(ERRORS_DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def say(text: errors.Text | str | None, lang: str) -> str:
+    """A sentence of the core in ``lang``: translated, filled in, made printable, with a
+    capital and a full stop. A plain str (an unexpected failure's own text) is kept as is."""
+    if text is None:
+        return ""
+    if isinstance(text, errors.Text):
+        text = text.render(error_translations(lang).gettext)
+    text = errors.printable(text)
+    text = text[:1].upper() + text[1:]
+    if text and not text.endswith((".", "?", "!")):
+        text += "."
+    return text
 
 
 def message(text: str, **params) -> dict:
@@ -141,5 +164,6 @@ def environment(lang: str) -> Environment:
     env.globals.update(lang=lang, languages=LANGUAGES)
     env.filters.update(
         number=lambda v: fmt_number(v, lang), size=lambda v: fmt_size(v, lang),
-        datetime=lambda v: fmt_datetime(v, lang), seconds=lambda v: fmt_seconds(v, lang))
+        datetime=lambda v: fmt_datetime(v, lang), seconds=lambda v: fmt_seconds(v, lang),
+        said=lambda v: say(v, lang))
     return env

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..archive.age import Unlocker
-from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword
+from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword, said
 from ..restore import SKIP, plan_restore, run_restore
 from ..store.catalog import Catalog, check_name
 from ..store.engines import POSTGRES, SQLITE
@@ -117,8 +117,8 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
                 wiz.new_name = check_name(wiz.new_name)
                 if catalog.exists(wiz.new_name):
                     raise AlreadyExists(
-                        f'an organization named "{wiz.new_name}" already exists',
-                        hint="choose another name, or restore into that organization")
+                        said('an organization named "{name}" already exists', name=wiz.new_name),
+                        hint=said("choose another name, or restore into that organization"))
                 if wiz.engine == POSTGRES and not wiz.pg_url:
                     return await fail(message(
                         N_("Veuillez indiquer l'adresse du serveur PostgreSQL.")))

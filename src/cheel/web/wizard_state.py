@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from ..archive.age import Unlocker
 from ..archive.manifest import GroupDecl, Manifest, OrganizationDecl
 from ..backup import BackupOptions
-from ..errors import UsageError
+from ..errors import UsageError, said
 from ..restore import COPY, FAIL, REPLACE, SKIP, RestoreOptions
 from ..store.engines import POSTGRES, SQLITE
 from ..verify import BackupInfo
@@ -74,7 +74,7 @@ class BackupWizard:
         if len(self.orgs) == 1 and self.orgs[0] in self.groups:
             groups = list(self.groups[self.orgs[0]])
             if not groups:  # an empty list would mean "all" to the core
-                raise UsageError("choose at least one company group to back up")
+                raise UsageError(said("choose at least one company group to back up"))
         return BackupOptions(organizations=list(self.orgs), dest=self.dest, groups=groups,
                              password=self.password or None)
 
