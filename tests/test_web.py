@@ -243,10 +243,12 @@ def test_catalogs_translate_every_text():
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
                                      "lstrip_blocks": "True"}}
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+                "pgettext": ((1, "c"), 2)}
     wanted = set()
-    for _f, _l, message, _c, _ctx in extract_from_dir(str(WEB), method_map, options, keywords):
-        wanted.add(message if isinstance(message, str) else tuple(message))
+    for _f, _l, message, _c, context in extract_from_dir(str(WEB), method_map, options,
+                                                         keywords):
+        wanted.add((context, message if isinstance(message, str) else tuple(message)))
     assert len(wanted) > 150
     for lang in ("de", "en"):
         folder = WEB / "locale" / lang / "LC_MESSAGES"
@@ -254,7 +256,7 @@ def test_catalogs_translate_every_text():
             po = read_po(f)
         with open(folder / "messages.mo", "rb") as f:
             mo = gettext.GNUTranslations(f)  # what the app loads
-        have = {m.id: m for m in po if m.id}
+        have = {(m.context, m.id): m for m in po if m.id}
         missing = [m for m in wanted if m not in have]
         assert not missing, f"{lang}: untranslated {missing}"
         for m in have.values():
@@ -267,6 +269,8 @@ def test_catalogs_translate_every_text():
                 assert set(re.findall(r"%\((\w+)\)", s)) == wanted_vars, (lang, m.id)
             if isinstance(m.id, tuple):
                 compiled = (mo.ngettext(*m.id, 1), mo.ngettext(*m.id, 2))
+            elif m.context:
+                compiled = (mo.pgettext(m.context, m.id),)
             else:
                 compiled = (mo.gettext(m.id),)
             assert compiled == strings, (lang, m.id)

@@ -10,8 +10,9 @@ import pytest
 
 from cheel import errors
 from cheel.restore import RestoreOptions, run_restore
-from cheel.store import organizations as O
+from cheel.store import organizations
 from cheel.verify import verify_backup
+from cheel.web import i18n
 
 from helpers import fingerprint
 from vectors_support import cases
@@ -27,23 +28,24 @@ def visible(page: str) -> str:
 
 
 def sentence_of(catalog, case: dict) -> str:
-    """What the command line says when it restores the file as the wizard will (into the
-    organization, copies of the groups it holds): the same class as verify, one sentence."""
+    """What verify says of the file, in French; the command line's restore (into the
+    organization, copies of the groups it holds) refuses it with the same class."""
     with pytest.raises(errors.CheelError) as verified:
         verify_backup(case["path"], case["password"])
     with pytest.raises(errors.CheelError) as info:
         run_restore(catalog, RestoreOptions(case["path"], "Fiduciaire Alpha",
                                             on_conflict="copy"), case["password"])
-    e = info.value
-    assert type(e) is type(verified.value)
-    return e.message[:1].upper() + e.message[1:]
+    assert type(info.value) is type(verified.value)
+    # the wizard checks the file as verify does: verify's sentence, as the page says it
+    return i18n.say(verified.value.text, "fr").rstrip(".")
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[c["id"] for c in REFUSED])
 def test_restore_wizard_refuses_what_verify_refuses(client, server, orgs, case):  # noqa: F811
-    """Into an existing organization: the wizard goes as far as the file lets it, and the
-    page that stops it (a step, or the job's) shows verify's sentence; every answer is a
-    page, never an HTTP 500; the organization is left as it was."""
+    """Into an existing organization: the wizard checks the whole file as soon as it can
+    open it, so the file or password step stops it, never a later step or the job; that
+    page shows verify's sentence in the page's language; every answer is a page, never an
+    HTTP 500; the organization is left as it was."""
     said = sentence_of(orgs, case)
     before = fingerprint(orgs, "Fiduciaire Alpha")
     r = client.get("/restore/new?into=Fiduciaire Alpha")
@@ -66,6 +68,7 @@ def test_restore_wizard_refuses_what_verify_refuses(client, server, orgs, case):
         assert state["status"] == "failed"
         pages.append(client.get(pages[-1].url))
     assert all(p.status_code == 200 for p in pages), [p.status_code for p in pages]
+    assert step(pages[-1]) in ("file", "password"), step(pages[-1])
     assert said in visible(pages[-1].text), (said, step(pages[-1]))
     assert fingerprint(orgs, "Fiduciaire Alpha") == before
     assert [e.name for e in orgs.list()] == ["Fiduciaire Alpha", "Zeta SA"]
@@ -76,8 +79,8 @@ def test_markup_and_controls_in_names_are_shown_as_text(client, server, orgs, tm
     is shown as it is written, escaped."""
     from cheel.backup import BackupOptions, plan_backup, run_backup
 
-    with O.opened(orgs, "Zeta SA") as (_, db):
-        O.create_company(db, "<b>Gras</b> & [bold]Fett[/] SA", new_group="<i>Gruppe</i> [/]")
+    with organizations.opened(orgs, "Zeta SA") as (_, db):
+        organizations.create_company(db, "<b>Gras</b> & [bold]Fett[/] SA", new_group="<i>Gruppe</i> [/]")
     dest = tmp_path / "out"
     dest.mkdir()
     path = run_backup(orgs, plan_backup(orgs, BackupOptions(["Zeta SA"], dest))).path

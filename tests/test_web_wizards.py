@@ -54,24 +54,29 @@ def test_backup_wizard_over_http(client, server, orgs, tmp_path):
              group=by_name["Groupe Alpha"], nav="next")
     assert step(r) == "settings"
 
-    # errors of the core, on the step
+    # errors of the core, on the step, in the page's language
     not_a_folder = tmp_path / "file.txt"
     not_a_folder.write_text("x")
-    for dest, expected in ((tmp_path / "missing", "does not exist"),
-                           (not_a_folder, "is not a folder")):
-        r = post(client, server, f"{base}/settings", dest=str(dest), nav="next")
-        assert step(r) == "settings"
-        assert "Le dossier de destination ne peut pas être utilisé." in alert(r)
-        assert expected in alert(r)
+    r = post(client, server, f"{base}/settings", dest=str(not_a_folder), nav="next")
+    assert step(r) == "settings"
+    assert "Le dossier de destination ne peut pas être utilisé." in alert(r)
+    assert "n'est pas un dossier" in alert(r) and str(not_a_folder) in alert(r)
     r = post(client, server, f"{base}/settings", dest="", nav="next")
     assert alert(r) == "Veuillez choisir le dossier de destination."
-    dest = tmp_path / "out"
-    dest.mkdir()
+    # a relative folder would be resolved against wherever cheel ui was started: refused
+    r = post(client, server, f"{base}/settings", dest="sauvegardes", nav="next")
+    assert step(r) == "settings" and "chemin complet" in alert(r)
+    # a missing folder is offered to be created, and is only once the user says so
+    dest = tmp_path / "sauvegardes" / "2026"
+    r = post(client, server, f"{base}/settings", dest=str(dest), nav="next")
+    assert step(r) == "settings" and not dest.exists()
+    assert f"Le dossier « {dest} » n'existe pas. Voulez-vous le créer ?" in alert(r)
     r = post(client, server, f"{base}/settings", dest=str(dest), password="a", confirm="b",
              nav="next")
     assert alert(r) == "Les deux mots de passe ne sont pas identiques."
-    r = post(client, server, f"{base}/settings", dest=str(dest), password="", confirm="",
-             nav="next")
+    r = post(client, server, f"{base}/settings", dest=str(dest) + "/", password="", confirm="",
+             create_dest="1", nav="next")
+    assert dest.is_dir() and dest.stat().st_mode & 0o777 == 0o700
     assert step(r) == "end"
     assert 'data-summary="groups"' in r.text and "Groupe Alpha" in r.text
     assert "Boulangerie" not in re.search(r'data-summary="groups">(.*?)</dd>', r.text, re.S)[1]

@@ -3,6 +3,7 @@ client holding its token, and helpers to post forms and follow wizards and jobs.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 
@@ -57,8 +58,9 @@ def step(r) -> str:
 
 
 def alert(r) -> str:
-    m = re.search(r'<div class="message error" role="alert"[^>]*>(.*?)</div>', r.text, re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip() if m else ""
+    m = re.search(r'<div class="message (?:error|info)" role="alert"[^>]*>(.*?)</div>', r.text, re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1)))).strip() \
+        if m else ""
 
 
 def wait_job(client, job_id: str, timeout: float = 60) -> dict:

@@ -56,6 +56,10 @@ def table_declaration(t: schema.Table) -> TableDecl:
 DECLARATIONS = [table_declaration(t) for t in schema.TABLES]
 
 
+# What the names of a table's rows name, as the messages say it (store/names.py's THINGS).
+_NAMED = {"users": "user", "company_groups": "group", "companies": "company"}
+
+
 def _rule_check(rule: str | None, what: str):
     if rule == schema.UID:
         return uid_problem
@@ -73,7 +77,8 @@ def column_specs(t: schema.Table) -> tuple[ColumnSpec, ...]:
     for c in t.backup_columns:
         limit = c.max_length or (100 if c.rule in (schema.UID, schema.NAME)
                                  else schema.TEXT_LIMIT)
-        check = _rule_check(c.rule, c.name) if c.type == "text" and c.rule else None
+        check = _rule_check(c.rule, _NAMED.get(t.name, t.name)) \
+            if c.type == "text" and c.rule else None
         out.append(ColumnSpec(c.name, c.type, c.nullable, key=c.type == "id" or bool(c.ref),
                               max_length=limit, max_abs=c.max_abs, precision=c.precision,
                               check=check))
@@ -134,8 +139,9 @@ def _add_once(seen: tuple[set, set], uid: str, name: str, what: str, org: str) -
     _check_name(name, what)
     uids, names = seen
     if uid in uids or name_key(name) in names:
-        raise _damaged(said('"{org}" holds two of its kind named "{name}" (a {what})',
-                            org=org, name=name, what=what))
+        raise _damaged(said('"{org}" holds two groups named "{name}"', org=org, name=name)
+                       if what == "group" else
+                       said('"{org}" holds two companies named "{name}"', org=org, name=name))
     uids.add(uid)
     names.add(name_key(name))
 
@@ -156,19 +162,21 @@ def _check_name(name: str, what: str) -> None:
         raise _damaged(problem)
 
 
-def _first_difference(tables: list[TableDecl]) -> str:
+def _first_difference(tables: list[TableDecl]) -> Text:
     have = {t.name: t for t in tables}
     for want in DECLARATIONS:
         got = have.get(want.name)
         if got is None:
-            return f"it does not declare the table {want.name}"
+            return said("it does not declare the table {table}", table=want.name)
         if got != want:
             cols = {c.name: c for c in got.columns}
             for c in want.columns:
                 if cols.get(c.name) != c:
-                    return f"it declares {want.name}.{c.name} otherwise than the schema"
-            return f"it declares the table {want.name} otherwise than the schema"
-    return "it declares tables the schema does not have, or in another order"
+                    return said("it declares {table}.{column} otherwise than the schema",
+                                table=want.name, column=c.name)
+            return said("it declares the table {table} otherwise than the schema",
+                        table=want.name)
+    return said("it declares tables the schema does not have, or in another order")
 
 
 # -- the rows --------------------------------------------------------------------------------
@@ -386,7 +394,7 @@ class SoundReader:
         assert g is not None
         self._group = None
         decl = g.decl
-        where = f'the group "{decl.name}"'
+        where = said('the group "{name}"', name=decl.name)
         for table in schema.group_tables():
             want, got = decl.rows.get(table.name, 0), g.rows.get(table.name, 0)
             if want != got:

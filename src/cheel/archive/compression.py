@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import zstandard
 
-from ..errors import DamagedFile, said
+from ..errors import DamagedFile, Text, said
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # Level 1: on the rows' JSON it is both faster and smaller than level 3 (1 M demo lines:
@@ -256,7 +256,7 @@ class StreamReader:
             self._in.unread(rest)
         return out
 
-    def read_exact(self, n: int, what: str) -> memoryview:
+    def read_exact(self, n: int, what: Text) -> memoryview:
         """Exactly ``n`` bytes of the frame's content, copied once into their own buffer
         (a member of the limit's size costs that, plus one piece decompressed ahead)."""
         out = bytearray(n)

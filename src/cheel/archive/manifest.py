@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from .. import errors
 from ..errors import DamagedFile, NotABackup, UnsupportedVersion, said
 
 FORMAT_NAME = "cheel-backup"
@@ -132,7 +133,11 @@ class _Head(msgspec.Struct):
 _DECODERS = {t: msgspec.json.Decoder(t) for t in (_Head, Manifest, Index)}
 
 
-def _decode(data: bytes | memoryview, kind: type, what: str):
+# What a damaged member is called in a message.
+_MANIFEST, _INDEX = said("manifest"), said("closing index")
+
+
+def _decode(data: bytes | memoryview, kind: type, what: errors.Text):
     try:
         return _DECODERS[kind].decode(data)
     except msgspec.ValidationError as e:
@@ -149,7 +154,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _check_head(data: bytes | memoryview, what: str) -> int:
+def _check_head(data: bytes | memoryview, what: errors.Text) -> int:
     head = _decode(data, _Head, what)
     if head.format != FORMAT_NAME:
         raise NotABackup(said("this file is not a cheel backup (unknown manifest)"))
@@ -167,17 +172,17 @@ def _check_head(data: bytes | memoryview, what: str) -> int:
 
 def decode_manifest(data: bytes | memoryview) -> Manifest:
     """The typed manifest; NotABackup, UnsupportedVersion or DamagedFile if it is not one."""
-    _check_head(data, "manifest")
-    manifest = _decode(data, Manifest, "manifest")
+    _check_head(data, _MANIFEST)
+    manifest = _decode(data, Manifest, _MANIFEST)
     _check_manifest(manifest)
     return manifest
 
 
 def decode_index(data: bytes | memoryview, format_version: int) -> Index:
-    if _check_head(data, "closing index") != format_version:
+    if _check_head(data, _INDEX) != format_version:
         raise DamagedFile(said("the closing index of the backup is damaged (its format version "
                                "differs from the manifest's)"))
-    return _decode(data, Index, "closing index")
+    return _decode(data, Index, _INDEX)
 
 
 def _damaged(why: str) -> DamagedFile:

@@ -61,17 +61,17 @@ class _StreamMembers:
         self._offset = 0
 
     def next(self, first: bool = False) -> tuple[str, memoryview] | None:
-        block = self._zstd.read_exact(members.BLOCK, "a member header")
+        block = self._zstd.read_exact(members.BLOCK, said("a member header"))
         header = members.parse_header(block, first)
         self._offset += members.BLOCK
         if header is None:
             self._end()
             return None
         name, size = header
-        data = self._zstd.read_exact(size, f'the member "{name}"')
+        data = self._zstd.read_exact(size, said('the member "{name}"', name=name))
         pad = -size % members.BLOCK
         if pad:
-            self._zstd.read_exact(pad, f'the member "{name}"')
+            self._zstd.read_exact(pad, said('the member "{name}"', name=name))
         self._offset += size + pad
         return name, data
 
@@ -79,7 +79,7 @@ class _StreamMembers:
         """The second zero block, zeros up to a whole record, then nothing: at most one
         record is read, whatever follows."""
         rest = members.BLOCK + (-(self._offset + members.BLOCK) % members.RECORD)
-        if any(self._zstd.read_exact(rest, "the end of the archive")):
+        if any(self._zstd.read_exact(rest, said("the end of the archive"))):
             raise DamagedFile(said("the backup has unexpected data after its end"))
         self._zstd.finish()
 

@@ -8,9 +8,9 @@
   written, named once complete.
 """
 
-from .folder import sweep_parts
+from .folder import make_destination, sweep_parts
 from .plan import EXTENSION, BackupOptions, BackupPlan, check_destination, plan_backup
 from .run import BackupResult, run_backup
 
 __all__ = ["EXTENSION", "BackupOptions", "BackupPlan", "BackupResult", "check_destination",
-           "plan_backup", "run_backup", "sweep_parts"]
+           "make_destination", "plan_backup", "run_backup", "sweep_parts"]

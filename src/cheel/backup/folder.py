@@ -16,6 +16,20 @@ from ..errors import DestinationError, said
 from .plan import EXTENSION
 
 
+def make_destination(path: Path) -> Path:
+    """Create a destination folder the user asked for (and its missing parents), private
+    (0700) as the files cheel writes are; an existing folder is left as it is."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as e:
+        raise DestinationError(said("the folder {path} cannot be created: {why}", path=path,
+                                    why=e.strerror or e),
+                               hint=said("choose a folder you may write in")) from None
+    if not path.is_dir():
+        raise DestinationError(said("the destination {path} is not a folder", path=path))
+    return path
+
+
 class PartFile:
     """``.<filename>.<8 hex>.part`` in ``dest``, open for writing (mode 0600) and locked
     while it is written: :meth:`publish` gives it its final name, :meth:`abandon` removes

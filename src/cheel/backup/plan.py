@@ -99,9 +99,9 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
             db.close()
         selections.append(OrgSelection(entry, groups))
     if not any(s.groups for s in selections):
-        which = (f'the organization "{selections[0].entry.name}" has' if len(selections) == 1
-                 else "these organizations have")
-        raise NotFound(said("{which} no company group to back up", which=which))
+        raise NotFound(said('the organization "{name}" has no company group to back up',
+                            name=selections[0].entry.name) if len(selections) == 1
+                       else said("these organizations have no company group to back up"))
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}")
 

@@ -134,7 +134,7 @@ def _readable(manifest: Manifest) -> None:
     try:
         check_manifest(manifest)
     except DamagedFile as e:
-        why = e.message.split("(", 1)[-1].rstrip(")")
+        why = e.text.params.get("why", e.text)  # the manifest's rule that failed
         raise CheelError(said("this backup could not be read back ({why}); no backup was written",
                               why=why),
                          hint=said("rename it, then back up again")) from None

@@ -9,10 +9,12 @@ from collections.abc import Callable, Iterator
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
+from ..progress import CHECKS, ROWS
+
 
 @contextlib.contextmanager
 def progress_bar(label: str, enabled: bool | None = None,
-                 ) -> Iterator[Callable[[int, int], None] | None]:
+                 ) -> Iterator[Callable[[int, int, str], None] | None]:
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
@@ -21,11 +23,15 @@ def progress_bar(label: str, enabled: bool | None = None,
     from rich.console import Console
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("rows"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(label, total=None)
+                  TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(label, total=None, unit="rows")
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
+        def update(done: int, total: int, phase: str = ROWS) -> None:
+            if phase == CHECKS:  # the restored rows are checked before they commit
+                bar.update(task, description="Checking", unit="checks", completed=done,
+                           total=total or None)
+            else:
+                bar.update(task, completed=done, total=total or None)
 
         yield update

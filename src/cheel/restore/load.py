@@ -20,7 +20,7 @@ from ..archive.age import Unlocker
 from ..archive.manifest import MAX_ID
 from ..archive.reader import BackupReader, open_file
 from ..errors import CheelError, IntegrityError, said
-from ..progress import Progress
+from ..progress import CHECKS, Progress
 from ..soundness import SoundReader
 from ..store import schema
 from ..store.engines import Database, RowWriter
@@ -71,16 +71,24 @@ class Loader:
                 if progress:
                     progress(done, total)
 
-    def finish(self, connections: int = 1) -> None:
-        """Check what the load left in the target (a new database gets its keys first)."""
+    def finish(self, connections: int = 1, progress: Progress | None = None) -> None:
+        """Check what the load left in the target (a new database gets its keys first).
+        ``progress`` hears of the checks phase, and may stop it (see :mod:`cheel.progress`)
+        between two checks and at its end, before anything commits."""
         found = checks.restore_checks(self.db, self.plans.values(), self.delta, self.ranges,
                                       self.bulk)
+        if progress:
+            progress(0, len(found), CHECKS)
         if self.bulk:
             self.db.complete_schema(found, connections)
         else:
-            for check in found:
+            for done, check in enumerate(found, 1):
                 check.run(self.db)
+                if progress:
+                    progress(done, len(found), CHECKS)
         self.db.after_explicit_ids([t.name for t in schema.TABLES])
+        if progress:
+            progress(len(found), len(found), CHECKS)
 
     # -- replace ----------------------------------------------------------------------
     def _delete_group(self, group_id: int) -> None:

@@ -60,7 +60,7 @@ def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = Non
                                 hint=said("drop --create to restore into it"))
         return info, decide(None, groups, options)
     if not catalog.exists(options.into):
-        raise NotFound(said('there is no organization named "{into}"', into=options.into),
+        raise NotFound(said('there is no organization named "{name}"', name=options.into),
                        hint=said("add --create to create it from the backup"))
     db = open_database(catalog, catalog.find(options.into))
     try:
@@ -110,7 +110,7 @@ def _into_existing(catalog: Catalog, entry: OrgEntry, options: RestoreOptions,
             decide(db, groups, options)
             loader = Loader(db, groups)
             loader.load(options.file, unlocker, progress)
-            loader.finish()
+            loader.finish(progress=progress)
     finally:
         db.close()
 
@@ -138,9 +138,9 @@ def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
             with db.transaction():
                 loader.load(options.file, unlocker, progress)
                 if not split:
-                    loader.finish()
+                    loader.finish(progress=progress)
             if split:
-                loader.finish(connections=FINISH_CONNECTIONS)
+                loader.finish(connections=FINISH_CONNECTIONS, progress=progress)
         new.publish()
     except BaseException:
         new.discard()
@@ -185,7 +185,7 @@ def _refusals_are_damage() -> Iterator[None]:
         yield
     except IntegrityError as e:
         if e.cause in ("unique", "balance"):
-            raise DamagedFile(e.message) from None
+            raise DamagedFile(e.text, e.hint_text) from None
         raise
     except Exception as e:
         why = _engine_refusal(e)

@@ -119,7 +119,7 @@ class Catalog:
         entries = self._read()
         entry = _match(entries, name)
         if entry is None:
-            known = ", ".join(e.name for e in entries) or "none yet"
+            known = ", ".join(e.name for e in entries) or said("none yet")
             raise NotFound(said('there is no organization named "{name}"', name=name),
                            hint=said("known organizations: {known}", known=known))
         return entry

@@ -34,7 +34,7 @@ REFUSED_CATEGORIES = {
 
 # What is named, as the messages say it (the web UI translates these words too).
 THINGS = {"organization": said("organization"), "group": said("group"),
-           "company": said("company")}
+          "company": said("company"), "user": said("user")}
 
 
 def normalized(name: str) -> str:

@@ -128,11 +128,9 @@ def find_group(db: Database, key: str) -> GroupInfo:
              or find_by_name(groups, key, lambda g: g.name))
     if found:
         return found
-    known = ", ".join(g.name for g in groups) or "none yet"
-    raise NotFound(said('there is no company group named "{key}"', key=key), hint=said("known "
-                                                                                       "groups: "
-                                                                                       "{known}",
-                                                                                       known=known))
+    known = ", ".join(g.name for g in groups) or said("none yet")
+    raise NotFound(said('there is no company group named "{key}"', key=key),
+                   hint=said("known groups: {known}", known=known))
 
 
 def create_group(db: Database, name: str, uid: str | None = None) -> GroupInfo:

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..store.catalog import Catalog
 from .data import groups_of
-from .i18n import N_, fmt_size
+from .i18n import N_, fmt_size, progress_line
 from .pickers import PickerError, listing, make_dir, start_dir
 from .render import gettext_of, lang_of
 from .security import check_header
@@ -30,7 +30,9 @@ async def job_state(request: Request) -> Response:
     job = request.app.state.jobs.get(request.path_params["jid"])
     if job is None:
         return JSONResponse({"error": "unknown job"}, 404)
-    return JSONResponse(job.as_dict())
+    state = job.as_dict()
+    state["text"] = progress_line(state, lang_of(request))
+    return JSONResponse(state)
 
 
 async def browse(request: Request) -> Response:

@@ -27,7 +27,7 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import api, backup_wizard, restore_wizard, wizard_state
+from . import api, backup_wizard, desktop, restore_wizard, verify_page, wizard_state
 
 HERE = Path(__file__).parent
 
@@ -172,7 +172,11 @@ async def new_company(request: Request) -> Response:
                   error=error, orgs=orgs, groups=groups)
 
 
-async def job_page(request: Request) -> Response:
+JOB_STEPS = {"backup": wizard_state.BACKUP_STEPS, "restore": wizard_state.RESTORE_STEPS,
+             "verify": []}
+
+
+async def job_page(request: Request, revealed: bool = False) -> Response:
     job = request.app.state.jobs.get(request.path_params["jid"])
     if job is None:
         return wizard_state.expired(request)
@@ -182,10 +186,31 @@ async def job_page(request: Request) -> Response:
     elif job.unexpected:
         error = {"title": N_("L'opération a échoué."), "params": {}, "detail": job.unexpected,
                  "hint": None}
-    defs = wizard_state.BACKUP_STEPS if job.kind == "backup" else wizard_state.RESTORE_STEPS
-    steps = wizard_state.step_list(defs, "", set(job.meta.get("skipped", ())))
+    steps = wizard_state.step_list(JOB_STEPS[job.kind], "", set(job.meta.get("skipped", ())))
     return render(request, f"{job.kind}_job.html", job=job, state=job.as_dict(), error=error,
-                  steps=steps, actions=wizard_state.ACTIONS)
+                  steps=steps, actions=wizard_state.ACTIONS,
+                  can_reveal=desktop.opener() is not None, revealed=revealed)
+
+
+async def cancel_job(request: Request) -> Response:
+    """Annuler on a job's page: the work stops at its next step and unwinds."""
+    await checked_form(request)
+    job = request.app.state.jobs.get(request.path_params["jid"])
+    if job is None:
+        return wizard_state.expired(request)
+    job.cancel()
+    job.wait(2.0)  # most work stops within a chunk: show the outcome, not "cancelling"
+    return wizard_state.redirect(f"/jobs/{job.id}")
+
+
+async def reveal_folder(request: Request) -> Response:
+    """Ouvrir le dossier on a finished backup's page."""
+    await checked_form(request)
+    job = request.app.state.jobs.get(request.path_params["jid"])
+    if job is None or job.kind != "backup" or not job.result:
+        return wizard_state.expired(request)
+    shown = await run_in_threadpool(desktop.reveal, Path(job.result["path"]).parent)
+    return await job_page(request, revealed=shown)
 
 
 async def csrf_refused(request: Request, exc: Exception) -> Response:
@@ -204,8 +229,12 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/backup/new", backup_wizard.start),
         Route("/backup/{wid}/{step}", backup_wizard.step_page, methods=["GET", "POST"]),
         Route("/restore/new", restore_wizard.start),
+        Route("/restore/{wid}/check", restore_wizard.check_page, methods=["GET", "POST"]),
         Route("/restore/{wid}/{step}", restore_wizard.step_page, methods=["GET", "POST"]),
         Route("/jobs/{jid}", job_page),
+        Route("/jobs/{jid}/cancel", cancel_job, methods=["POST"]),
+        Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
+        Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
         *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -13,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..backup import plan_backup, run_backup
+from ..backup import make_destination, plan_backup, run_backup
 from ..errors import CheelError
 from ..store.catalog import Catalog
 from ..store.names import find_by_name, name_key
 from .data import org_summaries, org_summary
 from .i18n import N_, error_view, message
+from .paths import EXAMPLE_FOLDER, absolute_path
 from .render import render
 from .security import checked_form
 from .wizard_state import BACKUP_STEPS, BackupWizard, redirect, step_list, step_route
@@ -30,7 +31,7 @@ async def start(request: Request) -> Response:
     names = [e.name for e in catalog.list()]
     org = find_by_name(names, request.query_params.get("org"))
     wiz = BackupWizard(orgs=[org] if org else [])
-    wiz.dest = request.app.state.last_dest or str(Path.home())
+    wiz.dest = request.app.state.last_dest or str(Path.home())  # absolute, as typed ones
     request.app.state.wizards.add(wiz)
     return redirect(f"/backup/{wiz.id}/organizations")
 
@@ -43,11 +44,12 @@ async def open_step(request: Request, wiz: BackupWizard, step: str) -> Response:
 
 
 async def show_step(request: Request, wiz: BackupWizard, step: str, error: dict | None = None,
-                    status: int = 200) -> Response:
+                    status: int = 200, create_folder: bool = False) -> Response:
     """The page of ``step``, with ``error`` shown on it (the end step plans the backup to
-    show its summary, or the reason it cannot run)."""
+    show its summary, or the reason it cannot run); ``create_folder``: the settings step
+    asks whether to create the destination folder, which does not exist."""
     catalog: Catalog = request.app.state.catalog
-    ctx: dict = {"wiz": wiz, "step": step, "error": error,
+    ctx: dict = {"wiz": wiz, "step": step, "error": error, "create_folder": create_folder,
                  "steps": step_list(BACKUP_STEPS, step, wiz.skipped_steps()),
                  "first": step == "organizations", "last": step == "end",
                  "action": f"/backup/{wiz.id}/{step}"}
@@ -108,15 +110,32 @@ async def answer_step(request: Request, wiz: BackupWizard, step: str) -> Respons
         return redirect(f"{base}/settings")
 
     if step == "settings":
-        wiz.dest = str(form.get("dest", "")).strip()
-        wiz.password = str(form.get("password", ""))
-        wiz.confirm = str(form.get("confirm", ""))
+        typed_dest = str(form.get("dest", "")).strip()
+        dest = absolute_path(typed_dest)
+        wiz.dest = str(dest) if dest is not None else typed_dest
+        # A password is never written back into a page: empty fields keep the one given.
+        password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
+        if form.get("no_password"):
+            wiz.password = wiz.confirm = ""
+        elif password or confirm:
+            wiz.password, wiz.confirm = password, confirm
         if nav == "back":
             return redirect(f"{base}/groups" if len(wiz.orgs) == 1 else f"{base}/organizations")
-        if not wiz.dest:
+        if not typed_dest:
             return await fail(message(N_("Veuillez choisir le dossier de destination.")))
+        if dest is None:
+            return await fail(message(N_("Veuillez indiquer le chemin complet du dossier, par "
+                                         "exemple %(example)s."), example=EXAMPLE_FOLDER))
         if wiz.password != wiz.confirm:
+            wiz.password = wiz.confirm = ""
             return await fail(message(N_("Les deux mots de passe ne sont pas identiques.")))
+        if not dest.exists():
+            if form.get("create_dest") != "1":
+                return await show_step(request, wiz, step, create_folder=True)
+            try:
+                await run_in_threadpool(make_destination, dest)
+            except CheelError as e:
+                return await fail(error_view(e))
         wiz.now = datetime.now()
         try:
             await run_in_threadpool(plan_backup, catalog, wiz.options(), wiz.now)

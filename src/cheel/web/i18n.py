@@ -22,6 +22,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import errors
+from ..store import names
 
 HERE = Path(__file__).parent
 LOCALE_DIR = HERE / "locale"
@@ -94,6 +95,22 @@ def fmt_seconds(value: float | None, lang: str) -> str:
     return format_decimal(value, format="#,##0.0", locale=LOCALES[lang]) + "\u00a0s"
 
 
+# -- a job's progress, as its page says it --------------------------------------------------
+def progress_line(state: dict, lang: str) -> str:
+    """What a running job is doing, from its ``as_dict()``: preparing (nothing counted yet),
+    rows done of the total, the restore's checks, or cancelling."""
+    _ = gettext_for(lang)
+    if state.get("cancelling"):
+        return _("Annulation…")
+    if state.get("phase") == "checks":
+        return _("Contrôle des données restaurées avant de les enregistrer…")
+    if state.get("phase") == "preparing" or not state.get("total"):
+        return _("Préparation…")
+    return _("%(percent)s %% · %(done)s / %(total)s enregistrements") % {
+        "percent": state["percent"], "done": fmt_number(state["done"], lang),
+        "total": fmt_number(state["total"], lang)}
+
+
 # -- errors of the core, in the user's language --------------------------------------------
 ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
     (errors.PasswordNeeded, N_("Cette sauvegarde est protégée par un mot de passe.")),
@@ -161,9 +178,9 @@ def environment(lang: str) -> Environment:
                       autoescape=select_autoescape(["html"], default_for_string=True),
                       extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(lang), newstyle=True)
-    env.globals.update(lang=lang, languages=LANGUAGES)
+    env.globals.update(lang=lang, languages=LANGUAGES, name_max=names.MAX_LENGTH)
     env.filters.update(
         number=lambda v: fmt_number(v, lang), size=lambda v: fmt_size(v, lang),
         datetime=lambda v: fmt_datetime(v, lang), seconds=lambda v: fmt_seconds(v, lang),
-        said=lambda v: say(v, lang))
+        said=lambda v: say(v, lang), progress=lambda v: progress_line(v, lang))
     return env

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .paths import absolute_path, nearest_existing
+
 MAX_ENTRIES = 2000
 
 
@@ -17,13 +19,10 @@ class PickerError(Exception):
 
 
 def start_dir(value: str | None) -> Path:
-    """Where a picker opens: the field's folder (or the file's folder), else home."""
-    if value:
-        p = Path(value).expanduser()
-        for candidate in (p, p.parent):
-            if candidate.is_absolute() and candidate.is_dir():
-                return candidate
-    return Path.home()
+    """Where a picker opens: the field's folder, or its nearest existing parent (a file's
+    folder, a folder not made yet); home when the field holds no absolute path."""
+    path = absolute_path(value or "")
+    return nearest_existing(path) if path is not None else Path.home()
 
 
 def listing(path: str | None, mode: str = "dir", ext: str | None = None,

@@ -15,12 +15,16 @@ from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword, s
 from ..restore import SKIP, plan_restore, run_restore
 from ..store.catalog import Catalog, check_name
 from ..store.engines import POSTGRES, SQLITE
-from ..verify import inspect_backup
+from ..verify import inspect_backup, verify_backup
 from .i18n import N_, error_view, message
+from .jobs import CANCELLED, DONE, RUNNING
+from .paths import EXAMPLE_FILE, absolute_path
 from .render import render
 from .security import checked_form
 from .wizard_state import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
-                           redirect, step_list, step_route)
+                           expired, redirect, step_list, step_route)
+
+CHECK_WAIT = 1.0  # seconds a request waits for a file's check (most files take less)
 
 
 async def start(request: Request) -> Response:
@@ -48,6 +52,9 @@ async def open_step(request: Request, wiz: RestoreWizard, step: str) -> Response
         return redirect(f"/restore/{wiz.id}/file")
     if need_manifest:
         return redirect(f"/restore/{wiz.id}/{'password' if wiz.encrypted else 'file'}")
+    if step in ("groups", "conflicts", "summary") and not wiz.checked:
+        return redirect(f"/restore/{wiz.id}/check" if wiz.check_job else
+                        f"/restore/{wiz.id}/{'password' if wiz.encrypted else 'file'}")
     if step == "password" and not wiz.encrypted:
         return redirect(f"/restore/{wiz.id}/{'groups' if wiz.manifest else 'file'}")
     if step == "conflicts" and not wiz.conflicts:
@@ -79,6 +86,11 @@ async def show_step(request: Request, wiz: RestoreWizard, step: str,
             ctx["blocked"] = True
         else:
             ctx["plans"] = plans
+            if not any(g.restored for g in plans):
+                ctx["error"] = message(N_("Tous les groupes de sociétés sont ignorés : rien ne "
+                                          "serait restauré. Revenez en arrière pour en choisir "
+                                          "au moins un à restaurer."))
+                ctx["blocked"] = True
     elif step == "summary":
         ctx["blocked"] = True
     return render(request, f"restore_{step}.html", status=status, **ctx)
@@ -127,24 +139,32 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
         return redirect(f"{base}/file")
 
     if step == "file":
-        path = str(form.get("file", "")).strip()
+        typed = str(form.get("file", "")).strip()
+        full = absolute_path(typed)
+        path = str(full) if full is not None else typed
         if path != wiz.file:
             wiz.file, wiz.encrypted, wiz.unlocker, wiz.info = path, False, None, None
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
+            wiz.check_job, wiz.checked = None, False
         if nav == "back":
             return redirect(f"{base}/target")
         if not wiz.file:
             return await fail(message(N_("Veuillez choisir le fichier de sauvegarde.")))
+        if full is None:
+            return await fail(message(N_("Veuillez indiquer un chemin complet, par exemple "
+                                         "%(example)s."), example=EXAMPLE_FILE))
         if wiz.manifest is not None:
-            return redirect(after_file())
+            return redirect(after_file()) if wiz.encrypted or wiz.checked else \
+                await start_check(request, wiz)
         try:
             wiz.info = await run_in_threadpool(inspect_backup, wiz.file, None)
             wiz.encrypted = False
         except PasswordNeeded:
             wiz.encrypted = True
+            return redirect(after_file())
         except CheelError as e:
             return await fail(error_view(e))
-        return redirect(after_file())
+        return await start_check(request, wiz)
 
     if step == "password":
         typed = str(form.get("password", ""))
@@ -154,7 +174,8 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
             return redirect(f"{base}/groups")
         if not typed:
             if wiz.manifest is not None:  # empty keeps a password already checked
-                return redirect(f"{base}/groups")
+                return redirect(f"{base}/groups") if wiz.checked else \
+                    await start_check(request, wiz)
             return await fail(message(N_("Veuillez saisir le mot de passe de la sauvegarde.")))
         unlocker = Unlocker(typed)
         try:
@@ -168,7 +189,7 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
         if wiz.manifest is None or info.manifest.created_at != wiz.manifest.created_at:
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
         wiz.info, wiz.unlocker = info, unlocker
-        return redirect(f"{base}/groups")
+        return await start_check(request, wiz)
 
     if step == "groups":
         if form.get("groups_present"):
@@ -214,8 +235,11 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
         return redirect(f"{base}/summary")
     try:
         options = wiz.options()
+        _, plans = await run_in_threadpool(plan_restore, catalog, options, wiz.unlocker)
     except CheelError as e:
         return await fail(error_view(e))
+    if not any(g.restored for g in plans):  # the summary says so and offers no Terminer
+        return redirect(f"{base}/summary")
     unlocker = wiz.unlocker
     # run_restore plans again (the summary just did) and its errors show on the job's page
     job = request.app.state.jobs.start(
@@ -224,6 +248,52 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
               "file": wiz.file, "skipped": sorted(wiz.skipped_steps())})
     wiz.job = job.id
     return redirect(f"/jobs/{job.id}")
+
+
+async def start_check(request: Request, wiz: RestoreWizard) -> Response:
+    """Read the whole file through every rule of a sound file (as verify does) before the
+    groups are shown; a small file is done before the page answers."""
+    unlocker = wiz.unlocker
+    job = request.app.state.jobs.start(
+        "verify", lambda progress: verify_backup(wiz.file, unlocker, progress),
+        meta={"file": wiz.file, "wizard": wiz.id})
+    wiz.check_job, wiz.checked = job.id, False
+    job.wait(CHECK_WAIT)
+    return await check_page(request, wiz)
+
+
+async def check_page(request: Request, wiz: RestoreWizard | None = None) -> Response:
+    """``/restore/{wid}/check``: the file's check as it runs (GET), cancelled (POST); once
+    done, the groups step, or the file step saying why the file cannot be restored."""
+    if wiz is None:
+        wiz = request.app.state.wizards.get(request.path_params["wid"], RestoreWizard)
+        if wiz is None:
+            return expired(request)
+    base = f"/restore/{wiz.id}"
+    if wiz.job:
+        return redirect(f"/jobs/{wiz.job}")
+    job = request.app.state.jobs.get(wiz.check_job) if wiz.check_job else None
+    if job is None:
+        return redirect(f"{base}/{'password' if wiz.encrypted else 'file'}")
+    if request.method == "POST" and request.url.path.endswith("/check"):
+        await checked_form(request)
+        job.cancel()
+        job.wait(CHECK_WAIT)
+    state = job.as_dict()
+    if state["status"] == DONE:
+        wiz.checked = True
+        return redirect(f"{base}/groups")
+    if state["status"] == RUNNING:
+        step = "password" if wiz.encrypted else "file"
+        return render(request, "restore_check.html", wiz=wiz, step=step, state=state,
+                      job=job, steps=step_list(RESTORE_STEPS, step, wiz.skipped_steps()))
+    wiz.check_job = None
+    if state["status"] == CANCELLED:
+        error = message(N_("La vérification du fichier a été annulée."))
+    else:
+        wiz.info, wiz.unlocker = None, None  # a file that cannot be restored goes no further
+        error = error_view(job.error) if job.error else message(N_("L'opération a échoué."))
+    return await show_step(request, wiz, "file", error)
 
 
 step_page = step_route(RestoreWizard, RESTORE_STEPS, answer_step, open_step)

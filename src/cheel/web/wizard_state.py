@@ -39,7 +39,7 @@ RESTORE_STEPS = [("target", N_("Organisation cible")),
                  ("password", N_("Mot de passe")),
                  ("groups", N_("Groupes de sociétés")),
                  ("conflicts", N_("Conflits")),
-                 ("summary", N_("Résumé"))]
+                 ("summary", N_("Fin"))]
 ACTIONS = {"new": N_("Nouveau groupe"), REPLACE: N_("Remplacer"), COPY: N_("Copie"),
            SKIP: N_("Ignorer")}
 DECISIONS = (REPLACE, COPY, SKIP)
@@ -93,6 +93,10 @@ class RestoreWizard:
     # password itself is not kept, and never written back into a page.
     unlocker: Unlocker | None = None
     info: BackupInfo | None = None  # the file's manifest, size, encryption, once read
+    # The whole file is read through every rule as soon as it can be opened (a job), so
+    # the wizard never leads a user through the steps of a file it cannot restore.
+    check_job: str | None = None
+    checked: bool = False
     groups: list[str] | None = None  # selected uids; None: all
     conflicts: list[dict] = field(default_factory=list)
     decisions: dict[str, str] = field(default_factory=dict)

@@ -121,8 +121,8 @@ class DecryptReader(PayloadReader):
         while len(nonce) < PAYLOAD_NONCE_SIZE:
             more = read(PAYLOAD_NONCE_SIZE - len(nonce))
             if not more:
-                raise DamagedFile(said("the file ends early: it was cut at byte {value}",
-                                       value=header.size + len(nonce)))
+                raise DamagedFile(said("the file ends early: it was cut at byte {offset}",
+                                       offset=header.size + len(nonce)))
             nonce += more
         super().__init__(raw, payload_key(file_key, bytes(nonce)),
                          pending=leftover[PAYLOAD_NONCE_SIZE:],

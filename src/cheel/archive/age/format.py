@@ -225,8 +225,8 @@ class _LineSource:
                 raise self._too_large()
             if not self._more():
                 raise DamagedFile(
-                    said("the file ends early: it was cut at byte {count}, inside its header",
-                         count=len(self._buf))
+                    said("the file ends early: it was cut at byte {offset}, inside its header",
+                         offset=len(self._buf))
                 )
 
     def _too_large(self) -> NotABackup:
@@ -278,8 +278,8 @@ def read_header(
         version = version_line[len(VERSION_PREFIX) :]
         if _VCHAR.fullmatch(version) is not None:
             raise UnsupportedVersion(
-                said("the file is age format {version}, but only v1 is supported",
-                     version=repr(version.decode("ascii")))
+                said('the file is age format "{version}", but only v1 is supported',
+                     version=version.decode("ascii"))
             )
         raise _malformed(0, said("the version line is not valid"))
 

@@ -251,8 +251,8 @@ class PayloadReader(io.BufferedIOBase):
         self._offset += n
         if n == 0:
             raise DamagedFile(
-                said("the file ends early: it was cut at byte {start}, where more data should "
-                     "follow", start=start)
+                said("the file ends early: it was cut at byte {offset}, where more data should "
+                     "follow", offset=start)
             )
         sealed = self._in_view[:n]
         if n < TAG_SIZE:

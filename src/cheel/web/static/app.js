@@ -406,19 +406,57 @@
   // -- progress of a running job ------------------------------------------------------------
   const job = $("[data-job]");
   if (job) {
-    const bar = $("progress", job), percent = $("[data-percent]", job), rows = $("[data-rows]", job);
+    const bar = $("progress", job), text = $("[data-progress-text]", job);
+    const show = (s) => {
+      if (s.total) bar.value = s.percent; else bar.removeAttribute("value");  // indeterminate
+      text.textContent = s.text;
+      if (s.cancelling) $$("[data-cancel]").forEach((b) => { b.disabled = true; });
+    };
+    if (bar.hasAttribute("data-indeterminate")) bar.removeAttribute("value");  // nothing counted yet
     const tick = async () => {
       try {
         const r = await fetch("/api/jobs/" + encodeURIComponent(job.dataset.job), { cache: "no-store" });
         const s = await r.json();
-        bar.value = s.percent;
-        percent.textContent = s.percent;
-        rows.textContent = numberFormat.format(s.done) + " / " + numberFormat.format(s.total);
+        show(s);
         if (s.status !== "running") { location.reload(); return; }
       } catch (err) { /* the server may be busy; try again */ }
       setTimeout(tick, 250);
     };
     setTimeout(tick, 150);
+  }
+
+  // -- copy a path ------------------------------------------------------------------------------
+  $$("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const source = $(button.dataset.copy);
+      const value = source?.textContent || "";
+      try {
+        await navigator.clipboard.writeText(value);
+      } catch (err) {  // no clipboard access: select the text, so Ctrl+C copies it
+        const range = document.createRange();
+        range.selectNodeContents(source);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        return;
+      }
+      const label = button.textContent;
+      button.textContent = button.dataset.copied;
+      setTimeout(() => { button.textContent = label; }, 2000);
+    });
+  });
+
+  // -- keyboard: the menu's access key, and each step's first field ----------------------------
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey || e.ctrlKey || e.metaKey) return;
+    const title = $$(".menu-title[data-access-key]").find(
+      (t) => t.dataset.accessKey.toLowerCase() === e.key.toLowerCase());
+    if (title) { e.preventDefault(); title.click(); }
+  });
+  const content = $(".wizard-content") || $(".dialog-body");
+  if (content && !document.querySelector("[autofocus]")) {
+    const first = $$("input:not([type=hidden]), select, textarea", content).find(
+      (el) => !el.disabled && el.offsetParent !== null && !el.matches("[data-check-all]"));
+    first?.focus();
   }
   document.documentElement.dataset.ready = "1";  // every handler is in place
 })();
