@@ -88,5 +88,6 @@ def test_web_error_has_no_password(client, server):
              engine="postgres", pg_url=f"postgresql://postgres:{SECRET}@127.0.0.1:1/x"
                                        f"?password={SECRET}")
     shown = alert(r)
-    assert "Cannot connect to PostgreSQL at postgresql://postgres@127.0.0.1:1/x" in shown
+    assert "Impossible de se connecter à PostgreSQL à l'adresse " \
+           "postgresql://postgres@127.0.0.1:1/x" in shown
     assert SECRET not in shown

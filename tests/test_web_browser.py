@@ -1,136 +1,21 @@
 """The web UI in a real browser (Debian Chromium driven by Playwright), following the help
-article step by step. Screenshots of every step are taken each run; they go to
-docs/screenshots/ when CHEEL_SCREENSHOTS=1 (to refresh the README's pictures), else to a
-temporary folder so that a test run leaves the work tree clean."""
+article step by step, with a screenshot of every step (see browser_support)."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from cheel.store import organizations as O
-from cheel.store.catalog import Catalog
+from cheel.store import organizations
 from cheel.verify import inspect_backup, verify_backup
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = (Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-         if os.environ.get("CHEEL_SCREENSHOTS") == "1"
-         else Path(tempfile.gettempdir()) / "cheel-screenshots")
-DEMO = "Fiduciaire Démo SA"
-OTHER = "Zeta Conseils Sàrl"
-PASSWORD = "Sel-et-poivre 2024"
+from browser_support import (BROWSER, DEMO, OTHER, PASSWORD, browser, catalog,  # noqa: F401
+                             expect, open_menu, org_row, page, ready, server, shot, state,
+                             step_title)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-
-from liveserver import LiveServer  # noqa: E402
-
-
-def make_orgs(catalog: Catalog) -> None:
-    """A demo organization (three groups, one holding three companies) and a second one."""
-    try:
-        from cheel.demo import DemoOptions, create_demo
-    except ImportError:  # the demo generator is not there yet: a smaller, hand-made one
-        create_demo = None
-    if create_demo is not None:
-        create_demo(catalog, DemoOptions(name=DEMO, entries=500))
-    else:
-        O.create_organization(catalog, DEMO)
-        with O.opened(catalog, DEMO) as (_, db):
-            O.create_company(db, "Atelier Keller GmbH")
-            O.create_company(db, "Boulangerie Favre Sàrl")
-            O.create_company(db, "Helvetia Holding SA", new_group="Groupe Helvetia")
-            O.create_company(db, "Helvetia Services SA", group="Groupe Helvetia")
-    O.create_organization(catalog, OTHER, ["de", "fr"])
-    with O.opened(catalog, OTHER) as (_, db):
-        O.create_company(db, "Zeta Conseils Sàrl")
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory) -> Catalog:
-    cat = Catalog(tmp_path_factory.mktemp("web") / "data")
-    make_orgs(cat)
-    return cat
-
-
-@pytest.fixture(scope="module")
-def server(catalog):
-    with LiveServer(catalog) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1180, "height": 760}, locale="fr-CH")
-    context.set_default_timeout(20_000)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.goto(server.url)  # the token sets the cookie; later navigation needs no token
-    yield pg
-    context.close()
-    assert not errors, f"errors in the page: {errors}"
-
-
-@pytest.fixture(scope="module")
-def state() -> dict:
-    """What one test leaves for the next (the backup made by following the article)."""
-    return {}
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
-
-
-def ready(page) -> None:
-    """The page's script has set up its handlers (context menus, pickers, …)."""
-    expect(page.locator("html[data-ready]")).to_be_attached()
-
-
-def step_title(page):
-    return page.locator(".step-title")
-
-
-def open_menu(page, *path: str, screenshot: str | None = None) -> None:
-    """Menu bar: Fichier → … (submenus opened by clicking their titles)."""
-    page.get_by_role("button", name="Fichier", exact=True).click()
-    for name in path[:-1]:
-        page.locator(".menu").get_by_role("menuitem", name=name, exact=True).click()
-    item = page.locator(".menu").get_by_role("menuitem", name=path[-1], exact=True)
-    expect(item).to_be_visible()
-    if screenshot:
-        item.hover()
-        shot(page, screenshot)
-    item.click()
-    page.wait_for_load_state()
-
-
-def org_row(page, name: str):
-    return page.locator("#organizations tbody tr", has=page.locator("td.name", has_text=name))
+pytestmark = BROWSER
 
 
 # -- 1. the article, step by step -------------------------------------------------------------
@@ -223,14 +108,15 @@ def test_backup_follows_the_help_article(page, server, catalog, tmp_path_factory
     expect(dialog).to_be_hidden()
     expect(page.get_by_label("Dossier", exact=True)).to_have_value(str(dest))
 
-    # an error of the core (here: a folder that does not exist) is shown on the step
+    # a folder that does not exist: the wizard offers to create it
     folder = page.get_by_label("Dossier", exact=True)
     folder.fill(str(dest / "nulle-part"))
     page.get_by_role("button", name="Suivant").click()
     expect(page.get_by_role("alert")).to_contain_text(
-        "Le dossier de destination ne peut pas être utilisé.")
-    expect(page.get_by_role("alert")).to_contain_text("does not exist")
+        f"Le dossier « {dest / 'nulle-part'} » n'existe pas. Voulez-vous le créer ?")
+    expect(page.get_by_role("button", name="Créer le dossier")).to_be_visible()
     shot(page, "06-backup-folder-error.png")
+    assert not (dest / "nulle-part").exists()
     ready(page)
     folder.fill(str(dest))
 
@@ -313,7 +199,8 @@ def test_progress_bar_follows_the_job(page, server, tmp_path):
     expect(page.get_by_role("heading", name="Sauvegarde en cours…")).to_be_visible()
     bar = page.locator("[data-job] progress")
     expect(bar).to_have_attribute("value", "50")
-    expect(page.locator("[data-percent]")).to_have_text("50")
+    expect(page.locator("[data-progress-text]")).to_have_text(
+        "50 % · 100 / 200 enregistrements")
     shot(page, "11-backup-progress.png")
     release.set()
     expect(page.get_by_role("heading", name="Sauvegarde terminée")).to_be_visible()
@@ -402,9 +289,9 @@ def test_restore_into_a_new_organization(page, server, catalog, state, tmp_path_
     expect(page.locator("#restore-report tbody tr")).to_have_count(2)
     shot(page, "18-restore-report.png")
 
-    d = O.describe(catalog, catalog.find(target))
+    d = organizations.describe(catalog, catalog.find(target))
     assert sorted(g["name"] for g in d["groups"]) == ["Atelier Keller GmbH", "Groupe Helvetia"]
-    source = O.describe(catalog, catalog.find(DEMO))
+    source = organizations.describe(catalog, catalog.find(DEMO))
     helvetia = next(g for g in source["groups"] if g["name"] == "Groupe Helvetia")
     restored = next(g for g in d["groups"] if g["name"] == "Groupe Helvetia")
     assert restored["uid"] == helvetia["uid"]
@@ -416,7 +303,7 @@ def test_restore_into_a_new_organization(page, server, catalog, state, tmp_path_
 def test_restore_conflicts_into_the_source_organization(page, server, catalog, state,
                                                         tmp_path_factory):
     backup = _backup_for_restore(catalog, state, tmp_path_factory)
-    before = O.describe(catalog, catalog.find(DEMO))
+    before = organizations.describe(catalog, catalog.find(DEMO))
     page.goto(server.base + "/organizations")
     org_row(page, DEMO).click(button="right")
     page.locator("#org-context-menu").get_by_role("menuitem",
@@ -448,7 +335,7 @@ def test_restore_conflicts_into_the_source_organization(page, server, catalog, s
     expect(page.get_by_role("heading", name="Restauration terminée")).to_be_visible(
         timeout=60_000)
 
-    after = O.describe(catalog, catalog.find(DEMO))
+    after = organizations.describe(catalog, catalog.find(DEMO))
     assert len(after["groups"]) == len(before["groups"]) + 1
     copies = [g for g in after["groups"] if g["name"].startswith("Groupe Helvetia (")]
     assert len(copies) == 1 and copies[0]["uid"] not in {g["uid"] for g in before["groups"]}
@@ -467,7 +354,8 @@ def test_new_organization_and_company(page, server, catalog):
     expect(page.get_by_role("status")).to_contain_text(
         "L'organisation « Cabinet Rossi » a été créée.")
     expect(org_row(page, "Cabinet Rossi")).to_have_class(re.compile("selected"))
-    assert O.describe(catalog, catalog.find("Cabinet Rossi"))["languages"] == ["de", "fr", "en"]
+    languages = organizations.describe(catalog, catalog.find("Cabinet Rossi"))["languages"]
+    assert languages == ["de", "fr", "en"]
 
     # a company that forms its own group, under an edited group name
     open_menu(page, "Nouveau", "Nouvelle société")
@@ -489,7 +377,7 @@ def test_new_organization_and_company(page, server, catalog):
     shot(page, "21-new-company.png")
     page.get_by_role("button", name="Créer").click()
     expect(page.get_by_role("status")).to_contain_text("Rossi Immobilier Sàrl")
-    d = O.describe(catalog, catalog.find("Cabinet Rossi"), counts=False)
+    d = organizations.describe(catalog, catalog.find("Cabinet Rossi"), counts=False)
     assert [(g["name"], sorted(c["name"] for c in g["companies"])) for g in d["groups"]] == [
         ("Groupe Rossi", ["Rossi Fiduciaire SA", "Rossi Immobilier Sàrl"])]
 
