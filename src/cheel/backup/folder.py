@@ -1,4 +1,5 @@
-"""A backup file being written into a folder: a hidden, private, locked ``.part`` file,
+"""The destination folder, created when a user asks for it, and a backup file being written
+into it: a hidden, private, locked ``.part`` file,
 given its final name only once complete, never replacing a file (FORMAT.md, "Writing the
 file"). A backup killed midway leaves only its ``.part``, which the next one sweeps."""
 
@@ -14,6 +15,25 @@ from typing import BinaryIO
 
 from ..errors import DestinationError, said
 from .plan import EXTENSION
+
+
+def create_destination(dest: Path | str) -> Path:
+    """Create the destination folder ``dest`` (and its missing parents), readable by its
+    owner only as cheel's other private folders are; returns it. A user is asked first:
+    nothing creates a folder on its own."""
+    path = Path(dest).expanduser()
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    try:
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
+    except OSError as e:
+        raise DestinationError(said("the destination folder {path} cannot be created: {reason}",
+                                    path=path, reason=e.strerror or str(e))) from None
+    return path
 
 
 class PartFile:
