@@ -353,6 +353,7 @@ def test_destination_is_checked_before_any_work(catalog, tmp_path, monkeypatch):
     with pytest.raises(DestinationError, match="does not exist") as info:
         plan_backup(catalog, BackupOptions(["Ziel"], missing))
     assert info.value.exit_code == 1
+    assert info.value.hint == "create it first, or choose an existing folder"
     assert not missing.exists()
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
