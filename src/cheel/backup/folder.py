@@ -1,7 +1,7 @@
 """The destination folder, created when a user asks for it, and a backup file being written
-into it: a hidden, private, locked ``.part`` file,
-given its final name only once complete, never replacing a file (FORMAT.md, "Writing the
-file"). A backup killed midway leaves only its ``.part``, which the next one sweeps."""
+into it: a hidden, private, locked ``.part`` file, given its final name only once complete,
+never replacing a file (FORMAT.md, "Writing the file"). A backup killed midway leaves only its
+``.part``, which the next one sweeps."""
 
 from __future__ import annotations
 

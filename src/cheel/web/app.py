@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CheelError
 from ..store import organizations
-from ..store.catalog import Catalog
+from ..store.catalog import Catalog, OrgEntry
 from ..store.names import find_by_name, normalized
 from ..store.languages import DEFAULT_LANGUAGES, KNOWN_LANGUAGES, parse_languages
 from ..store.organizations import create_company, create_organization, opened
@@ -139,7 +139,7 @@ async def new_organization(request: Request) -> Response:
                   language_order=order, language_names=LANGUAGE_NAMES)
 
 
-def org_facts(catalog: Catalog, entry) -> dict:
+def org_facts(catalog: Catalog, entry: OrgEntry) -> dict:
     """What the rename and delete pages say of an organization: where its database is, and
     whether deleting it drops that database."""
     return {"name": entry.name, "engine": entry.engine,
@@ -152,7 +152,8 @@ async def delete_organization_page(request: Request) -> Response:
     its database goes too or stays on its server."""
     catalog: Catalog = request.app.state.catalog
     form = await checked_form(request) if request.method == "POST" else None
-    name = str(form.get("name", "")) if form else request.query_params.get("name", "")
+    name = (str(form.get("name", "")) if form is not None
+            else request.query_params.get("name", ""))
     try:
         entry = catalog.find(name)
     except CheelError as e:
@@ -180,7 +181,8 @@ async def rename_organization_page(request: Request) -> Response:
     """Give an organization the name typed (its database keeps its own)."""
     catalog: Catalog = request.app.state.catalog
     form = await checked_form(request) if request.method == "POST" else None
-    name = str(form.get("name", "")) if form else request.query_params.get("name", "")
+    name = (str(form.get("name", "")) if form is not None
+            else request.query_params.get("name", ""))
     try:
         entry = catalog.find(name)
     except CheelError as e:
