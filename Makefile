@@ -28,12 +28,14 @@ bench: install
 	$(BIN)/python bench/run.py --quick
 
 # the web UI's translation catalogs: extract, update, compile (src/cheel/web/babel.cfg)
+POT_HEADER := --project cheel --version 0.1.0 --copyright-holder cheel \
+	--msgid-bugs-address "cheel maintainers"
 catalogs: install
 	cd src/cheel/web && ../../../$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location \
-	    --sort-output -w 100 -o locale/messages.pot . && \
+	    --sort-output -w 100 $(POT_HEADER) -o locale/messages.pot . && \
 	  ../../../$(BIN)/pybabel update -i locale/messages.pot -d locale -w 100 --no-fuzzy-matching --ignore-obsolete
 	cd src/cheel && ../../$(BIN)/pybabel extract --no-default-keywords -k said --no-location \
-	    --sort-output -w 100 --project cheel --version 0.1.0 -o web/locale/errors.pot . && \
+	    --sort-output -w 100 $(POT_HEADER) -o web/locale/errors.pot . && \
 	  ../../$(BIN)/pybabel update -D errors -i web/locale/errors.pot -d web/locale -l fr -w 100 \
 	    --no-fuzzy-matching --ignore-obsolete && \
 	  ../../$(BIN)/pybabel update -D errors -i web/locale/errors.pot -d web/locale -l de -w 100 \

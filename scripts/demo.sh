@@ -37,3 +37,10 @@ cheel org show "Demo SA (restauration)"
 
 say cheel org list
 cheel org list
+
+# These organizations live in the demo's data folder, not in the user's own one: say how to
+# reach them (a bare `cheel org show "Demo SA (restauration)"` would not find them).
+printf '\nThe demo'"'"'s organizations are in %s, not in your own data folder.\n' "$CHEEL_DATA_DIR"
+printf 'Reach them with --data-dir (or CHEEL_DATA_DIR), for example:\n'
+printf '  .venv/bin/cheel --data-dir %s org show "Demo SA (restauration)"\n' "$CHEEL_DATA_DIR"
+printf '  CHEEL_DATA_DIR=%s .venv/bin/cheel ui\n' "$CHEEL_DATA_DIR"

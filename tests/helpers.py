@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import subprocess
+import sys
 
 from cheel.store import organizations
 from cheel.store import schema
@@ -75,3 +78,37 @@ def bulk_organization(catalog, name: str, postgres: str | None = None):
     new = staging.begin(catalog, name, postgres)
     new.open(["fr", "de"], bulk=True)
     return new.publish()
+
+
+HOLD = """
+import sys, time
+from cheel.store.catalog import Catalog
+from cheel.store.locks import organization_in_use
+with organization_in_use(Catalog(sys.argv[1]), sys.argv[2]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@contextlib.contextmanager
+def lock_held(catalog, name: str):
+    """For the block, another process holds the organization's lock as a running backup or
+    restore does (shared); it is killed at the end, which frees the lock."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(catalog.data_dir), name],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+
+def database_exists(pg_url: str, name: str) -> bool:
+    """Whether the PostgreSQL server of ``pg_url`` has a database ``name``."""
+    import psycopg
+
+    with psycopg.connect(pg_url + "/postgres") as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() \
+            is not None

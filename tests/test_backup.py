@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import cheel.backup.plan
 from cheel.archive import members, rows
-from cheel.backup import BackupOptions, plan_backup
+from cheel.backup import BackupOptions, create_destination, plan_backup
 from cheel.errors import CheelError, DestinationError, UsageError
 from cheel.store import organizations
 from cheel.store import schema
@@ -353,6 +353,7 @@ def test_destination_is_checked_before_any_work(catalog, tmp_path, monkeypatch):
     with pytest.raises(DestinationError, match="does not exist") as info:
         plan_backup(catalog, BackupOptions(["Ziel"], missing))
     assert info.value.exit_code == 1
+    assert info.value.hint == "create it first, or choose an existing folder"
     assert not missing.exists()
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
@@ -366,6 +367,21 @@ def test_destination_is_checked_before_any_work(catalog, tmp_path, monkeypatch):
         readonly.chmod(0o555)
     with pytest.raises(DestinationError, match="not writable"):
         plan_backup(catalog, BackupOptions(["Ziel"], readonly))
+
+
+def test_a_destination_folder_is_created_private_when_asked(catalog, tmp_path):
+    make_org(catalog, "Ziel")
+    with organizations.opened(catalog, "Ziel") as (_, db):
+        organizations.create_company(db, "Ziel AG")
+    dest = tmp_path / "a" / "b"
+    assert create_destination(dest) == dest
+    assert [oct(p.stat().st_mode & 0o777) for p in (tmp_path / "a", dest)] == ["0o700"] * 2
+    assert plan_backup(catalog, BackupOptions(["Ziel"], dest)).dest == dest
+    assert create_destination(dest) == dest  # already there: nothing to do
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(DestinationError, match="cannot be created: Not a directory"):
+        create_destination(a_file / "sub")
 
 
 # -- a writer in another process during the backup -----------------------------------------

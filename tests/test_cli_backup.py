@@ -147,6 +147,9 @@ def test_backup_errors_exit_1(env, tmp_path, what, message):
     r = run(data, "backup", *args)
     assert r.exit_code == 1, r.output
     assert r.stderr.startswith("Error: ") and message in r.stderr
+    if what == "missing":  # one sentence and its hint, as every error promises
+        assert r.stderr == (f"Error: The destination folder {tmp_path / 'nowhere'} does not "
+                            "exist.\nHint: create it first, or choose an existing folder\n")
     assert not (tmp_path / "nowhere").exists()
     assert list(dest.iterdir()) == []
 

@@ -3,32 +3,13 @@ backup or a restore of the organization runs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-import psycopg
 import pytest
 
 from cheel.errors import AlreadyExists, OrganizationBusy, UsageError
 from cheel.store import locks, organizations
 from cheel.store.catalog import OrgEntry
 
-from helpers import fingerprint
-
-HOLD = """
-import sys, time
-from cheel.store.catalog import Catalog
-from cheel.store.locks import organization_in_use
-with organization_in_use(Catalog(sys.argv[1]), sys.argv[2]):
-    print("held", flush=True)
-    time.sleep(60)
-"""
-
-
-def _database_exists(pg_url: str, name: str) -> bool:
-    with psycopg.connect(pg_url + "/postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() \
-            is not None
+from helpers import database_exists, fingerprint, lock_held
 
 
 def test_delete_a_sqlite_organization(catalog):
@@ -45,9 +26,9 @@ def test_delete_a_sqlite_organization(catalog):
 def test_delete_a_postgresql_organization_drops_its_database(catalog, pg_url, pg_dbname):
     name = pg_dbname()
     organizations.create_organization(catalog, "Weg PG", postgres=f"{pg_url}/{name}")
-    assert _database_exists(pg_url, name)
+    assert database_exists(pg_url, name)
     assert organizations.delete_organization(catalog, "Weg PG").dropped
-    assert not _database_exists(pg_url, name) and not catalog.exists("Weg PG")
+    assert not database_exists(pg_url, name) and not catalog.exists("Weg PG")
 
 
 @pytest.mark.postgres
@@ -58,23 +39,17 @@ def test_a_database_cheel_did_not_make_is_only_unlisted(catalog, pg_url, pg_dbna
     catalog.add(OrgEntry("Fremd", entry.engine, entry.location, owned=False))
     deleted = organizations.delete_organization(catalog, "Fremd")
     assert not deleted.dropped and not catalog.exists("Fremd")
-    assert _database_exists(pg_url, name)  # left on its server, as said
+    assert database_exists(pg_url, name)  # left on its server, as said
 
 
 def test_delete_and_rename_wait_for_no_one_but_refuse_while_a_backup_runs(catalog):
     organizations.create_organization(catalog, "Beschäftigt AG")
     before = fingerprint(catalog, "Beschäftigt AG")
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(catalog.data_dir),
-                               "beschäftigt ag"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with lock_held(catalog, "beschäftigt ag"):
         with pytest.raises(OrganizationBusy, match="is running"):
             organizations.delete_organization(catalog, "Beschäftigt AG")
         with pytest.raises(OrganizationBusy):
             organizations.rename_organization(catalog, "Beschäftigt AG", "Frei AG")
-    finally:
-        holder.kill()
-        holder.wait()
     assert fingerprint(catalog, "Beschäftigt AG") == before
     # The lock dies with the process that held it: a killed backup locks nothing.
     organizations.rename_organization(catalog, "Beschäftigt AG", "Frei AG")

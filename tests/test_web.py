@@ -4,6 +4,7 @@ wizards' server side is in test_web_wizards.py."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -15,8 +16,10 @@ import httpx
 import pytest
 
 from cheel.store import organizations as O
+from cheel.store.catalog import OrgEntry
 from cheel.web import pickers
 
+from helpers import database_exists, fingerprint, lock_held
 from web_support import alert, csrf, post
 
 CHEEL = str(Path(sys.executable).with_name("cheel"))
@@ -177,6 +180,129 @@ def test_new_organization_and_company_over_http(client, server, orgs):
         ("Gruppo Rossi", ["Rossi Due", "Rossi SA"])]
 
 
+# -- renaming and deleting an organization ---------------------------------------------------
+def status_text(r) -> str:
+    m = re.search(r'<div class="message info" role="status"[^>]*>(.*?)</div>', r.text, re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(1))).strip()
+                         ) if m else ""
+
+
+def said(r) -> str:
+    """The error box's text, as read."""
+    return html.unescape(alert(r))
+
+
+def test_delete_an_organization_over_http(client, server, orgs):
+    path = orgs.sqlite_path(orgs.find("Zeta SA")).resolve()
+    before = fingerprint(orgs, "Zeta SA")
+    r = client.get("/organizations/delete", params={"name": "zeta sa"})
+    assert r.status_code == 200
+    assert "<h1>Supprimer l'organisation « Zeta SA »</h1>" in r.text
+    assert "L'organisation et son fichier de base de données seront supprimés définitivement" \
+        in r.text and f'<code class="location">{path}</code>' in r.text
+    assert 'name="name" value="Zeta SA"' in r.text and 'maxlength="100"' in r.text
+    for typed in ("Zeta", "zeta sa", ""):  # another name, another case, nothing: kept
+        r = post(client, server, "/organizations/delete", name="Zeta SA", confirm=typed)
+        assert r.status_code == 200 and str(r.url).endswith("/organizations/delete")
+        assert alert(r) == ("Le nom saisi n'est pas celui de l'organisation ; rien n'a été "
+                            "supprimé.")
+    assert fingerprint(orgs, "Zeta SA") == before
+    # without the CSRF token, or from another site: refused, and nothing changes
+    r = client.post("/organizations/delete", data={"name": "Zeta SA", "confirm": "Zeta SA"})
+    assert r.status_code == 403 and "ne vient pas de cette page" in r.text
+    r = client.post("/organizations/delete", data={"csrf": "x", "name": "Zeta SA",
+                                                   "confirm": "Zeta SA"})
+    assert r.status_code == 403
+    r = client.post("/organizations/delete", data={"csrf": csrf(server), "name": "Zeta SA",
+                                                   "confirm": "Zeta SA"},
+                    headers={"origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert orgs.exists("Zeta SA") and path.exists()
+    r = post(client, server, "/organizations/delete", name="Zeta SA", confirm=" Zeta SA ")
+    assert str(r.url).endswith("/organizations?done=org_deleted&name=Zeta%20SA")
+    assert status_text(r) == "L'organisation « Zeta SA » et sa base de données ont été supprimées."
+    assert 'data-org="Zeta SA"' not in r.text
+    assert not orgs.exists("Zeta SA") and not path.exists()
+    assert [e.name for e in orgs.list()] == ["Fiduciaire Alpha"]
+
+
+def test_rename_an_organization_over_http(client, server, orgs):
+    before = fingerprint(orgs, "Zeta SA")
+    r = client.get("/organizations/rename", params={"name": "Zeta SA"})
+    assert "<h1>Renommer l'organisation « Zeta SA »</h1>" in r.text
+    assert re.search(r'<input type="text" id="new_name" name="new_name" value="Zeta SA"[^>]* '
+                     r'maxlength="100">', r.text)
+    r = post(client, server, "/organizations/rename", name="Zeta SA", new_name="Zeta SA ")
+    assert alert(r) == "C'est déjà le nom de cette organisation."
+    assert client.post("/organizations/rename", data={"name": "Zeta SA", "new_name": "Omega"}
+                       ).status_code == 403
+    assert orgs.exists("Zeta SA") and not orgs.exists("Omega")
+    r = post(client, server, "/organizations/rename", name="Zeta SA", new_name="Zeta & Co <SA>")
+    assert str(r.url).endswith("/organizations?done=org_renamed&name=Zeta%20%26%20Co%20%3CSA%3E"
+                               "&old=Zeta%20SA&select=Zeta%20%26%20Co%20%3CSA%3E")
+    assert status_text(r) == "L'organisation « Zeta SA » s'appelle désormais « Zeta & Co <SA> »."
+    assert "Zeta &amp; Co &lt;SA&gt;" in r.text and "<SA>" not in r.text  # escaped everywhere
+    assert 'class="selected"' in r.text
+    assert fingerprint(orgs, "Zeta & Co <SA>") == before
+
+
+def test_core_refusals_are_shown_on_the_pages(client, server, orgs):
+    """The core's errors (a taken name, a name against the rule, a backup running, an unknown
+    organization) are said on the page, and nothing changes. In English: the core's sentences
+    need no catalog there."""
+    client.get("/lang/en")
+    try:
+        r = post(client, server, "/organizations/rename", name="Zeta SA",
+                 new_name="fiduciaire alpha")
+        assert said(r) == ('This name is already taken. An organization named "fiduciaire '
+                           'alpha" already exists. Hint: Choose another name.')
+        assert 'value="fiduciaire alpha"' in r.text  # the typed name stays, to be corrected
+        r = post(client, server, "/organizations/rename", name="Zeta SA", new_name="x" * 101)
+        assert "The organization name is longer than 100 characters." in said(r)
+        with lock_held(orgs, "Zeta SA"):
+            r = post(client, server, "/organizations/delete", name="Zeta SA", confirm="Zeta SA")
+            assert said(r) == ('The organization is in use. A backup or a restore of "Zeta SA" '
+                               "is running. Hint: Try again when it has ended.")
+            r = post(client, server, "/organizations/rename", name="Zeta SA", new_name="Omega")
+            assert 'A backup or a restore of "Zeta SA" is running.' in said(r)
+        assert [e.name for e in orgs.list()] == ["Fiduciaire Alpha", "Zeta SA"]
+        for url in ("/organizations/delete", "/organizations/rename"):
+            r = client.get(url, params={"name": "Nope"})
+            assert r.status_code == 200
+            assert said(r).startswith('Not found. There is no organization named "Nope".')
+            assert 'name="confirm"' not in r.text and 'name="new_name"' not in r.text
+            assert 'href="/organizations">Back to the organizations</a>' in r.text
+    finally:
+        client.get("/lang/fr")
+
+
+def test_delete_says_what_happens_to_a_postgresql_database(client, server, orgs, pg_url,
+                                                           pg_dbname):
+    made, foreign = pg_dbname(), pg_dbname()
+    O.create_organization(orgs, "Serveur SA", postgres=f"{pg_url}/{made}")
+    entry = O.create_organization(orgs, "Fremd AG", postgres=f"{pg_url}/{foreign}")
+    orgs.remove("Fremd AG")  # as if listed from a database someone else made
+    orgs.add(OrgEntry("Fremd AG", entry.engine, entry.location, owned=False))
+    r = client.get("/organizations/delete", params={"name": "Serveur SA"})
+    assert "L'organisation et sa base de données PostgreSQL seront supprimées définitivement" \
+        in r.text and f'<code class="location">{pg_url}/{made}</code>' in r.text
+    assert '<button type="submit" class="danger">Supprimer</button>' in r.text
+    r = client.get("/organizations/delete", params={"name": "Fremd AG"})
+    assert "Cette base de données PostgreSQL n'a pas été créée par Cheel : elle restera sur son " \
+           "serveur, et l'organisation sera seulement retirée de la liste." in r.text
+    assert f'<code class="location">{pg_url}/{foreign}</code>' in r.text
+    assert '<button type="submit" class="danger">Retirer de la liste</button>' in r.text
+    r = post(client, server, "/organizations/delete", name="Serveur SA", confirm="Serveur SA")
+    assert status_text(r) == ("L'organisation « Serveur SA » et sa base de données ont été "
+                              "supprimées.")
+    assert not database_exists(pg_url, made)
+    r = post(client, server, "/organizations/delete", name="Fremd AG", confirm="Fremd AG")
+    assert status_text(r) == ("L'organisation « Fremd AG » a été retirée de la liste ; sa base "
+                              "de données PostgreSQL, que Cheel n'avait pas créée, est restée "
+                              "sur son serveur.")
+    assert database_exists(pg_url, foreign) and not orgs.exists("Fremd AG")
+
+
 # -- pickers ----------------------------------------------------------------------------------
 def test_folder_and_file_listing(tmp_path):
     (tmp_path / "b-dir").mkdir()
@@ -284,7 +410,8 @@ def test_every_page_renders_in_every_language(client, server):
     for lang, word in (("fr", "Organisations"), ("de", "Organisationen"),
                        ("en", "Organizations")):
         client.get(f"/lang/{lang}")
-        for url in ("/organizations", "/organizations/new", "/companies/new", backup, restore):
+        for url in ("/organizations", "/organizations/new", "/companies/new", backup, restore,
+                    "/organizations/delete?name=Zeta+SA", "/organizations/rename?name=Zeta+SA"):
             r = client.get(url)
             assert r.status_code == 200, (lang, url)
             assert f'<html lang="{lang}">' in r.text

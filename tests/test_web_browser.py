@@ -409,3 +409,117 @@ def test_languages(page, server):
     page.get_by_role("link", name="FR", exact=True).click()
     expect(page.get_by_role("heading", name="Organisations", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Fichier", exact=True)).to_be_visible()
+
+
+# -- 5. renaming and deleting an organization ---------------------------------------------------
+def context_menu(page, name: str, item: str, screenshot: str | None = None) -> None:
+    """Right-click the organization's row and choose ``item`` in its context menu."""
+    ready(page)
+    org_row(page, name).click(button="right")
+    menu = page.locator("#org-context-menu")
+    expect(menu).to_be_visible()
+    if screenshot:
+        menu.get_by_role("menuitem", name=item, exact=True).hover()
+        shot(page, screenshot)
+    menu.get_by_role("menuitem", name=item, exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_delete_an_organization_typing_its_name(page, server, catalog):
+    name = "Copie d'essai SA"
+    organizations.create_organization(catalog, name)
+    path = catalog.sqlite_path(catalog.find(name)).resolve()
+    page.goto(server.base + "/organizations")
+    context_menu(page, name, "Supprimer…", screenshot="27-context-menu-delete.png")
+    expect(page.get_by_role("heading", name=f"Supprimer l'organisation « {name} »")
+           ).to_be_visible()
+    expect(page.locator(".consequence")).to_contain_text(
+        "L'organisation et son fichier de base de données seront supprimés définitivement :")
+    expect(page.locator(".consequence code")).to_have_text(str(path))
+    expect(page.locator(".consequence")).to_contain_text("Cette opération est irréversible")
+    field = page.get_by_label("Pour confirmer, saisissez le nom de l'organisation :")
+    expect(field).to_be_focused()
+    expect(field).to_have_attribute("maxlength", "100")
+
+    field.fill("Copie d'essai")  # a wrong name keeps the organization
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Le nom saisi n'est pas celui de l'organisation ; rien n'a été supprimé.")
+    assert catalog.exists(name) and path.exists()
+    page.get_by_role("link", name="Annuler").click()  # cancelling keeps it too
+    expect(org_row(page, name)).to_have_class(re.compile("selected"))
+
+    context_menu(page, name, "Supprimer…")
+    page.get_by_label("Pour confirmer, saisissez le nom de l'organisation :").fill(name)
+    shot(page, "24-delete-organisation.png")
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"L'organisation « {name} » et sa base de données ont été supprimées.")
+    expect(org_row(page, name)).to_have_count(0)
+    expect(org_row(page, DEMO)).to_be_visible()
+    assert not catalog.exists(name) and not path.exists()
+
+
+def test_delete_an_organization_in_german(page, server, catalog):
+    name = "Testkopie AG"
+    organizations.create_organization(catalog, name)
+    path = catalog.sqlite_path(catalog.find(name)).resolve()
+    page.goto(server.base + "/organizations")
+    page.get_by_role("link", name="DE", exact=True).click()
+    expect(page.get_by_role("heading", name="Organisationen", exact=True)).to_be_visible()
+    context_menu(page, name, "Löschen…")
+    expect(page.get_by_role("heading", name=f"Organisation «{name}» löschen")).to_be_visible()
+    expect(page.locator(".consequence")).to_contain_text(
+        "Die Organisation und ihre Datenbankdatei werden endgültig gelöscht:")
+    expect(page.locator(".consequence")).to_contain_text(
+        "Dies kann nicht rückgängig gemacht werden")
+    field = page.get_by_label("Geben Sie zur Bestätigung den Namen der Organisation ein:")
+    field.fill("testkopie ag")  # the name as written, not another case of it
+    page.get_by_role("button", name="Löschen", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Der eingegebene Name ist nicht der Name der Organisation; es wurde nichts gelöscht.")
+    assert catalog.exists(name)
+    page.get_by_label("Geben Sie zur Bestätigung den Namen der Organisation ein:").fill(name)
+    shot(page, "25-delete-organisation-de.png")
+    page.get_by_role("button", name="Löschen", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Die Organisation «{name}» und ihre Datenbank wurden gelöscht.")
+    expect(org_row(page, name)).to_have_count(0)
+    assert not catalog.exists(name) and not path.exists()
+
+
+def test_rename_an_organization(page, server, catalog):
+    organizations.create_organization(catalog, "Ancien Nom SA")
+    with organizations.opened(catalog, "Ancien Nom SA") as (_, db):
+        organizations.create_company(db, "Ancien Nom SA")
+    location = catalog.find("Ancien Nom SA").location
+    page.goto(server.base + "/organizations")
+    context_menu(page, "Ancien Nom SA", "Renommer…")
+    expect(page.get_by_role("heading", name="Renommer l'organisation « Ancien Nom SA »")
+           ).to_be_visible()
+    field = page.get_by_label("Nouveau nom")
+    expect(field).to_have_value("Ancien Nom SA")
+    expect(field).to_have_attribute("maxlength", "100")
+    field.fill("Nouveau Nom SA")
+    shot(page, "26-rename-organisation.png")
+    page.get_by_role("button", name="Renommer", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        "L'organisation « Ancien Nom SA » s'appelle désormais « Nouveau Nom SA ».")
+    expect(org_row(page, "Nouveau Nom SA")).to_have_class(re.compile("selected"))
+    expect(org_row(page, "Ancien Nom SA")).to_have_count(0)
+    expect(page.locator("[data-details-for='Nouveau Nom SA']")).to_contain_text("Ancien Nom SA")
+    assert catalog.find("Nouveau Nom SA").location == location  # the same database
+
+    # in German, through the "…" button of the selected organization
+    page.get_by_role("link", name="DE", exact=True).click()
+    ready(page)
+    page.get_by_role("button", name="Mehr").click()
+    page.locator("[data-more]").get_by_role("menuitem", name="Umbenennen…").click()
+    expect(page.get_by_role("heading", name="Organisation «Nouveau Nom SA» umbenennen")
+           ).to_be_visible()
+    page.get_by_label("Neuer Name").fill("Neuer Name AG")
+    page.get_by_role("button", name="Umbenennen", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Die Organisation «Nouveau Nom SA» heisst jetzt «Neuer Name AG».")
+    expect(org_row(page, "Neuer Name AG")).to_be_visible()
+    assert [e.location for e in catalog.list() if e.name == "Neuer Name AG"] == [location]

@@ -129,7 +129,7 @@ def test_backup_in_german_folders_passwords_and_proof(page, server, tmp_path, op
         f"Der Ordner «{missing}» existiert nicht. Möchten Sie ihn erstellen?")
     assert PASSWORD not in page.content()
     expect(page.locator("[data-password-kept]")).to_be_visible()
-    shot(page, "24-backup-create-folder-de.png")
+    shot(page, "30-backup-create-folder-de.png")
     assert not missing.exists()
     page.get_by_role("button", name="Ordner erstellen").click()
     expect(step_title(page)).to_have_text("Abschluss")
@@ -158,7 +158,7 @@ def test_backup_in_german_folders_passwords_and_proof(page, server, tmp_path, op
     expect(page.get_by_role("status")).to_contain_text(
         "Der Ordner wurde im Dateimanager geöffnet.")
     assert opener.read_text() == str(missing)
-    shot(page, "25-backup-done-de.png")
+    shot(page, "31-backup-done-de.png")
     page.get_by_role("link", name="Datensicherung prüfen").click()
     expect(page.get_by_role("heading", name="Eine Datensicherung prüfen")).to_be_visible()
     expect(page.get_by_role("textbox", name="Datei", exact=True)).to_have_value(path)
@@ -201,7 +201,7 @@ def test_a_damaged_file_stops_the_restore_at_once(page, server, catalog, tmp_pat
         expect(alert).to_contain_text("La sauvegarde est endommagée ou incomplète.")
         expect(alert).to_contain_text("Le fichier se termine prématurément")
     assert not ENGLISH.search(alert.inner_text()), alert.inner_text()
-    shot(page, f"26-restore-damaged-{lang}.png")
+    shot(page, f"32-restore-damaged-{lang}.png")
     # the steps after it cannot be reached with this file
     page.goto(page.url.rsplit("/", 1)[0] + "/groups")
     expect(page.locator("#wizard-form")).to_have_attribute("data-step", "file")
@@ -254,7 +254,7 @@ def test_a_backup_says_its_phase_and_is_cancelled_without_a_trace(page, server, 
     assert page.locator("[data-job] progress").get_attribute("value") is None  # indeterminate
     go.set()
     expect(text).to_contain_text(re.compile(words["records"], re.IGNORECASE))
-    shot(page, f"27-backup-cancel-{lang}.png")
+    shot(page, f"33-backup-cancel-{lang}.png")
     page.get_by_role("button", name=words["cancel"]).click()
     expect(page.get_by_role("heading", name=words["cancelled"])).to_be_visible(timeout=30_000)
     expect(page.locator("[data-message=cancelled]")).to_have_text(words["no file"])

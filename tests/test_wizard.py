@@ -41,6 +41,8 @@ def test_backup_wizard_one_org_untick_a_group(orgs, tmp_path):
     p.expect("Destination folder")
     p.sendline(str(tmp_path / "missing"))
     p.expect("does not exist")
+    p.expect_exact(f"Create the folder {tmp_path / 'missing'}? [Y/n]")
+    p.sendline("n")  # not created: asked again
     p.expect("Destination folder")
     p.sendline(str(dest))
     p.expect("Password")
@@ -120,7 +122,9 @@ def test_backup_wizard_prints_names_literally(catalog, tmp_path):
     p.expect("Destination folder")
     missing = tmp_path / "[bold]missing[/]"
     p.sendline(str(missing))
-    p.expect_exact(f"{missing} does not exist")
+    p.expect_exact(f"The folder {missing} does not exist.")
+    p.expect_exact(f"Create the folder {missing}? [Y/n]")
+    p.sendline("n")
     p.expect("Destination folder")
     p.sendline(str(dest))
     p.expect("Password")
@@ -130,6 +134,44 @@ def test_backup_wizard_prints_names_literally(catalog, tmp_path):
     p.expect_exact(f"Groups:        {GROUP}, [i]Gamma[/i]")
     p.expect_exact(f"Companies:     {COMPANY}, [green]Gamma[/green] AG")
     finish_backup(p, dest)
+
+
+def test_backup_wizard_creates_a_missing_folder_and_writes_the_file_it_names(orgs, tmp_path):
+    """A missing destination folder is created when the user says so (private, as cheel's
+    other folders); the summary names the very file the backup then writes, however long the
+    user takes to answer."""
+    import time
+
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    dest = tmp_path / "Sauvegardes" / "cheel"
+    p = spawn(orgs, "backup")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Step 2 of 4")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Destination folder")
+    p.sendline(str(a_file / "sub"))  # cannot be made: said, and asked again
+    p.expect_exact(f"Create the folder {a_file / 'sub'}? [Y/n]")
+    p.sendline("y")
+    p.expect_exact(f"the destination folder {a_file / 'sub'} cannot be created: Not a directory")
+    p.expect("Destination folder")
+    p.sendline(str(dest))
+    p.expect_exact(f"The folder {dest} does not exist.")
+    p.expect_exact(f"Create the folder {dest}? [Y/n]")
+    p.sendline("")  # yes, the default
+    p.expect("Password")
+    p.sendline("")
+    p.expect("Step 4 of 4")
+    p.expect(r"File: +(\S+\.cheelbackup)\s")
+    shown = p.match.group(1)
+    assert dest.is_dir() and (dest.stat().st_mode & 0o777) == 0o700
+    assert (dest.parent.stat().st_mode & 0o777) == 0o700
+    time.sleep(1.2)  # the file's time stamp is the summary's, not the time of the answer
+    path = finish_backup(p, dest)
+    assert str(path) == shown
+    verify_backup(path)
 
 
 def test_restore_wizard_with_password_retry(orgs, tmp_path):

@@ -1,6 +1,7 @@
-"""A backup file being written into a folder: a hidden, private, locked ``.part`` file,
-given its final name only once complete, never replacing a file (FORMAT.md, "Writing the
-file"). A backup killed midway leaves only its ``.part``, which the next one sweeps."""
+"""The destination folder, created when a user asks for it, and a backup file being written
+into it: a hidden, private, locked ``.part`` file, given its final name only once complete,
+never replacing a file (FORMAT.md, "Writing the file"). A backup killed midway leaves only its
+``.part``, which the next one sweeps."""
 
 from __future__ import annotations
 
@@ -16,17 +17,23 @@ from ..errors import DestinationError, said
 from .plan import EXTENSION
 
 
-def make_destination(path: Path) -> Path:
-    """Create a destination folder the user asked for (and its missing parents), private
-    (0700) as the files cheel writes are; an existing folder is left as it is."""
+def create_destination(dest: Path | str) -> Path:
+    """Create the destination folder ``dest`` (and its missing parents), readable by its
+    owner only as cheel's other private folders are; returns it. A user is asked first:
+    nothing creates a folder on its own."""
+    path = Path(dest).expanduser()
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700)
     except OSError as e:
-        raise DestinationError(said("the folder {path} cannot be created: {why}", path=path,
-                                    why=e.strerror or e),
+        raise DestinationError(said("the destination folder {path} cannot be created: {reason}",
+                                    path=path, reason=e.strerror or str(e)),
                                hint=said("choose a folder you may write in")) from None
-    if not path.is_dir():
-        raise DestinationError(said("the destination {path} is not a folder", path=path))
     return path
 
 

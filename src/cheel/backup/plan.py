@@ -54,7 +54,8 @@ def check_destination(dest: Path | str) -> Path:
     """The destination folder, checked writable before any work starts."""
     path = Path(dest).expanduser()
     if not path.exists():
-        raise DestinationError(said("the destination folder {path} does not exist", path=path))
+        raise DestinationError(said("the destination folder {path} does not exist", path=path),
+                               hint=said("create it first, or choose an existing folder"))
     if not path.is_dir():
         raise DestinationError(said("the destination {path} is not a folder", path=path))
     probe = path / f".cheel-write-test-{secrets.token_hex(4)}"

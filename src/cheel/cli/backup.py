@@ -31,8 +31,8 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
     if not organizations and not all_orgs and not dest and is_interactive():
         from .backup_wizard import run_wizard
 
-        options = run_wizard(ctx, source)
-        if options is None:
+        plan = run_wizard(ctx, source)  # as its summary showed it, file name included
+        if plan is None:
             return
     else:
         if all_orgs:
@@ -53,8 +53,7 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
                 raise UsageError("--encrypt needs a terminal to ask for the password",
                                  hint="use CHEEL_PASSWORD, --password-file or --password-command")
             pw = passwords.ask_new_password()
-        options = BackupOptions(list(organizations), dest, list(groups), pw)
-    plan = plan_backup(ctx.catalog, options)
+        plan = plan_backup(ctx.catalog, BackupOptions(list(organizations), dest, list(groups), pw))
     with progress_bar("Backing up", enabled=None if not as_json else False) as update:
         result = run_backup(ctx.catalog, plan, update)
     if as_json:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..backup import BackupOptions, check_destination, plan_backup
+from ..backup import BackupOptions, BackupPlan, check_destination, create_destination, plan_backup
 from ..errors import CheelError, UsageError
 from ..store import organizations
 from . import passwords
@@ -15,8 +15,9 @@ from .context import Ctx
 
 
 def run_wizard(ctx: Ctx, source: passwords.PasswordSource,
-               start_from: str | None = None) -> BackupOptions | None:
-    """Ask every answer step by step; returns the options, or None if the user cancels."""
+               start_from: str | None = None) -> BackupPlan | None:
+    """Ask every answer step by step; returns the plan the summary showed (run it as it is:
+    its file name is the one shown), or None if the user cancels."""
     console = ctx.console
     entries = ctx.catalog.list()
     if not entries:
@@ -50,17 +51,14 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource,
         elif step == 3:
             console.print("\n[bold]Step 3 of 4: Parameters[/]")
             while True:
-                folder = click.prompt("Destination folder", default=str(Path.cwd()), err=True)
-                try:
-                    check_destination(folder)
+                folder = ask_destination(ctx)
+                if folder is not None:
                     break
-                except CheelError as e:
-                    console.print(e.message, style="red", markup=False)
             password = source.given()
             if password is None:
                 password = passwords.ask_new_password()
             options = BackupOptions(chosen, folder, groups if len(chosen) == 1 else [], password)
-            plan = plan_backup(ctx.catalog, options)
+            plan = plan_backup(ctx.catalog, options)  # its time, once: the file's name
             s = plan.summary
             console.print("\n[bold]Step 4 of 4: End — summary[/]")
             console.print(f"  Organizations: {', '.join(s['organizations'])}", markup=False)
@@ -76,4 +74,21 @@ def run_wizard(ctx: Ctx, source: passwords.PasswordSource,
             if answer.startswith("c"):
                 console.print("Cancelled; nothing was written.")
                 return None
-            return options
+            return plan
+
+
+def ask_destination(ctx: Ctx) -> Path | None:
+    """The destination folder typed, as an absolute path, offering to create a missing one;
+    None (after saying why) when it cannot be used."""
+    answer = click.prompt("Destination folder", default=str(Path.cwd()), err=True)
+    folder = Path(answer).expanduser().absolute()
+    try:
+        if not folder.exists() and not folder.is_symlink():
+            ctx.console.print(f"The folder {folder} does not exist.", markup=False)
+            if not click.confirm(f"Create the folder {folder}?", default=True, err=True):
+                return None
+            create_destination(folder)
+        return check_destination(folder)
+    except CheelError as e:
+        ctx.console.print(e.message, style="red", markup=False)
+        return None

@@ -6,15 +6,17 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import UsageError
 from ..store import organizations
 from ..store.languages import parse_languages
-from .context import Ctx, human_size, print_json
+from ..store.names import normalized
+from .context import Ctx, human_size, is_interactive, print_json
 from .reports import print_org
 
 
 @click.group("org")
 def org() -> None:
-    """Create, list and show organizations."""
+    """Create, list, show, rename and delete organizations."""
 
 
 @org.command("create")
@@ -36,17 +38,20 @@ def org_create(ctx: Ctx, name: str, languages: str, postgres: str | None) -> Non
 @click.pass_obj
 def org_list(ctx: Ctx, as_json: bool) -> None:
     """List the organizations of the catalog."""
-    items = []
+    items, shown = [], {}
     for entry in ctx.catalog.list():
+        # JSON gives where the database is from anywhere; the table, what fits on a line
+        shown[entry.name] = entry.shown_location
+        where = organizations.location(ctx.catalog, entry)
         try:
             info = organizations.describe(ctx.catalog, entry, counts=False)
             item = {"name": entry.name, "engine": entry.engine,
-                    "location": entry.shown_location, "groups": len(info["groups"]),
+                    "location": where, "groups": len(info["groups"]),
                     "companies": sum(len(g["companies"]) for g in info["groups"]),
                     "size_bytes": info["size_bytes"], "available": True}
         except Exception as e:  # one unreachable organization must not hide the others
             item = {"name": entry.name, "engine": entry.engine,
-                    "location": entry.shown_location, "available": False, "error": str(e)}
+                    "location": where, "available": False, "error": str(e)}
         items.append(item)
     if as_json:
         print_json({"organizations": items})
@@ -60,7 +65,7 @@ def org_list(ctx: Ctx, as_json: bool) -> None:
         if i["available"]:
             table.add_row(escape(i["name"]), i["engine"], str(i["groups"]),
                           str(i["companies"]), human_size(i["size_bytes"]),
-                          escape(i["location"]))
+                          escape(shown[i["name"]]))
         else:
             table.add_row(escape(i["name"]), i["engine"], "-", "-", "-",
                           escape(f"unavailable: {i['error']}"))
@@ -78,6 +83,65 @@ def org_show(ctx: Ctx, name: str, as_json: bool) -> None:
         print_json(info)
         return
     print_org(ctx, info)
+
+
+@org.command("rename")
+@click.argument("name")
+@click.argument("new_name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def org_rename(ctx: Ctx, name: str, new_name: str, as_json: bool) -> None:
+    """Give an organization another name (its database keeps its own)."""
+    old = ctx.catalog.find(name).name
+    entry = organizations.rename_organization(ctx.catalog, name, new_name)
+    if as_json:
+        print_json({"renamed": old, "name": entry.name, "engine": entry.engine,
+                    "location": organizations.location(ctx.catalog, entry)})
+        return
+    click.echo(f'Renamed organization "{old}" to "{entry.name}".')
+
+
+@org.command("delete")
+@click.argument("name")
+@click.option("--yes", "-y", is_flag=True,
+              help="Do not ask to type the name again (for scripts).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def org_delete(ctx: Ctx, name: str, yes: bool, as_json: bool) -> None:
+    """Delete an organization and its database. Its SQLite file, or the PostgreSQL database
+    cheel created, is dropped; a PostgreSQL database cheel did not create stays on its
+    server and only the organization's entry goes. Refused while a backup or a restore of
+    it runs. In a terminal it asks to type the name again; without one, pass --yes."""
+    entry = ctx.catalog.find(name)
+    where = f"{entry.engine}: {organizations.location(ctx.catalog, entry)}"
+    if not yes:
+        if not is_interactive():
+            raise UsageError("deleting an organization needs --yes without a terminal",
+                             hint=f'cheel org delete "{entry.name}" --yes')
+        if organizations.drops_database(entry):
+            click.echo(f'This deletes the organization "{entry.name}" and its database '
+                       f"({where}). It cannot be undone.", err=True)
+        else:
+            click.echo(f'This removes the organization "{entry.name}" from the catalog. Its '
+                       f"PostgreSQL database ({entry.shown_location}) was not created by cheel "
+                       "and stays on its server.", err=True)
+        typed = click.prompt("Type the organization's name to confirm", default="",
+                             show_default=False, err=True)
+        if normalized(typed) != entry.name:
+            click.echo("Cancelled; nothing was deleted.", err=True)
+            raise click.exceptions.Exit(1)
+    deleted = organizations.delete_organization(ctx.catalog, entry.name)
+    if as_json:
+        print_json({"deleted": deleted.entry.name, "engine": deleted.entry.engine,
+                    "location": organizations.location(ctx.catalog, deleted.entry),
+                    "database_dropped": deleted.dropped})
+        return
+    if deleted.dropped:
+        click.echo(f'Deleted organization "{deleted.entry.name}" and its database ({where}).')
+    else:
+        click.echo(f'Removed organization "{deleted.entry.name}" from the catalog; its '
+                   f"PostgreSQL database ({deleted.entry.shown_location}) was not created by "
+                   "cheel and was left on its server.")
 
 
 @click.group("group")
@@ -115,8 +179,6 @@ def company_create(ctx: Ctx, org_name: str, name: str, group_name: str | None,
                    new_group: str | None, legal_form: str | None,
                    ide_number: str | None) -> None:
     """Create a company in ORG, in an existing group (--group) or a new one (--new-group)."""
-    from ..errors import UsageError
-
     if group_name is None and new_group is None:
         raise UsageError("say which group the company belongs to",
                          hint="use --group GROUP to share an existing group's data, "

@@ -9,6 +9,7 @@ read through click's own introspection (contexts, ``get_usage``, ``params``).
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import click
@@ -63,7 +64,7 @@ def section(ctx: click.Context, level: int) -> list[str]:
     command = ctx.command
     lines = [f"{'#' * level} {ctx.command_path}", "", "```", command.get_usage(ctx), "```", ""]
     if command.help:
-        lines += [command.help.split("\f")[0].strip(), ""]
+        lines += [inspect.cleandoc(command.help.split("\f")[0]), ""]
     options = [option_line(param, ctx) for param in command.get_params(ctx)
                if isinstance(param, click.Option) and not param.hidden]
     if options:

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from ..errors import AlreadyExists, NotFound, UsageError, said
 from . import schema
 from .catalog import Catalog, OrgEntry
-from .engines import POSTGRES, SQLITE, Database
+from .engines import SQLITE, Database
 from . import locks, staging
 from .languages import DEFAULT_LANGUAGES, language_codes, parse_languages
 from .names import check_name, find_by_name, name_key
@@ -58,6 +58,20 @@ def create_organization(catalog: Catalog, name: str, languages: Sequence[str] = 
         raise
 
 
+def location(catalog: Catalog, entry: OrgEntry) -> str:
+    """Where the organization's database is, whatever folder one stands in: a SQLite file's
+    absolute path, a PostgreSQL URL without password."""
+    if entry.engine == SQLITE:
+        return str(catalog.sqlite_path(entry).resolve())
+    return entry.shown_location
+
+
+def drops_database(entry: OrgEntry) -> bool:
+    """Whether deleting the organization drops its database: a SQLite file always, a
+    PostgreSQL database only if cheel made it (one it did not make stays on its server)."""
+    return entry.engine == SQLITE or entry.owned
+
+
 @dataclass
 class Deleted:
     """What deleting an organization did: ``dropped`` its database, or only unlisted it
@@ -74,7 +88,7 @@ def delete_organization(catalog: Catalog, name: str) -> Deleted:
     entry = catalog.find(name)
     with locks.organization_in_use(catalog, entry.name, exclusive=True):
         catalog.remove(entry.name)  # first: nobody opens it while it goes
-        if entry.engine == POSTGRES and not entry.owned:
+        if not drops_database(entry):
             return Deleted(entry, False)
         try:
             staging.drop_database(catalog, entry)
@@ -180,10 +194,7 @@ def describe(catalog: Catalog, entry: OrgEntry, counts: bool = True) -> dict:
         with db.snapshot():
             out: dict = {
                 "name": entry.name, "engine": entry.engine,
-                # Where it is, whatever folder one stands in: an absolute path, a URL
-                # without password.
-                "location": (str(catalog.sqlite_path(entry).resolve())
-                             if entry.engine == SQLITE else entry.shown_location),
+                "location": location(catalog, entry),
                 "schema_version": db.schema_version(), "languages": language_codes(db),
                 "size_bytes": db.size(), "groups": [],
             }

@@ -1,7 +1,7 @@
 """The local web UI: the app, its routes and its plain pages (organizations, new organization,
-new company, a job's progress). The wizards' pages are in ``backup_wizard`` and
-``restore_wizard``, the JSON endpoints in ``api``. Every piece of work is a call into the core
-(see ARCHITECTURE)."""
+renaming or deleting one, new company, a job's progress). The wizards' pages are in
+``backup_wizard`` and ``restore_wizard``, the JSON endpoints in ``api``. Every piece of work is
+a call into the core (see ARCHITECTURE)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import CheelError
-from ..store.catalog import Catalog
-from ..store.names import find_by_name
+from ..store import organizations
+from ..store.catalog import Catalog, OrgEntry
+from ..store.names import find_by_name, normalized
 from ..store.languages import DEFAULT_LANGUAGES, KNOWN_LANGUAGES, parse_languages
 from ..store.organizations import create_company, create_organization, opened
 from .data import groups_of, org_summaries
@@ -37,6 +38,11 @@ FLASHES = {
     "org_created": N_("L'organisation « %(name)s » a été créée."),
     "company_created": N_("La société « %(name)s » a été créée dans l'organisation "
                           "« %(org)s »."),
+    "org_renamed": N_("L'organisation « %(old)s » s'appelle désormais « %(name)s »."),
+    "org_deleted": N_("L'organisation « %(name)s » et sa base de données ont été supprimées."),
+    "org_unlisted": N_("L'organisation « %(name)s » a été retirée de la liste ; sa base de "
+                       "données PostgreSQL, que Cheel n'avait pas créée, est restée sur son "
+                       "serveur."),
 }
 
 
@@ -83,7 +89,8 @@ async def organizations_page(request: Request) -> Response:
     key = request.query_params.get("done")
     if key in FLASHES:
         flash = message(FLASHES[key], name=request.query_params.get("name", ""),
-                        org=request.query_params.get("org", ""))
+                        org=request.query_params.get("org", ""),
+                        old=request.query_params.get("old", ""))
     return render(request, "organizations.html", orgs=orgs, flash=flash,
                   selected=request.query_params.get("select") or request.query_params.get("org"),
                   running=request.app.state.jobs.running())
@@ -130,6 +137,75 @@ async def new_organization(request: Request) -> Response:
     order = chosen + [c for c in LANGUAGE_NAMES if c not in chosen and c in KNOWN_LANGUAGES]
     return render(request, "new_organization.html", values=values, error=error,
                   language_order=order, language_names=LANGUAGE_NAMES)
+
+
+def org_facts(catalog: Catalog, entry: OrgEntry) -> dict:
+    """What the rename and delete pages say of an organization: where its database is, and
+    whether deleting it drops that database."""
+    return {"name": entry.name, "engine": entry.engine,
+            "location": organizations.location(catalog, entry),
+            "drops": organizations.drops_database(entry)}
+
+
+async def delete_organization_page(request: Request) -> Response:
+    """Delete an organization once its name is typed again: the page says beforehand whether
+    its database goes too or stays on its server."""
+    catalog: Catalog = request.app.state.catalog
+    form = await checked_form(request) if request.method == "POST" else None
+    name = (str(form.get("name", "")) if form is not None
+            else request.query_params.get("name", ""))
+    try:
+        entry = catalog.find(name)
+    except CheelError as e:
+        return render(request, "delete_organization.html", org=None, error=error_view(e))
+    error = None
+    if form is not None:
+        if normalized(str(form.get("confirm", ""))) != entry.name:
+            error = message(N_("Le nom saisi n'est pas celui de l'organisation ; rien n'a été "
+                               "supprimé."))
+        else:
+            try:
+                deleted = await run_in_threadpool(organizations.delete_organization, catalog,
+                                                  entry.name)
+            except CheelError as e:
+                error = error_view(e)
+            else:
+                done = "org_deleted" if deleted.dropped else "org_unlisted"
+                return RedirectResponse(
+                    f"/organizations?done={done}&name={quote(deleted.entry.name)}", 303)
+    return render(request, "delete_organization.html", org=org_facts(catalog, entry),
+                  error=error)
+
+
+async def rename_organization_page(request: Request) -> Response:
+    """Give an organization the name typed (its database keeps its own)."""
+    catalog: Catalog = request.app.state.catalog
+    form = await checked_form(request) if request.method == "POST" else None
+    name = (str(form.get("name", "")) if form is not None
+            else request.query_params.get("name", ""))
+    try:
+        entry = catalog.find(name)
+    except CheelError as e:
+        return render(request, "rename_organization.html", org=None, error=error_view(e),
+                      new_name="")
+    new_name, error = entry.name, None
+    if form is not None:
+        new_name = str(form.get("new_name", ""))
+        if normalized(new_name) == entry.name:
+            error = message(N_("C'est déjà le nom de cette organisation."))
+        else:
+            old = entry.name
+            try:
+                renamed = await run_in_threadpool(organizations.rename_organization, catalog,
+                                                  old, new_name)
+            except CheelError as e:
+                error = error_view(e)
+            else:
+                return RedirectResponse(
+                    f"/organizations?done=org_renamed&name={quote(renamed.name)}"
+                    f"&old={quote(old)}&select={quote(renamed.name)}", 303)
+    return render(request, "rename_organization.html", org=org_facts(catalog, entry),
+                  error=error, new_name=new_name)
 
 
 async def new_company(request: Request) -> Response:
@@ -224,6 +300,8 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/", home),
         Route("/organizations", organizations_page),
         Route("/organizations/new", new_organization, methods=["GET", "POST"]),
+        Route("/organizations/rename", rename_organization_page, methods=["GET", "POST"]),
+        Route("/organizations/delete", delete_organization_page, methods=["GET", "POST"]),
         Route("/companies/new", new_company, methods=["GET", "POST"]),
         Route("/lang/{code}", set_language),
         Route("/backup/new", backup_wizard.start),

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..backup import make_destination, plan_backup, run_backup
+from ..backup import create_destination, plan_backup, run_backup
 from ..errors import CheelError
 from ..store.catalog import Catalog
 from ..store.names import find_by_name, name_key
@@ -133,7 +133,7 @@ async def answer_step(request: Request, wiz: BackupWizard, step: str) -> Respons
             if form.get("create_dest") != "1":
                 return await show_step(request, wiz, step, create_folder=True)
             try:
-                await run_in_threadpool(make_destination, dest)
+                await run_in_threadpool(create_destination, dest)
             except CheelError as e:
                 return await fail(error_view(e))
         wiz.now = datetime.now()

@@ -124,6 +124,7 @@ ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
      N_("Des groupes de la sauvegarde existent déjà dans l'organisation cible.")),
     (errors.AlreadyExists, N_("Ce nom est déjà utilisé.")),
     (errors.NotFound, N_("Élément introuvable.")),
+    (errors.OrganizationBusy, N_("L'organisation est en cours d'utilisation.")),
     (errors.DatabaseUnreachable, N_("La base de données est inaccessible.")),
     (errors.DiskFull, N_("Le disque est plein ; rien n'a été modifié.")),
     (errors.DiskError, N_("Une erreur du disque a interrompu l'opération ; rien n'a été modifié.")),

@@ -80,6 +80,8 @@
     if (action === "backup" && org) location.href = "/backup/new?org=" + q;
     if (action === "restore") location.href = "/restore/new" + (org ? "?into=" + q : "");
     if (action === "company") location.href = "/companies/new" + (org ? "?org=" + q : "");
+    if (action === "rename" && org) location.href = "/organizations/rename?name=" + q;
+    if (action === "delete" && org) location.href = "/organizations/delete?name=" + q;
   }
   function openPopup(menu, x, y) {
     closePopups();
