@@ -147,17 +147,26 @@ def org_facts(catalog: Catalog, entry: OrgEntry) -> dict:
             "drops": organizations.drops_database(entry)}
 
 
-async def delete_organization_page(request: Request) -> Response:
-    """Delete an organization once its name is typed again: the page says beforehand whether
-    its database goes too or stays on its server."""
+async def _named_organization(request: Request, template: str, **context):
+    """The form posted (None for a GET) and the organization it (or ``?name=``) names; or,
+    when there is none of that name, the page saying so."""
     catalog: Catalog = request.app.state.catalog
     form = await checked_form(request) if request.method == "POST" else None
     name = (str(form.get("name", "")) if form is not None
             else request.query_params.get("name", ""))
     try:
-        entry = catalog.find(name)
+        return form, catalog.find(name), None
     except CheelError as e:
-        return render(request, "delete_organization.html", org=None, error=error_view(e))
+        return form, None, render(request, template, org=None, error=error_view(e), **context)
+
+
+async def delete_organization_page(request: Request) -> Response:
+    """Delete an organization once its name is typed again: the page says beforehand whether
+    its database goes too or stays on its server."""
+    catalog: Catalog = request.app.state.catalog
+    form, entry, missing = await _named_organization(request, "delete_organization.html")
+    if entry is None:
+        return missing
     error = None
     if form is not None:
         if normalized(str(form.get("confirm", ""))) != entry.name:
@@ -180,14 +189,10 @@ async def delete_organization_page(request: Request) -> Response:
 async def rename_organization_page(request: Request) -> Response:
     """Give an organization the name typed (its database keeps its own)."""
     catalog: Catalog = request.app.state.catalog
-    form = await checked_form(request) if request.method == "POST" else None
-    name = (str(form.get("name", "")) if form is not None
-            else request.query_params.get("name", ""))
-    try:
-        entry = catalog.find(name)
-    except CheelError as e:
-        return render(request, "rename_organization.html", org=None, error=error_view(e),
-                      new_name="")
+    form, entry, missing = await _named_organization(request, "rename_organization.html",
+                                                     new_name="")
+    if entry is None:
+        return missing
     new_name, error = entry.name, None
     if form is not None:
         new_name = str(form.get("new_name", ""))
