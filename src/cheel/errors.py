@@ -161,6 +161,20 @@ class RestoreConflict(CheelError):
     exit_code = 5
 
 
+class SourceRefused(CheelError):
+    """Data to import (a WinBIZ folder, zip, export or backup) is malformed or of a kind
+    cheel does not read: the sentence names the file, the record and the field."""
+
+    exit_code = 4
+
+
+class ImportConflict(CheelError):
+    """The group a company is imported into already has accounts that the imported chart
+    numbers the same way with another meaning."""
+
+    exit_code = 5
+
+
 class IntegrityError(CheelError):
     """Restored data failed a check (foreign key, balance, count); nothing was kept.
     ``cause`` says which: "keys", "balance", "count", "unique" or "check"."""

@@ -19,7 +19,8 @@ COMMANDS = {
     "org": ("org", "org"), "group": ("org", "group"), "company": ("org", "company"),
     "demo": ("demo", "demo"), "backup": ("backup", "backup"),
     "inspect": ("inspect", "inspect_cmd"), "verify": ("inspect", "verify_cmd"),
-    "restore": ("restore", "restore"), "ui": ("ui", "ui"),
+    "restore": ("restore", "restore"), "import": ("imports", "import_group"),
+    "ui": ("ui", "ui"),
 }
 
 

@@ -1,5 +1,6 @@
 """What the commands print for people: an organization's tree, a backup's manifest, a
-restore's report. Every name is data, escaped so that Rich never reads it as markup."""
+restore's report, an import's report. Every name is data, escaped so that Rich never reads
+it as markup."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .context import Ctx, human_size
 if TYPE_CHECKING:  # for the annotations only: `cheel inspect` need not import the restore code
     from ..restore import RestoreReport
     from ..verify import BackupInfo
+    from ..winbiz import ImportReport
 
 MAIN_TABLES = ("accounts", "contacts", "journal_entries", "entry_lines", "invoices",
                "documents")
@@ -79,3 +81,41 @@ def print_report(ctx: Ctx, report: RestoreReport) -> None:
         if g.renamed and g.action != "copy":
             click.echo(f'Note: "{g.name}" was renamed "{g.target_name}" because the target '
                        "already has another group of that name.")
+
+
+def chf(cents: int) -> str:
+    """Centimes as Swiss francs, with the Swiss thousands separator: -1'234.50."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}".replace(",", "'")
+
+
+def print_import_report(ctx: Ctx, report: ImportReport) -> None:
+    """Each fiscal year's entries and lines, and its account balances as computed from the
+    source files and as read back from cheel, side by side (every account: ``--json``)."""
+    table = Table("Fiscal year", "Entries", "Lines", "Debit total (CHF)", "Accounts",
+                  "Balances: source = cheel")
+    for y in report.years:
+        differ = [n for n, (source, cheel) in y.balances.items() if source != cheel]
+        table.add_row(escape(y.name), str(y.entries), str(y.lines), chf(y.debit),
+                      str(sum(1 for s, _ in y.balances.values() if s)),
+                      "all equal" if not differ else f"differ: {', '.join(sorted(differ))}")
+    ctx.console.print(table)
+    largest = sorted(((abs(s), n, s, c) for y in report.years[-1:]
+                      for n, (s, c) in y.balances.items()), reverse=True)[:8]
+    if largest:
+        balances = Table("Account", "Source (CHF)", "Cheel (CHF)",
+                         title=f"Largest balances of {escape(report.years[-1].name)}")
+        for _, number, source, cheel in largest:
+            balances.add_row(escape(number), chf(source), chf(cheel))
+        ctx.console.print(balances)
+    where = (f'new group "{report.group}"' if report.new_group
+             else f'group "{report.group}" (sharing its chart)')
+    accounts = f"{report.accounts_added} accounts added"
+    if report.accounts_matched:
+        accounts += f", {report.accounts_matched} matched by number"
+    if report.headings:
+        accounts += f", {report.headings} grouping accounts not imported"
+    verb = "Checked (dry run, nothing was changed):" if report.dry_run else "Imported"
+    ctx.console.print(escape(f'{verb} company "{report.company}" into {where} of '
+                             f'"{report.organization}": {report.entries} entries, '
+                             f"{report.lines} lines, {accounts}; in {report.seconds:.1f} s."))

@@ -1,0 +1,228 @@
+"""A fiscal year's journal entries (``ecriture.dbf``), rebuilt from WinBIZ's rows.
+
+Each row moves its amount from ``CPT_CREDIT`` to ``CPT_DEBIT`` (either side may be blank;
+a negative amount moves the other way). The rows of one entry follow each other. A split
+entry is a summary row whose debit or credit account is the word ``Multiple``, plus the
+detail rows that carry the real accounts: the entry is rebuilt from the details alone, and
+the summary's amount must equal the entry's total. Every entry must balance, post only to
+accounts of the chart, and fall within its fiscal year (docs/WINBIZ.md).
+
+Streamed: one entry at a time, whatever the size of the table; the entry numbers seen are
+kept in a compressed bitmap (a million numbers take a few hundred kilobytes).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pyroaring import BitMap64
+
+from ..errors import said
+from .chart import Chart
+from .fields import Refusal, cents_of, date_of, number_of, rate_of, text_of
+from .source import YearSource
+from .tables import open_table, refused
+
+ROW_FIELDS = ["ECR_NUMERO", "DATE", "PIECE", "LIBELLE", "CPT_DEBIT", "CPT_CREDIT", "MONTANT",
+              "JOURNAL"]
+FOREIGN_FIELDS = ["ECR_MONNAI", "ECR_COURS", "ECR_MONMNT"]
+SPLIT = "multiple"  # the account word of a split entry's summary row
+JOURNALS = frozenset("dsavimobx")  # misc, wages, purchases, sales, … (WinBIZ's codes)
+DEFAULT_JOURNAL = "d"
+
+
+@dataclass(slots=True)
+class Line:
+    account: str
+    debit: int
+    credit: int
+    currency: str | None
+    amount_fc: int | None
+    rate: str | None
+    text: str | None
+
+
+@dataclass(slots=True)
+class Entry:
+    number: int
+    date: str
+    reference: str | None
+    description: str
+    journal: str
+    lines: list[Line]
+    record: int  # its first row, for messages
+
+
+@dataclass
+class YearScan:
+    """What a first, quick read of a fiscal year finds: its dates and its size."""
+
+    name: str
+    start: str
+    end: str
+    entries: int
+    rows: int
+
+
+@dataclass
+class YearTotals:
+    """What the rebuilt entries of a fiscal year add up to, as read from the source."""
+
+    entries: int = 0
+    lines: int = 0
+    debit: int = 0
+    balances: dict[str, int] = field(default_factory=dict)  # account → debit − credit
+
+
+def scan_year(year: YearSource) -> YearScan:
+    """The fiscal year's dates and how many entries and rows it holds; reads two fields."""
+    path, dotted = year.entries, year.dotted_dates
+    first: str | None = None
+    numbers = BitMap64()
+    rows = 0
+    with open_table(path) as table:
+        for record, (number, date) in table.records(["ECR_NUMERO", "DATE"]):
+            rows += 1
+            try:
+                numbers.add(number_of((number or "").strip()))
+            except Refusal as e:
+                raise refused(path, e.why, record, "ECR_NUMERO") from None
+            try:
+                day = date_of((date or "").strip(), dotted)
+            except Refusal as e:
+                raise refused(path, e.why, record, "DATE") from None
+            if first is None or day < first:
+                first = day
+    start, end = bounds(year.name, first)
+    return YearScan(year.name, start, end, len(numbers), rows)
+
+
+def bounds(name: str, first: str | None) -> tuple[str, str]:
+    """A fiscal year's first and last day: the calendar year its folder names, else twelve
+    months from the first day of the month of its earliest entry."""
+    if len(name) == 4 and name.isdigit() and 1900 <= int(name) <= 2999:
+        return f"{name}-01-01", f"{name}-12-31"
+    if first is None:
+        today = datetime.date.today()
+        return f"{today.year}-01-01", f"{today.year}-12-31"
+    day = datetime.date.fromisoformat(first)
+    start = day.replace(day=1)
+    after = start.replace(year=start.year + 1)
+    return start.isoformat(), (after - datetime.timedelta(days=1)).isoformat()
+
+
+def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotals
+               ) -> Iterator[Entry]:
+    """The fiscal year's entries, rebuilt and checked one by one; ``totals`` adds them up."""
+    path, dotted = year.entries, year.dotted_dates
+    accounts, headings = chart.accounts, chart.headings
+    seen = BitMap64()
+    entry: Entry | None = None
+    summaries: list[tuple[int, int]] = []  # (record, amount) of the entry's summary rows
+
+    def finish(e: Entry) -> Entry:
+        debit = sum(line.debit for line in e.lines)
+        credit = sum(line.credit for line in e.lines)
+        if not e.lines:
+            raise refused(path, said("the entry {number} has no row but its summary",
+                                     number=e.number), e.record, "CPT_DEBIT")
+        if debit != credit:
+            raise refused(path, said("the entry {number} does not balance: debits {debit}, "
+                                     "credits {credit}", number=e.number, debit=_chf(debit),
+                                     credit=_chf(credit)), e.record, "MONTANT")
+        for record, amount in summaries:
+            if amount != debit:
+                raise refused(path, said("the summary of the split entry {number} says "
+                                         "{summary}, its rows make {total}", number=e.number,
+                                         summary=_chf(amount), total=_chf(debit)),
+                              record, "MONTANT")
+        totals.entries += 1
+        totals.lines += len(e.lines)
+        totals.debit += debit
+        balances = totals.balances
+        for line in e.lines:
+            balances[line.account] = balances.get(line.account, 0) + line.debit - line.credit
+        return e
+
+    with open_table(path) as table:
+        for record, values in table.records(ROW_FIELDS, FOREIGN_FIELDS):
+            (number, date, piece, label, debit_account, credit_account, amount, journal,
+             currency, rate, amount_fc) = values
+            try:
+                where = "ECR_NUMERO"
+                number = number_of((number or "").strip())
+                where = "DATE"
+                date = date_of((date or "").strip(), dotted)
+                where = "MONTANT"
+                amount = cents_of((amount or "").strip())
+                where = "ECR_COURS"
+                rate = rate_of((rate or "").strip())
+                where = "ECR_MONMNT"
+                amount_fc = cents_of((amount_fc or "").strip(), optional=True)
+                where = "LIBELLE"
+                label = text_of(label).strip()
+                where = "PIECE"
+                piece = text_of(piece, 100).strip() or None
+            except Refusal as e:
+                raise refused(path, e.why, record, where) from None
+            if entry is None or number != entry.number:
+                if entry is not None:
+                    yield finish(entry)
+                if number in seen:
+                    raise refused(path, said("the entry {number} starts again after other "
+                                             "entries (its rows must follow each other)",
+                                             number=number), record, "ECR_NUMERO")
+                seen.add(number)
+                if not scan.start <= date <= scan.end:
+                    raise refused(path, said("the date {date} is outside the fiscal year "
+                                             "{year} ({start} to {end})", date=date,
+                                             year=year.name, start=scan.start, end=scan.end),
+                                  record, "DATE")
+                code = (journal or "").strip().lower() or DEFAULT_JOURNAL
+                if code not in JOURNALS:
+                    raise refused(path, said('"{value}" is not a WinBIZ journal code',
+                                             value=code[:10]), record, "JOURNAL")
+                entry = Entry(number, date, piece, label, code, [], record)
+                summaries = []
+            elif date != entry.date:
+                raise refused(path, said("the rows of the entry {number} have different "
+                                         "dates", number=number), record, "DATE")
+            debit_account = (debit_account or "").strip()
+            credit_account = (credit_account or "").strip()
+            if SPLIT in (debit_account.casefold(), credit_account.casefold()):
+                summaries.append((record, abs(amount)))
+                continue
+            if not debit_account and not credit_account:
+                raise refused(path, said("the row moves no account"), record, "CPT_DEBIT")
+            if amount < 0:  # moves the other way
+                debit_account, credit_account, amount = credit_account, debit_account, -amount
+            currency = (currency or "").strip().upper() or None
+            if currency == "CHF":
+                currency = amount_fc = rate = None
+            elif currency is None:
+                amount_fc = rate = None
+            elif amount_fc is not None:
+                amount_fc = abs(amount_fc)
+            text = label if label != entry.description else None
+            for side, account in (("CPT_DEBIT", debit_account), ("CPT_CREDIT", credit_account)):
+                if not account:
+                    continue
+                if account not in accounts:
+                    why = (said("the account {number} is a grouping account (a class or a "
+                                "heading), which takes no entries", number=account)
+                           if account in headings else
+                           said("the account {number} is not in the chart of accounts "
+                                "(plan)", number=account[:30]))
+                    raise refused(path, why, record, side)
+                debit, credit = (amount, 0) if side == "CPT_DEBIT" else (0, amount)
+                entry.lines.append(Line(account, debit, credit, currency, amount_fc, rate,
+                                        text))
+        if entry is not None:
+            yield finish(entry)
+
+
+def _chf(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

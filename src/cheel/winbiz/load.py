@@ -1,0 +1,241 @@
+"""Writing an imported WinBIZ company into an organization, inside the caller's transaction:
+the group's accounts and currencies it lacks, the company, its fiscal years, its entries
+and lines (in batches, with explicit ids, as a restore writes them), then the checks that
+must hold before anything commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..errors import ImportConflict, IntegrityError, said
+from ..progress import Progress
+from ..store import organizations
+from ..store.engines import Database
+from .chart import Chart
+from .entries import Entry, YearScan, YearTotals
+
+BATCH_LINES = 5000  # lines written at once (and progress reported)
+ENTRY_COLUMNS = ("id", "company_id", "fiscal_year_id", "number", "date", "reference",
+                 "description", "journal", "created_by", "created_at")
+LINE_COLUMNS = ("id", "entry_id", "account_id", "debit", "credit", "vat_code_id",
+                "currency_id", "amount_fc", "rate", "text")
+
+
+@dataclass
+class Clash:
+    number: str
+    imported: str  # name (kind) in the source
+    existing: str  # name (kind) in the group
+
+
+@dataclass
+class AccountsDone:
+    ids: dict[str, int]  # account number → id in the group
+    added: int = 0
+    matched: int = 0
+
+
+@dataclass
+class YearLoaded:
+    """What a fiscal year holds in cheel once written: counts and balances."""
+
+    id: int
+    entries: int = 0
+    lines: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+
+
+def group_accounts(db: Database, group_id: int) -> dict[str, tuple[int, str, set[str]]]:
+    """The group's accounts: number → (id, kind, its names in every language)."""
+    found: dict[str, tuple[int, str, set[str]]] = {}
+    for account_id, number, kind, name in db.query(
+            "SELECT a.id, a.number, a.kind, n.name FROM accounts a "
+            "LEFT JOIN account_names n ON n.account_id = a.id WHERE a.group_id = ?",
+            (group_id,)):
+        entry = found.setdefault(number, (account_id, kind, set()))
+        if name is not None:
+            entry[2].add(name.casefold())
+    return found
+
+
+def clashes(chart: Chart, existing: dict[str, tuple[int, str, set[str]]]) -> list[Clash]:
+    """Numbers the group has with another name or kind than the imported chart gives."""
+    out = []
+    for number, account in sorted(chart.accounts.items()):
+        known = existing.get(number)
+        if known is None:
+            continue
+        _, kind, names = known
+        if kind != account.kind or account.name.casefold() not in names:
+            shown = sorted(names)[0] if names else "?"
+            out.append(Clash(number, f"{account.name} ({account.kind})", f"{shown} ({kind})"))
+    return out
+
+
+class CompanyWriter:
+    """One import's writes into ``db`` (within the caller's transaction)."""
+
+    def __init__(self, db: Database, group_id: int, company_id: int, created_at: str):
+        self.db, self.group_id, self.company_id = db, group_id, company_id
+        self.created_at = created_at
+        self.languages = [r[0] for r in db.query("SELECT id FROM languages ORDER BY position")]
+        self.currencies = {code: cid for cid, code in db.query(
+            "SELECT id, code FROM currencies WHERE group_id = ?", (group_id,))}
+        self.currencies_added: list[str] = []
+        self.next_entry = db.max_id("journal_entries") + 1
+        self.next_line = db.max_id("entry_lines") + 1
+
+    def accounts(self, chart: Chart) -> AccountsDone:
+        """The group's id of every account of the chart, adding those it lacks (named in
+        every language of the organization); a clash is refused, nothing merged."""
+        existing = group_accounts(self.db, self.group_id)
+        found = clashes(chart, existing)
+        if found:
+            listed = "; ".join(f"{c.number}: {c.imported} here, {c.existing} in the group"
+                               for c in found[:5])
+            raise ImportConflict(
+                said("{count} accounts of the imported chart have the number of another "
+                     "account of the group ({listed}); nothing was imported",
+                     count=len(found), listed=listed),
+                hint=said("import into a new group, or make the two charts agree first"))
+        done = AccountsDone({n: existing[n][0] for n in chart.accounts if n in existing})
+        done.matched = len(done.ids)
+        for number, account in sorted(chart.accounts.items()):
+            if number in done.ids:
+                continue
+            account_id = self.db.insert("accounts", {
+                "group_id": self.group_id, "number": number, "kind": account.kind,
+                "currency_id": None, "active": 1})
+            for language_id in self.languages:
+                self.db.insert("account_names", {"account_id": account_id,
+                                                 "language_id": language_id,
+                                                 "name": account.name})
+            done.ids[number] = account_id
+            done.added += 1
+        return done
+
+    def currency(self, code: str) -> int:
+        found = self.currencies.get(code)
+        if found is None:
+            found = self.db.insert("currencies", {"group_id": self.group_id, "code": code,
+                                                  "name": code, "decimals": 2})
+            self.currencies[code] = found
+            self.currencies_added.append(code)
+        return found
+
+    def fiscal_year(self, scan: YearScan) -> int:
+        return self.db.insert("fiscal_years", {
+            "company_id": self.company_id, "name": scan.name, "start_date": scan.start,
+            "end_date": scan.end, "closed": 0})
+
+    def entries(self, year_id: int, entries: Iterable[Entry], accounts: dict[str, int],
+                progress: Progress | None, done: int, total: int) -> int:
+        """Write the entries in batches (explicit ids, reserved as they go); returns the
+        rows done so far, for the progress."""
+        entry_rows: list[tuple] = []
+        line_rows: list[tuple] = []
+        db = self.db
+        with db.row_writer() as writer:
+            def flush() -> None:
+                if entry_rows:
+                    writer.flush()  # the previous batch's stream ends before a statement
+                    db.reserve_ids("journal_entries", self.next_entry - 1)
+                    db.reserve_ids("entry_lines", self.next_line - 1)
+                    writer.write("journal_entries", ENTRY_COLUMNS, entry_rows)
+                    writer.write("entry_lines", LINE_COLUMNS, line_rows)
+                    entry_rows.clear()
+                    line_rows.clear()
+
+            for entry in entries:
+                entry_id = self.next_entry
+                self.next_entry += 1
+                entry_rows.append((entry_id, self.company_id, year_id, entry.number, entry.date,
+                                   entry.reference, entry.description, entry.journal, None,
+                                   self.created_at))
+                for line in entry.lines:
+                    currency_id = None
+                    if line.currency is not None:
+                        currency_id = self.currencies.get(line.currency)
+                        if currency_id is None:
+                            writer.flush()  # a statement of its own: the stream pauses
+                            currency_id = self.currency(line.currency)
+                    line_rows.append((self.next_line, entry_id, accounts[line.account],
+                                      line.debit, line.credit, None, currency_id,
+                                      line.amount_fc, line.rate, line.text))
+                    self.next_line += 1
+                done += len(entry.lines)
+                if len(line_rows) >= BATCH_LINES:
+                    flush()
+                    if progress:
+                        progress(done, total)
+            flush()
+        return done
+
+    def loaded(self, year_ids: dict[str, int]) -> dict[str, YearLoaded]:
+        """What the company's fiscal years hold once written, read back from the database:
+        entries, lines, and the balance of every account."""
+        by_id = {year_id: YearLoaded(year_id) for year_id in year_ids.values()}
+        for year_id, entries in self.db.query(
+                "SELECT fiscal_year_id, COUNT(*) FROM journal_entries WHERE company_id = ? "
+                "GROUP BY fiscal_year_id", (self.company_id,)):
+            by_id[year_id].entries = int(entries)
+        for year_id, number, lines, balance in self.db.query(
+                "SELECT e.fiscal_year_id, a.number, COUNT(*), SUM(l.debit) - SUM(l.credit) "
+                "FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
+                "JOIN accounts a ON a.id = l.account_id "
+                "WHERE e.company_id = ? GROUP BY e.fiscal_year_id, a.number",
+                (self.company_id,)):
+            year = by_id[year_id]
+            year.lines += int(lines)
+            year.balances[number] = int(balance)
+        return {name: by_id[year_id] for name, year_id in year_ids.items()}
+
+    def check(self, totals: dict[str, YearTotals], loaded: dict[str, YearLoaded]) -> None:
+        """What must hold before the import commits: each fiscal year holds the entries and
+        lines read, every entry balances, every line's account is one of the group's, and
+        every account's balance equals the sum computed from the source files."""
+        unbalanced = self.db.scalar(
+            "SELECT e.number FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
+            "WHERE e.company_id = ? GROUP BY e.id, e.number "
+            "HAVING SUM(l.debit) <> SUM(l.credit) LIMIT 1", (self.company_id,))
+        if unbalanced is not None:
+            raise IntegrityError(said("the imported entry {number} does not balance; nothing "
+                                      "was imported", number=unbalanced), cause="balance")
+        foreign = self.db.scalar(
+            "SELECT COUNT(*) FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
+            "LEFT JOIN accounts a ON a.id = l.account_id AND a.group_id = ? "
+            "WHERE e.company_id = ? AND a.id IS NULL", (self.group_id, self.company_id))
+        if foreign:
+            raise IntegrityError(said("{count} imported lines post to no account of the "
+                                      "group; nothing was imported", count=foreign),
+                                 cause="keys")
+        for name, source in totals.items():
+            year = loaded[name]
+            if (year.entries, year.lines) != (source.entries, source.lines):
+                raise IntegrityError(said("the fiscal year {year} holds {entries} entries and "
+                                          "{lines} lines, the source {want_entries} and "
+                                          "{want_lines}; nothing was imported", year=name,
+                                          entries=year.entries, lines=year.lines,
+                                          want_entries=source.entries,
+                                          want_lines=source.lines), cause="count")
+            wanted = {n: v for n, v in source.balances.items() if v}
+            got = {n: v for n, v in year.balances.items() if v}
+            if wanted != got:
+                number = min(set(wanted) ^ set(got) or
+                             {n for n in wanted if wanted[n] != got.get(n)})
+                raise IntegrityError(said("the balance of the account {number} in {year} is "
+                                          "{got} in cheel, {want} in the source; nothing was "
+                                          "imported", number=number, year=name,
+                                          got=got.get(number, 0), want=wanted.get(number, 0)),
+                                     cause="balance")
+
+
+def new_company(db: Database, name: str, group: str | None, new_group: str | None
+                ) -> tuple[organizations.GroupInfo, organizations.CompanyInfo]:
+    """The company the import fills: it forms ``new_group`` or joins ``group``."""
+    company = organizations.create_company(db, name, group=group, new_group=new_group)
+    info = next(g for g in organizations.list_groups(db)
+                if any(c.uid == company.uid for c in g.companies))
+    return info, company
+
