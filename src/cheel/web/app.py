@@ -28,7 +28,8 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import api, backup_wizard, desktop, restore_wizard, verify_page, wizard_state
+from . import (api, backup_wizard, desktop, import_wizard, restore_wizard, verify_page,
+               wizard_state)
 
 HERE = Path(__file__).parent
 
@@ -254,7 +255,7 @@ async def new_company(request: Request) -> Response:
 
 
 JOB_STEPS = {"backup": wizard_state.BACKUP_STEPS, "restore": wizard_state.RESTORE_STEPS,
-             "verify": []}
+             "import": wizard_state.IMPORT_STEPS, "verify": []}
 
 
 async def job_page(request: Request, revealed: bool = False) -> Response:
@@ -312,6 +313,8 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/backup/new", backup_wizard.start),
         Route("/backup/{wid}/{step}", backup_wizard.step_page, methods=["GET", "POST"]),
         Route("/restore/new", restore_wizard.start),
+        Route("/import/new", import_wizard.start),
+        Route("/import/{wid}/{step}", import_wizard.step_page, methods=["GET", "POST"]),
         Route("/restore/{wid}/check", restore_wizard.check_page, methods=["GET", "POST"]),
         Route("/restore/{wid}/{step}", restore_wizard.step_page, methods=["GET", "POST"]),
         Route("/jobs/{jid}", job_page),

@@ -13,11 +13,12 @@ included, is in the page's language while the command line stays English.
 from __future__ import annotations
 
 import gettext
-from datetime import datetime
+from decimal import Decimal
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -87,6 +88,20 @@ def fmt_datetime(value: str | datetime | None, lang: str) -> str:
     if dt.tzinfo is not None:
         dt = dt.astimezone()
     return format_datetime(dt, "dd.MM.yyyy HH:mm", locale=LOCALES[lang])
+
+
+def fmt_date(value: str | None, lang: str) -> str:
+    """An ISO date as the Swiss write it (dd.mm.yyyy)."""
+    if not value:
+        return ""
+    return format_date(date.fromisoformat(value), "dd.MM.yyyy", locale=LOCALES[lang])
+
+
+def fmt_chf(cents: int | None, lang: str) -> str:
+    """Centimes as francs: 1’234.50."""
+    if cents is None:
+        return ""
+    return format_decimal(Decimal(cents).scaleb(-2), format="#,##0.00", locale=LOCALES[lang])
 
 
 def fmt_seconds(value: float | None, lang: str) -> str:
@@ -183,5 +198,6 @@ def environment(lang: str) -> Environment:
     env.filters.update(
         number=lambda v: fmt_number(v, lang), size=lambda v: fmt_size(v, lang),
         datetime=lambda v: fmt_datetime(v, lang), seconds=lambda v: fmt_seconds(v, lang),
-        said=lambda v: say(v, lang), progress=lambda v: progress_line(v, lang))
+        said=lambda v: say(v, lang), progress=lambda v: progress_line(v, lang),
+        date=lambda v: fmt_date(v, lang), chf=lambda v: fmt_chf(v, lang))
     return env

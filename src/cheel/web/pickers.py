@@ -27,7 +27,9 @@ def start_dir(value: str | None) -> Path:
 
 def listing(path: str | None, mode: str = "dir", ext: str | None = None,
             hidden: bool = False) -> dict:
-    """The folders (and in ``file`` mode the files ending in ``ext``) of ``path``."""
+    """The folders (and in ``file`` mode the files ending in ``ext``, a comma-separated
+    list of endings) of ``path``."""
+    endings = tuple(e.strip().lower() for e in (ext or "").split(",") if e.strip())
     p = Path(path).expanduser() if path else start_dir(None)
     if not p.is_absolute():
         p = Path.home() / p
@@ -51,7 +53,7 @@ def listing(path: str | None, mode: str = "dir", ext: str | None = None,
                     if entry.is_dir():
                         dirs.append({"name": entry.name, "path": str(p / entry.name)})
                     elif mode == "file" and entry.is_file() and (
-                            not ext or entry.name.lower().endswith(ext.lower())):
+                            not endings or entry.name.lower().endswith(endings)):
                         files.append({"name": entry.name, "path": str(p / entry.name),
                                       "size": entry.stat().st_size})
                 except OSError:

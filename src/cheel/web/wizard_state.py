@@ -27,6 +27,7 @@ from ..errors import UsageError, said
 from ..restore import COPY, FAIL, REPLACE, SKIP, RestoreOptions
 from ..store.engines import POSTGRES, SQLITE
 from ..verify import BackupInfo
+from ..winbiz import ImportOptions, SourceInfo
 from .i18n import N_
 from .render import render
 
@@ -40,6 +41,10 @@ RESTORE_STEPS = [("target", N_("Organisation cible")),
                  ("groups", N_("Groupes de sociétés")),
                  ("conflicts", N_("Conflits")),
                  ("summary", N_("Fin"))]
+IMPORT_STEPS = [("source", N_("Données WinBIZ")),
+                ("found", N_("Exercices")),
+                ("target", N_("Organisation et groupe")),
+                ("summary", N_("Fin"))]
 ACTIONS = {"new": N_("Nouveau groupe"), REPLACE: N_("Remplacer"), COPY: N_("Copie"),
            SKIP: N_("Ignorer")}
 DECISIONS = (REPLACE, COPY, SKIP)
@@ -144,6 +149,39 @@ class RestoreWizard:
             else None,
             groups=[] if chosen == keys else self.core_keys(chosen), on_conflict=on_conflict,
             decisions=dict(self.decisions if decisions is None else decisions))
+
+
+@dataclass
+class ImportWizard:
+    """A WinBIZ import: the source, what it holds, the fiscal years chosen, where the new
+    company goes (its own new group, or sharing an existing group's data)."""
+
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(9))
+    source: str = ""
+    info: SourceInfo | None = None
+    years: list[str] | None = None  # None: all
+    into: str = ""
+    company: str = ""
+    share: str = "no"  # "yes": join ``group``; "no": a new group named ``group_name``
+    group: str = ""
+    group_name: str = ""
+    group_name_edited: str = ""
+    job: str | None = None
+    starting: bool = False
+
+    def skipped_steps(self) -> set[str]:
+        return set()
+
+    def chosen_years(self) -> list[str]:
+        names = [y.name for y in self.info.years] if self.info else []
+        return names if self.years is None else [y for y in names if y in self.years]
+
+    def options(self, dry_run: bool = False) -> ImportOptions:
+        share = self.share == "yes"
+        return ImportOptions(self.source, self.into, group=self.group if share else None,
+                             new_group=None if share else self.group_name.strip(),
+                             company=self.company, years=self.chosen_years(),
+                             dry_run=dry_run)
 
 
 def group_key(org: OrganizationDecl, group: GroupDecl) -> str:

@@ -106,7 +106,7 @@ class CompanyWriter:
                 continue
             account_id = self.db.insert("accounts", {
                 "group_id": self.group_id, "number": number, "kind": account.kind,
-                "currency_id": None, "active": 1})
+                "currency_id": None, "active": True})
             for language_id in self.languages:
                 self.db.insert("account_names", {"account_id": account_id,
                                                  "language_id": language_id,
@@ -127,7 +127,7 @@ class CompanyWriter:
     def fiscal_year(self, scan: YearScan) -> int:
         return self.db.insert("fiscal_years", {
             "company_id": self.company_id, "name": scan.name, "start_date": scan.start,
-            "end_date": scan.end, "closed": 0})
+            "end_date": scan.end, "closed": False})
 
     def entries(self, year_id: int, entries: Iterable[Entry], accounts: dict[str, int],
                 progress: Progress | None, done: int, total: int) -> int:

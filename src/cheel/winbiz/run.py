@@ -65,6 +65,8 @@ class YearReport:
     def as_dict(self) -> dict:
         return {"name": self.name, "start": self.start, "end": self.end,
                 "entries": self.entries, "lines": self.lines, "debit": self.debit,
+                "balances_equal": all(s == c for s, c in self.balances.values()),
+                "accounts_with_balance": sum(1 for s, _ in self.balances.values() if s),
                 "accounts": [{"number": n, "source": s, "cheel": c}
                              for n, (s, c) in sorted(self.balances.items())]}
 

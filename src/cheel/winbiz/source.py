@@ -123,7 +123,7 @@ def _find_in_folder(given: Path, folder: Path, kind: str) -> Source:
             return _find_in_folder(given, companies[0], kind)
         if companies:
             raise SourceRefused(
-                said("{folder} holds {count} WinBIZ companies: {names}", folder=dat.name,
+                said("the folder {folder} holds {count} WinBIZ companies: {names}", folder=dat.name,
                      count=len(companies), names=", ".join(p.name for p in companies)),
                 hint=said("give the folder of the one to import, e.g. {example}",
                           example=str(companies[0])))
@@ -136,8 +136,8 @@ def _find_in_folder(given: Path, folder: Path, kind: str) -> Source:
         csv_years.append(YearSource(folder.name, plan, entries))
     if csv_years:
         return Source(given, "csv" if kind == "folder" else kind, folder, None, csv_years)
-    raise SourceRefused(said("{folder} is not a WinBIZ data folder: it holds no dos_info.dbf, "
-                             "no DAT folder and no CSV exports", folder=folder.name),
+    raise SourceRefused(said("the folder {folder} is not a WinBIZ data folder: it holds no "
+                             "dos_info.dbf, no DAT folder and no CSV exports", folder=folder.name),
                         hint=EXPORT_HINT)
 
 
@@ -147,23 +147,23 @@ def _extract(archive: Path, into: Path) -> None:
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as e:
-        raise SourceRefused(said("{file} is not a readable zip ({why})", file=archive.name,
+        raise SourceRefused(said("the zip {file} cannot be read ({why})", file=archive.name,
                                  why=str(e)[:100])) from None
     with zf:
         for info in zf.infolist():
             name = info.filename.replace("\\", "/")
             parts = PurePosixPath(name).parts
             if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in parts:
-                raise SourceRefused(said('{file}: the member "{member}" would be written '
+                raise SourceRefused(said('in {file}: the member "{member}" would be written '
                                          "outside the folder", file=archive.name,
                                          member=info.filename[:200]))
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise SourceRefused(said('{file}: the member "{member}" is a link',
+                raise SourceRefused(said('in {file}: the member "{member}" is a link',
                                          file=archive.name, member=info.filename[:200]))
             if info.is_dir() or not name.lower().endswith(TABLE_SUFFIXES):
                 continue
             if info.file_size > MAX_MEMBER:
-                raise SourceRefused(said('{file}: the member "{member}" is too large',
+                raise SourceRefused(said('in {file}: the member "{member}" is too large',
                                          file=archive.name, member=info.filename[:200]))
             target = into.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -176,11 +176,11 @@ def _extract(archive: Path, into: Path) -> None:
                             break
                         dst.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-                raise SourceRefused(said('{file}: the member "{member}" cannot be read ({why})',
+                raise SourceRefused(said('in {file}: the member "{member}" cannot be read ({why})',
                                          file=archive.name, member=info.filename[:200],
                                          why=str(e)[:100])) from None
             if written != info.file_size:
-                raise SourceRefused(said('{file}: the member "{member}" holds other than the '
+                raise SourceRefused(said('in {file}: the member "{member}" holds other than the '
                                          "{size} bytes it declares", file=archive.name,
                                          member=info.filename[:200], size=info.file_size))
 
@@ -215,7 +215,7 @@ def opened_source(given: Path | str) -> Iterator[Source]:
     later); a zip's tables live in a private temporary folder while the block runs."""
     path = Path(given).expanduser()
     if not path.exists():
-        raise NotFound(said("{path} does not exist", path=path))
+        raise NotFound(said("the file or folder {path} does not exist", path=path))
     if path.is_dir():
         yield _find_in_folder(path, path, "folder")
         return
@@ -228,11 +228,11 @@ def opened_source(given: Path | str) -> Iterator[Source]:
         if suffix == ".wb_backup":
             found = {"empty": said("empty"), "unknown": said("of a kind cheel does not know")}
             raise SourceRefused(
-                said("{file} is a WinBIZ backup that is not a zip but {what}: cheel reads "
+                said("the WinBIZ backup {file} is not a zip but {what}: cheel reads "
                      "only WinBIZ's data folder, a zip of it, or its CSV exports",
                      file=path.name, what=found.get(kind, kind)), hint=EXPORT_HINT)
-        raise SourceRefused(said("{file} is neither a WinBIZ data folder, a zip of one, nor "
-                                 "CSV exports", file=path.name), hint=EXPORT_HINT)
+        raise SourceRefused(said("the file {file} is neither a WinBIZ data folder, a zip of "
+                                 "one, nor CSV exports", file=path.name), hint=EXPORT_HINT)
     work = Path(tempfile.mkdtemp(prefix="cheel-winbiz-"))  # 0700
     try:
         _extract(path, work)
@@ -243,8 +243,8 @@ def opened_source(given: Path | str) -> Iterator[Source]:
         except SourceRefused:
             if folder != work:
                 raise
-            raise SourceRefused(said("{file} holds no WinBIZ data folder and no CSV exports",
-                                     file=path.name), hint=EXPORT_HINT) from None
+            raise SourceRefused(said("the file {file} holds no WinBIZ data folder and no CSV "
+                                     "exports", file=path.name), hint=EXPORT_HINT) from None
         yield source
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -42,12 +42,12 @@ def refused(path: Path, why, record: int | None = None, field: str | None = None
             ) -> SourceRefused:
     """A refusal that says where: the file, the record, the field."""
     if record is not None and field is not None:
-        return SourceRefused(said("{file}, record {record}, field {field}: {why}",
+        return SourceRefused(said("in {file}, record {record}, field {field}: {why}",
                                   file=path.name, record=record, field=field, why=why))
     if record is not None:
-        return SourceRefused(said("{file}, record {record}: {why}", file=path.name,
+        return SourceRefused(said("in {file}, record {record}: {why}", file=path.name,
                                   record=record, why=why))
-    return SourceRefused(said("{file}: {why}", file=path.name, why=why))
+    return SourceRefused(said("in {file}: {why}", file=path.name, why=why))
 
 
 class DbfTable:

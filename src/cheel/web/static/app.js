@@ -258,7 +258,8 @@
   function pickerChosen(path) {
     P.selected = path;
     $("[data-picker-chosen]", dialog).textContent = path || "";
-    $("[data-picker-ok]", dialog).disabled = P.mode === "file" ? !path || !path.endsWith(P.ext) : false;
+    const fits = (name) => P.ext.split(",").some((ext) => name.toLowerCase().endsWith(ext));
+    $("[data-picker-ok]", dialog).disabled = P.mode === "file" ? !path || !fits(path) : false;
   }
   let pickerSeq = 0;
   async function pickerLoad(params) {
@@ -393,7 +394,8 @@
       P.mode = button.dataset.picker === "file" ? "file" : "dir";
       P.ext = button.dataset.ext || "";
       P.target = document.getElementById(button.dataset.target);
-      $("#picker-title").textContent = P.mode === "file" ? T.choose_file : T.choose_folder;
+      $("#picker-title").textContent = button.dataset.title
+        || (P.mode === "file" ? T.choose_file : T.choose_folder);
       $("[data-picker-choice-label]", dialog).textContent = P.mode === "file" ? T.file_label : T.folder_label;
       $("[data-picker-ok]", dialog).textContent = P.mode === "file" ? T.open : T.choose;
       $("[data-picker-mkdir]", dialog).hidden = P.mode === "file";
