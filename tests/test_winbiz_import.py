@@ -20,8 +20,8 @@ from cheel.store import organizations
 from cheel.winbiz import ImportOptions, inspect_source, run_import
 
 from helpers import fingerprint, group_content
-from winbiz_support import (hostile_variants, write_company, write_company_zip,
-                            write_csv_exports, write_wb_backup_unknown, write_wb_backup_zip)
+from winbiz_fixtures import (hostile_variants, write_company, write_company_zip,
+                             write_csv_exports, write_wb_backup_unknown, write_wb_backup_zip)
 
 ORG = "Fiduciaire Import SA"
 
@@ -181,7 +181,7 @@ def test_a_clash_of_account_numbers_is_refused(target, tmp_path):
                                             "name": "Compte courant Raiffeisen"})
     before = fingerprint(target, ORG)
     expected = write_company(tmp_path / "src", lines=600)
-    with pytest.raises(ImportConflict, match="1020: Banque"):
+    with pytest.raises(ImportConflict, match="1020: \"Banque\""):
         run_import(target, ImportOptions(expected.source, ORG, group="Groupe Gamma"))
     assert fingerprint(target, ORG) == before
 

@@ -48,6 +48,12 @@ class Text:
         return f"said({self.template!r}, ...)"
 
 
+def joined(parts: list[Text | str], separator: str = "; ") -> Text:
+    """Several sentences or fragments as one (each translated on its own)."""
+    names = [f"part{i}" for i in range(len(parts))]
+    return Text(separator.join("{" + n + "}" for n in names), dict(zip(names, parts)))
+
+
 def said(template: str, **params: object) -> Text:
     """What an error says (or a part of it), in English, with its parameters; the template
     is what the web UI's catalogs translate (``pybabel extract -k said``)."""

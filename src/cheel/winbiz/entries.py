@@ -21,7 +21,7 @@ from pyroaring import BitMap64
 
 from ..errors import said
 from .chart import Chart
-from .fields import Refusal, cents_of, date_of, number_of, rate_of, text_of
+from .fields import PAD, Refusal, cents_of, date_of, number_of, rate_of, text_of
 from .source import YearSource
 from .tables import open_table, refused
 
@@ -53,11 +53,14 @@ class Entry:
     journal: str
     lines: list[Line]
     record: int  # its first row, for messages
+    debit: int = 0  # its lines' totals, kept as they are added
+    credit: int = 0
 
 
 @dataclass
 class YearScan:
-    """What a first, quick read of a fiscal year finds: its dates and its size."""
+    """What a first, quick read of a fiscal year finds: its dates and its size (``entries``
+    is -1 when the fiscal year was not read, see :func:`year_plan`)."""
 
     name: str
     start: str
@@ -86,11 +89,11 @@ def scan_year(year: YearSource) -> YearScan:
         for record, (number, date) in table.records(["ECR_NUMERO", "DATE"]):
             rows += 1
             try:
-                numbers.add(number_of((number or "").strip()))
+                numbers.add(number_of((number or "").strip(PAD)))
             except Refusal as e:
                 raise refused(path, e.why, record, "ECR_NUMERO") from None
             try:
-                day = date_of((date or "").strip(), dotted)
+                day = date_of((date or "").strip(PAD), dotted)
             except Refusal as e:
                 raise refused(path, e.why, record, "DATE") from None
             if first is None or day < first:
@@ -99,10 +102,24 @@ def scan_year(year: YearSource) -> YearScan:
     return YearScan(year.name, start, end, len(numbers), rows)
 
 
+def year_plan(year: YearSource) -> YearScan:
+    """What an import needs before reading a fiscal year: its dates (from its folder's name
+    when it names a year; else from a scan) and its rows (a DBF header says how many)."""
+    if is_year(year.name) and not year.dotted_dates:
+        with open_table(year.entries) as table:
+            start, end = bounds(year.name, None)
+            return YearScan(year.name, start, end, -1, table.count)
+    return scan_year(year)
+
+
+def is_year(name: str) -> bool:
+    return len(name) == 4 and name.isdigit() and 1900 <= int(name) <= 2999
+
+
 def bounds(name: str, first: str | None) -> tuple[str, str]:
     """A fiscal year's first and last day: the calendar year its folder names, else twelve
     months from the first day of the month of its earliest entry."""
-    if len(name) == 4 and name.isdigit() and 1900 <= int(name) <= 2999:
+    if is_year(name):
         return f"{name}-01-01", f"{name}-12-31"
     if first is None:
         today = datetime.date.today()
@@ -119,24 +136,24 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
     path, dotted = year.entries, year.dotted_dates
     accounts, headings = chart.accounts, chart.headings
     seen = BitMap64()
+    dates: dict[str | None, str] = {}
     entry: Entry | None = None
     summaries: list[tuple[int, int]] = []  # (record, amount) of the entry's summary rows
 
     def finish(e: Entry) -> Entry:
-        debit = sum(line.debit for line in e.lines)
-        credit = sum(line.credit for line in e.lines)
+        debit, credit = e.debit, e.credit
         if not e.lines:
             raise refused(path, said("the entry {number} has no row but its summary",
                                      number=e.number), e.record, "CPT_DEBIT")
         if debit != credit:
             raise refused(path, said("the entry {number} does not balance: debits {debit}, "
-                                     "credits {credit}", number=e.number, debit=_chf(debit),
-                                     credit=_chf(credit)), e.record, "MONTANT")
+                                     "credits {credit}", number=e.number, debit=chf(debit),
+                                     credit=chf(credit)), e.record, "MONTANT")
         for record, amount in summaries:
             if amount != debit:
                 raise refused(path, said("the summary of the split entry {number} says "
                                          "{summary}, its rows make {total}", number=e.number,
-                                         summary=_chf(amount), total=_chf(debit)),
+                                         summary=chf(amount), total=chf(debit)),
                               record, "MONTANT")
         totals.entries += 1
         totals.lines += len(e.lines)
@@ -146,25 +163,37 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
             balances[line.account] = balances.get(line.account, 0) + line.debit - line.credit
         return e
 
+    last_number: str | None = None
     with open_table(path) as table:
         for record, values in table.records(ROW_FIELDS, FOREIGN_FIELDS):
-            (number, date, piece, label, debit_account, credit_account, amount, journal,
+            (raw_number, date, piece, label, debit_account, credit_account, amount, journal,
              currency, rate, amount_fc) = values
             try:
-                where = "ECR_NUMERO"
-                number = number_of((number or "").strip())
                 where = "DATE"
-                date = date_of((date or "").strip(), dotted)
+                day = dates.get(date)  # a year has a few hundred dates: each parsed once
+                if day is None:
+                    day = dates[date] = date_of((date or "").strip(PAD), dotted)
+                date = day
                 where = "MONTANT"
-                amount = cents_of((amount or "").strip())
-                where = "ECR_COURS"
-                rate = rate_of((rate or "").strip())
-                where = "ECR_MONMNT"
-                amount_fc = cents_of((amount_fc or "").strip(), optional=True)
+                amount = cents_of((amount or "").strip(PAD))
                 where = "LIBELLE"
-                label = text_of(label).strip()
-                where = "PIECE"
-                piece = text_of(piece, 100).strip() or None
+                label = text_of((label or "").strip(PAD))
+                currency = (currency or "").strip(PAD).upper() or None
+                if currency is not None and currency != "CHF":
+                    where = "ECR_COURS"
+                    rate = rate_of((rate or "").strip(PAD))
+                    where = "ECR_MONMNT"
+                    amount_fc = cents_of((amount_fc or "").strip(PAD), optional=True)
+                    if amount_fc is not None:
+                        amount_fc = abs(amount_fc)
+                else:
+                    currency = rate = amount_fc = None
+                if raw_number != last_number:  # the next entry (or the next of its rows)
+                    where = "ECR_NUMERO"
+                    number = number_of((raw_number or "").strip(PAD))
+                    last_number = raw_number
+                    where = "PIECE"
+                    piece = text_of((piece or "").strip(PAD), 100) or None
             except Refusal as e:
                 raise refused(path, e.why, record, where) from None
             if entry is None or number != entry.number:
@@ -180,7 +209,7 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
                                              "{year} ({start} to {end})", date=date,
                                              year=year.name, start=scan.start, end=scan.end),
                                   record, "DATE")
-                code = (journal or "").strip().lower() or DEFAULT_JOURNAL
+                code = (journal or "").strip(PAD).lower() or DEFAULT_JOURNAL
                 if code not in JOURNALS:
                     raise refused(path, said('"{value}" is not a WinBIZ journal code',
                                              value=code[:10]), record, "JOURNAL")
@@ -189,40 +218,45 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
             elif date != entry.date:
                 raise refused(path, said("the rows of the entry {number} have different "
                                          "dates", number=number), record, "DATE")
-            debit_account = (debit_account or "").strip()
-            credit_account = (credit_account or "").strip()
+            debit_account = (debit_account or "").strip(PAD)
+            credit_account = (credit_account or "").strip(PAD)
             if SPLIT in (debit_account.casefold(), credit_account.casefold()):
                 summaries.append((record, abs(amount)))
                 continue
-            if not debit_account and not credit_account:
-                raise refused(path, said("the row moves no account"), record, "CPT_DEBIT")
             if amount < 0:  # moves the other way
                 debit_account, credit_account, amount = credit_account, debit_account, -amount
-            currency = (currency or "").strip().upper() or None
-            if currency == "CHF":
-                currency = amount_fc = rate = None
-            elif currency is None:
-                amount_fc = rate = None
-            elif amount_fc is not None:
-                amount_fc = abs(amount_fc)
+                debit_side, credit_side = "CPT_CREDIT", "CPT_DEBIT"
+            else:
+                debit_side, credit_side = "CPT_DEBIT", "CPT_CREDIT"
             text = label if label != entry.description else None
-            for side, account in (("CPT_DEBIT", debit_account), ("CPT_CREDIT", credit_account)):
-                if not account:
-                    continue
-                if account not in accounts:
-                    why = (said("the account {number} is a grouping account (a class or a "
-                                "heading), which takes no entries", number=account)
-                           if account in headings else
-                           said("the account {number} is not in the chart of accounts "
-                                "(plan)", number=account[:30]))
-                    raise refused(path, why, record, side)
-                debit, credit = (amount, 0) if side == "CPT_DEBIT" else (0, amount)
-                entry.lines.append(Line(account, debit, credit, currency, amount_fc, rate,
-                                        text))
+            lines = entry.lines
+            if debit_account:
+                if debit_account not in accounts:
+                    raise refused(path, _unknown(debit_account, headings, year.plan.name),
+                                  record, debit_side)
+                lines.append(Line(debit_account, amount, 0, currency, amount_fc, rate, text))
+                entry.debit += amount
+            if credit_account:
+                if credit_account not in accounts:
+                    raise refused(path, _unknown(credit_account, headings, year.plan.name), record,
+                                  credit_side)
+                lines.append(Line(credit_account, 0, amount, currency, amount_fc, rate, text))
+                entry.credit += amount
+            elif not debit_account:
+                raise refused(path, said("the row moves no account"), record, "CPT_DEBIT")
         if entry is not None:
             yield finish(entry)
 
 
-def _chf(cents: int) -> str:
+def _unknown(account: str, headings: set[str], plan: str):
+    if account in headings:
+        return said("the account {number} is a grouping account (a class or a heading), "
+                    "which takes no entries", number=account)
+    return said("the account {number} is not in the chart of accounts ({file})",
+                number=account[:30], file=plan)
+
+
+def chf(cents: int) -> str:
+    """Centimes as francs, in messages: -1234.50."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"

@@ -17,6 +17,9 @@ _AMOUNT = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]{1,2}))?")
 _RATE = re.compile(r"-?[0-9]{1,12}(?:[.,][0-9]{1,6})?")
 
 
+PAD = " \x00"  # what pads a field of a DBF table
+
+
 class Refusal(Exception):
     """A value that cannot be stored, and why (placed by the caller)."""
 
@@ -52,6 +55,12 @@ def cents_of(text: str | None, optional: bool = False) -> int | None:
         if optional:
             return None
         raise Refusal(said("the amount is empty"))
+    if len(text) > 3 and text[-3] == "." and text[-2:].isdigit() and text[:-3].isdigit():
+        # A DBF amount is written with its two places: the usual case, without a regex.
+        cents = int(text[:-3]) * 100 + int(text[-2:])
+        if cents > MONEY_LIMIT:
+            raise Refusal(said('"{value}" is beyond what an amount may be', value=text[:30]))
+        return cents
     m = _AMOUNT.fullmatch(text)
     if m is None:
         raise Refusal(said('"{value}" is not an amount', value=text[:30]))

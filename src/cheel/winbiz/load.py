@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import ImportConflict, IntegrityError, said
+from ..errors import ImportConflict, IntegrityError, joined, said
 from ..progress import Progress
 from ..store import organizations
 from ..store.engines import Database
-from .chart import Chart
-from .entries import Entry, YearScan, YearTotals
+from .chart import KINDS, Chart
+from .entries import Entry, YearScan, YearTotals, chf
 
 BATCH_LINES = 5000  # lines written at once (and progress reported)
 ENTRY_COLUMNS = ("id", "company_id", "fiscal_year_id", "number", "date", "reference",
@@ -25,8 +25,10 @@ LINE_COLUMNS = ("id", "entry_id", "account_id", "debit", "credit", "vat_code_id"
 @dataclass
 class Clash:
     number: str
-    imported: str  # name (kind) in the source
-    existing: str  # name (kind) in the group
+    imported: str  # the name in the source
+    kind: str
+    existing: str  # the name in the group
+    existing_kind: str
 
 
 @dataclass
@@ -69,7 +71,7 @@ def clashes(chart: Chart, existing: dict[str, tuple[int, str, set[str]]]) -> lis
         _, kind, names = known
         if kind != account.kind or account.name.casefold() not in names:
             shown = sorted(names)[0] if names else "?"
-            out.append(Clash(number, f"{account.name} ({account.kind})", f"{shown} ({kind})"))
+            out.append(Clash(number, account.name, account.kind, shown, kind))
     return out
 
 
@@ -85,6 +87,7 @@ class CompanyWriter:
         self.currencies_added: list[str] = []
         self.next_entry = db.max_id("journal_entries") + 1
         self.next_line = db.max_id("entry_lines") + 1
+        self.ranges: dict[int, tuple[int, int]] = {}  # fiscal year → its entries' ids
 
     def accounts(self, chart: Chart) -> AccountsDone:
         """The group's id of every account of the chart, adding those it lacks (named in
@@ -92,8 +95,12 @@ class CompanyWriter:
         existing = group_accounts(self.db, self.group_id)
         found = clashes(chart, existing)
         if found:
-            listed = "; ".join(f"{c.number}: {c.imported} here, {c.existing} in the group"
-                               for c in found[:5])
+            listed = joined([said('{number}: "{imported}" ({kind}) here, "{existing}" '
+                                  "({existing_kind}) in the group", number=c.number,
+                                  imported=c.imported, kind=KINDS.get(c.kind, c.kind),
+                                  existing=c.existing,
+                                  existing_kind=KINDS.get(c.existing_kind, c.existing_kind))
+                             for c in found[:5]])
             raise ImportConflict(
                 said("{count} accounts of the imported chart have the number of another "
                      "account of the group ({listed}); nothing was imported",
@@ -136,6 +143,7 @@ class CompanyWriter:
         entry_rows: list[tuple] = []
         line_rows: list[tuple] = []
         db = self.db
+        first = self.next_entry
         with db.row_writer() as writer:
             def flush() -> None:
                 if entry_rows:
@@ -170,46 +178,47 @@ class CompanyWriter:
                     if progress:
                         progress(done, total)
             flush()
+        self.ranges[year_id] = (first, self.next_entry - 1)
         return done
 
-    def loaded(self, year_ids: dict[str, int]) -> dict[str, YearLoaded]:
-        """What the company's fiscal years hold once written, read back from the database:
-        entries, lines, and the balance of every account."""
-        by_id = {year_id: YearLoaded(year_id) for year_id in year_ids.values()}
-        for year_id, entries in self.db.query(
-                "SELECT fiscal_year_id, COUNT(*) FROM journal_entries WHERE company_id = ? "
-                "GROUP BY fiscal_year_id", (self.company_id,)):
-            by_id[year_id].entries = int(entries)
-        for year_id, number, lines, balance in self.db.query(
-                "SELECT e.fiscal_year_id, a.number, COUNT(*), SUM(l.debit) - SUM(l.credit) "
-                "FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
-                "JOIN accounts a ON a.id = l.account_id "
-                "WHERE e.company_id = ? GROUP BY e.fiscal_year_id, a.number",
-                (self.company_id,)):
-            year = by_id[year_id]
-            year.lines += int(lines)
-            year.balances[number] = int(balance)
-        return {name: by_id[year_id] for name, year_id in year_ids.items()}
+    def loaded(self, year_ids: dict[str, int], accounts: dict[str, int]
+               ) -> dict[str, YearLoaded]:
+        """What the company's fiscal years hold once written, read back from the database
+        over the id ranges written (an index range each, no join): entries, lines, every
+        account's balance. A line on an account that is not the group's is counted under
+        no number, so the counts of :meth:`check` refuse it."""
+        numbers = {account_id: number for number, account_id in accounts.items()}
+        out = {}
+        for name, year_id in year_ids.items():
+            year = out[name] = YearLoaded(year_id)
+            first, last = self.ranges.get(year_id, (1, 0))
+            year.entries = int(self.db.scalar(
+                "SELECT COUNT(*) FROM journal_entries WHERE id BETWEEN ? AND ? "
+                "AND company_id = ? AND fiscal_year_id = ?",
+                (first, last, self.company_id, year_id)))
+            for account_id, lines, balance in self.db.query(
+                    "SELECT account_id, COUNT(*), SUM(debit) - SUM(credit) FROM entry_lines "
+                    "WHERE entry_id BETWEEN ? AND ? GROUP BY account_id", (first, last)):
+                number = numbers.get(account_id)
+                if number is not None:
+                    year.lines += int(lines)
+                    year.balances[number] = int(balance)
+        return out
 
     def check(self, totals: dict[str, YearTotals], loaded: dict[str, YearLoaded]) -> None:
         """What must hold before the import commits: each fiscal year holds the entries and
-        lines read, every entry balances, every line's account is one of the group's, and
-        every account's balance equals the sum computed from the source files."""
-        unbalanced = self.db.scalar(
-            "SELECT e.number FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
-            "WHERE e.company_id = ? GROUP BY e.id, e.number "
-            "HAVING SUM(l.debit) <> SUM(l.credit) LIMIT 1", (self.company_id,))
-        if unbalanced is not None:
-            raise IntegrityError(said("the imported entry {number} does not balance; nothing "
-                                      "was imported", number=unbalanced), cause="balance")
-        foreign = self.db.scalar(
-            "SELECT COUNT(*) FROM journal_entries e JOIN entry_lines l ON l.entry_id = e.id "
-            "LEFT JOIN accounts a ON a.id = l.account_id AND a.group_id = ? "
-            "WHERE e.company_id = ? AND a.id IS NULL", (self.group_id, self.company_id))
-        if foreign:
-            raise IntegrityError(said("{count} imported lines post to no account of the "
-                                      "group; nothing was imported", count=foreign),
-                                 cause="keys")
+        lines read (each line on an account of the group), every entry balances, and every
+        account's balance equals the sum computed from the source files."""
+        for first, last in self.ranges.values():
+            unbalanced = self.db.scalar(
+                "SELECT entry_id FROM entry_lines WHERE entry_id BETWEEN ? AND ? "
+                "GROUP BY entry_id HAVING SUM(debit) <> SUM(credit) LIMIT 1", (first, last))
+            if unbalanced is not None:
+                number = self.db.scalar("SELECT number FROM journal_entries WHERE id = ?",
+                                        (unbalanced,))
+                raise IntegrityError(said("the imported entry {number} does not balance; "
+                                          "nothing was imported", number=number),
+                                     cause="balance")
         for name, source in totals.items():
             year = loaded[name]
             if (year.entries, year.lines) != (source.entries, source.lines):
@@ -227,7 +236,8 @@ class CompanyWriter:
                 raise IntegrityError(said("the balance of the account {number} in {year} is "
                                           "{got} in cheel, {want} in the source; nothing was "
                                           "imported", number=number, year=name,
-                                          got=got.get(number, 0), want=wanted.get(number, 0)),
+                                          got=chf(got.get(number, 0)),
+                                          want=chf(wanted.get(number, 0))),
                                      cause="balance")
 
 

@@ -13,7 +13,7 @@ from ..store import locks, organizations
 from ..store.catalog import Catalog
 from ..store.names import check_name, name_key
 from .chart import read_chart
-from .entries import YearScan, YearTotals, entries_of, scan_year
+from .entries import YearScan, YearTotals, entries_of, scan_year, year_plan
 from .load import CompanyWriter, YearLoaded, new_company
 from .source import opened_source
 
@@ -134,7 +134,7 @@ def run_import(catalog: Catalog, options: ImportOptions,
             unknown = [y for y in options.years if name_key(y) not in known]
             if unknown:
                 raise UsageError(said("the source has no fiscal year {year}", year=unknown[0]),
-                                 hint=said("it has: {known}",
+                                 hint=said("its fiscal years are: {known}",
                                            known=", ".join(y.name for y in years)))
             wanted = {name_key(y) for y in options.years}
             years = [y for y in years if name_key(y.name) in wanted]
@@ -143,7 +143,7 @@ def run_import(catalog: Catalog, options: ImportOptions,
             raise UsageError(said("the source does not name its company (CSV exports do "
                                   "not)"), hint=said("give the company's name with --company"))
         name = check_name(name, "company")
-        scans = [scan_year(y) for y in years]
+        scans = [year_plan(y) for y in years]
         chart = read_chart(years)
         total = sum(s.rows for s in scans)
         if progress:
@@ -173,7 +173,7 @@ def run_import(catalog: Catalog, options: ImportOptions,
                                 accounts.ids, progress, done, total)
                         if progress:
                             progress(0, 0, CHECKS)
-                        loaded = writer.loaded(year_ids)
+                        loaded = writer.loaded(year_ids, accounts.ids)
                         writer.check(totals, loaded)
                         db.after_explicit_ids(["journal_entries", "entry_lines"])
                         if progress:

@@ -16,16 +16,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..errors import NotFound, SourceRefused, said
-from .fields import Refusal, text_of
+from ..errors import NotFound, SourceRefused, Text, said
+from .fields import PAD, Refusal, text_of
 from .tables import ENCODING, DbfTable, refused
 
 TABLE_SUFFIXES = (".dbf", ".fpt", ".dbt", ".csv")
 MAX_MEMBER = 8 * 2**30  # a table larger than this is not a WinBIZ company's
 # What a .wb_backup file that is not a zip turns out to be, by its first bytes.
-SIGNATURES = ((b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"\x1f\x8b", "a gzip file"),
-              (b"Rar!", "a RAR archive"), (b"MSCF", "a Windows cabinet"),
-              (b"SQLite format 3", "an SQLite database"), (b"%PDF", "a PDF document"))
+SIGNATURES = ((b"7z\xbc\xaf\x27\x1c", said("a 7-Zip archive")),
+              (b"\x1f\x8b", said("a gzip file")), (b"Rar!", said("a RAR archive")),
+              (b"MSCF", said("a Windows cabinet")),
+              (b"SQLite format 3", said("an SQLite database")), (b"%PDF", said("a PDF document")))
+EMPTY, UNKNOWN = said("an empty file"), said("a file of a kind cheel does not know")
 EXPORT_HINT = said("in WinBIZ, copy the company's data folder (DAT/<dossier>) or export its "
                    "chart of accounts and its entries as CSV (Outils → Importer, exporter → "
                    "Exporter, Windows ANSI 1252), then import that")
@@ -98,7 +100,7 @@ def _company_name(dos_info: Path) -> str:
 
 def _checked_name(path: Path, name: str | None) -> str:
     try:
-        name = text_of(name, 100).strip()
+        name = text_of((name or "").strip(PAD), 100)
     except Refusal as e:
         raise refused(path, e.why, record=1) from None
     if not name:
@@ -185,8 +187,8 @@ def _extract(archive: Path, into: Path) -> None:
                                          member=info.filename[:200], size=info.file_size))
 
 
-def _sniff(path: Path) -> str:
-    """What a file is, by its first bytes: "zip", or the name of another kind."""
+def _sniff(path: Path) -> str | Text:
+    """What a file is, by its first bytes: "zip", or what else it is, as said."""
     with open(path, "rb") as f:
         head = f.read(16)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -194,7 +196,7 @@ def _sniff(path: Path) -> str:
     for signature, kind in SIGNATURES:
         if head.startswith(signature):
             return kind
-    return "empty" if not head else "unknown"
+    return EMPTY if not head else UNKNOWN
 
 
 def _folder_in(root: Path) -> Path:
@@ -226,13 +228,13 @@ def opened_source(given: Path | str) -> Iterator[Source]:
     kind = _sniff(path)
     if kind != "zip":
         if suffix == ".wb_backup":
-            found = {"empty": said("empty"), "unknown": said("of a kind cheel does not know")}
             raise SourceRefused(
                 said("the WinBIZ backup {file} is not a zip but {what}: cheel reads "
                      "only WinBIZ's data folder, a zip of it, or its CSV exports",
-                     file=path.name, what=found.get(kind, kind)), hint=EXPORT_HINT)
-        raise SourceRefused(said("the file {file} is neither a WinBIZ data folder, a zip of "
-                                 "one, nor CSV exports", file=path.name), hint=EXPORT_HINT)
+                     file=path.name, what=kind), hint=EXPORT_HINT)
+        raise SourceRefused(said("cheel cannot import {file}: it is not a zip, a .wb_backup, "
+                                 "a DBF table or a CSV export", file=path.name),
+                            hint=EXPORT_HINT)
     work = Path(tempfile.mkdtemp(prefix="cheel-winbiz-"))  # 0700
     try:
         _extract(path, work)

@@ -6,16 +6,17 @@ What does not hold raises :class:`~cheel.errors.SourceRefused` naming the file, 
 it applies the record and the field.
 
 A DBF table's header, field descriptors and memo file are read by ``dbfread``; its records
-are cut by one ``struct`` format over blocks of the file, which also sees what ``dbfread``
-passes over silently (a table shorter than its header says, a record that is neither live
-nor deleted). Measured on 200,000 records of 415 bytes: dbfread's own iteration 3.3 s (1.2 s
-raw), the struct cut 0.1 s.
+are cut here, a block of the file at a time, which also sees what ``dbfread`` passes over
+silently (a table shorter than its header says, a record that is neither live nor
+deleted). Measured on 200,000 records of 415 bytes: dbfread's own iteration 3.3 s (1.2 s
+raw), cutting decoded blocks 0.15 s.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import operator
 import os
 import struct
 from collections.abc import Iterator, Sequence
@@ -83,7 +84,8 @@ class DbfTable:
             raise refused(path, said("it is cut short: its header announces {count} records, "
                                      "it holds {whole}", count=self.count, whole=whole),
                           record=whole + 1)
-        self.format = struct.Struct("B" + "".join(f"{f.length}s" for f in self.fields))
+        self.offsets = [1 + sum(f.length for f in self.fields[:i])
+                        for i in range(len(self.fields))]
         self.memo_path = table.memofilename
         self._memo = None
         if any(f.type == "M" for f in self.fields) and not self.memo_path:
@@ -110,44 +112,68 @@ class DbfTable:
         return out
 
     def records(self, names: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Record]:
-        """The live records: their number and the text of each field asked for (None for
-        an optional field the table lacks), streamed block by block."""
+        """The live records: their number and the text of each field asked for, as stored
+        (padded: callers strip it; None for an optional field the table lacks; a memo
+        field's text from its memo file), streamed block by block."""
         wanted = self.positions(names, optional)
-        decoders = [self._decoder(i) if i is not None else None for i in wanted]
-        unpack = self.format.iter_unpack
+        present = [i for i in wanted if i is not None]
+        slices = [slice(self.offsets[i], self.offsets[i] + self.fields[i].length)
+                  for i in present]
+        # Most tables: one decode per block and one C call per record cut its fields
+        # (250,000 lines: 3.4 s of decode calls per field → 0.2 s).
+        cut = operator.itemgetter(*slices) if len(slices) > 1 else \
+            (lambda record: (record[slices[0]],))
+        memos = {n for n, i in enumerate(present) if self.fields[i].type == "M"}
+        gaps = len(present) != len(wanted)
+        length = self.length
         with open(self.path, "rb") as f:
             f.seek(self.start)
             number = 0
             while number < self.count:
                 take = min(BLOCK, self.count - number)
-                data = f.read(take * self.length)
-                for fields in unpack(data):
+                data = f.read(take * length)
+                if len(data) < take * length:
+                    raise refused(self.path, said("it is cut short: its header announces "
+                                                  "{count} records, it holds {whole}",
+                                                  count=self.count,
+                                                  whole=number + len(data) // length),
+                                  record=number + len(data) // length + 1)
+                # cp1252 maps one byte to one character: offsets in bytes are offsets here
+                block = data.decode(ENCODING, errors="replace")
+                simple = not memos and "\ufffd" not in block
+                for base in range(0, take * length, length):
                     number += 1
-                    flag = fields[0]
-                    if flag == DELETED:
+                    flag = block[base]
+                    if flag == "*":
                         continue
-                    if flag != LIVE:
+                    if flag != " ":
                         raise refused(self.path, said("it is neither a live nor a deleted "
                                                       "record (first byte {byte})",
-                                                      byte=f"0x{flag:02X}"), record=number)
-                    yield number, tuple(
-                        decode(fields[i + 1], number) if decode is not None else None
-                        for i, decode in zip(wanted, decoders))
+                                                      byte=f"0x{data[base]:02X}"),
+                                      record=number)
+                    values = cut(block[base:base + length])
+                    if not simple:
+                        values = self._checked(values, present, memos, data, base, number)
+                    if gaps:
+                        found = iter(values)
+                        values = tuple(next(found) if i is not None else None for i in wanted)
+                    yield number, values
 
-    def _decoder(self, index: int):
-        field = self.fields[index]
-        name = self.names[index]
-        path = self.path
-
-        def text(raw: bytes, record: int) -> str:
-            try:
-                return raw.decode(ENCODING).rstrip(" \x00")
-            except UnicodeDecodeError:
-                raise refused(path, said("not Windows-1252 text"), record, name) from None
-
-        if field.type == "M":
-            return lambda raw, record: self._memo_text(raw, record, name)
-        return text
+    def _checked(self, values: tuple, present: list[int], memos: set[int], data: bytes,
+                 base: int, number: int) -> tuple:
+        """A record's fields where the block holds a memo field or bytes Windows-1252 does
+        not define: a memo's text from its file, a text that is not Windows-1252 refused."""
+        out = []
+        for n, (value, i) in enumerate(zip(values, present)):
+            if n in memos:
+                start = base + self.offsets[i]
+                out.append(self._memo_text(data[start:start + self.fields[i].length], number,
+                                           self.names[i]))
+            elif "\ufffd" in value:
+                raise refused(self.path, said("not Windows-1252 text"), number, self.names[i])
+            else:
+                out.append(value)
+        return tuple(out)
 
     def _memo_text(self, raw: bytes, record: int, name: str) -> str:
         """A memo field's text, its pointer checked against its memo file."""
@@ -196,7 +222,7 @@ class CsvTable:
             with open(path, encoding=ENCODING, newline="") as f:
                 first = f.readline()
         except UnicodeDecodeError:
-            raise refused(path, said("not Windows-1252 text"), record=0) from None
+            raise refused(path, said("its header line is not Windows-1252 text")) from None
         except OSError as e:
             raise refused(path, said("it cannot be read ({why})", why=e.strerror)) from None
         self.names = [n.strip().strip('"').upper() for n in first.rstrip("\r\n").split(";")]
