@@ -206,3 +206,44 @@ def test_restore_wizard_with_password_retry(orgs, tmp_path):
     assert p.exitstatus == 0
     info = O.describe(orgs, orgs.find("Restored SA"))
     assert sorted(g["name"] for g in info["groups"]) == ["Boulangerie Favre Sàrl", "Groupe Alpha"]
+
+
+def test_import_wizard_from_winbiz(orgs, tmp_path):
+    from winbiz_support import write_company
+
+    expected = write_company(tmp_path / "src", years=(2023, 2024), lines=600)
+    p = spawn(orgs, "import", "winbiz")
+    p.expect("Step 1: the WinBIZ data")
+    p.expect("Folder or file")
+    p.sendline(str(tmp_path / "nowhere"))
+    p.expect("does not exist")  # said, then asked again
+    p.expect("Folder or file")
+    p.sendline(str(expected.source))
+    p.expect_exact(f"Found: {expected.company}")
+    p.expect("Step 2: fiscal years to import")
+    p.expect(r"1\. \[x\] 2023")
+    p.expect("Enter = next")
+    p.sendline("1")  # only 2024
+    p.expect(r"1\. \[ \] 2023")
+    p.expect("Enter = next")
+    p.sendline("")
+    p.expect("Step 3: the organization that receives the company")
+    p.expect("Number")
+    p.sendline("2")  # Zeta SA
+    p.expect("Name of the new company")
+    p.sendline("")  # the name WinBIZ gives
+    p.expect("Step 4: share the data of a company group")
+    p.expect("Number")
+    p.sendline("2")  # no: a new group (Zeta SA has one group)
+    p.expect("Years: +2024")
+    p.expect("Import?")
+    p.sendline("y")
+    p.expect("all equal")
+    p.expect(f'Imported company "{expected.company}"')
+    p.expect(pexpect.EOF)
+    p.close()
+    assert p.exitstatus == 0
+    info = O.describe(orgs, orgs.find("Zeta SA"))
+    group = next(g for g in info["groups"] if g["name"] == expected.company)
+    assert group["rows"]["journal_entries"] == expected.year("2024").entries
+    assert group["rows"]["entry_lines"] == expected.year("2024").lines
