@@ -53,7 +53,7 @@ def run(argv: list[str], env: dict) -> tuple[float, int, str]:
 
 
 def measure(size: int, engine: str, work: Path, reps: int) -> dict:
-    from winbiz_support import write_company
+    from winbiz_fixtures import write_company
 
     source = work / f"src-{size}"
     if not source.exists():

@@ -2,7 +2,7 @@
 recomputed, so every integrity check passes) is either restored faithfully or refused in
 one sentence, and ``verify``, ``restore --dry-run`` and ``restore`` say the same of it.
 
-For each mutated file (``sound_support.Checker.check``): ``verify``, ``restore --dry-run
+For each mutated file (``sound_fixtures.Checker.check``): ``verify``, ``restore --dry-run
 --create``, ``restore --create``, ``restore --dry-run`` and ``restore --on-conflict copy``
 into EXISTING (an organization holding the same groups and its own rows), each on a fresh
 copy of the targets:
@@ -13,7 +13,7 @@ copy of the targets:
 - refused: the new organization is not listed and left nothing behind, EXISTING is
   unchanged (fingerprint);
 - accepted: every restored group holds exactly what the file says (read without cheel:
-  ``sound_support.file_groups``), EXISTING's own groups are unchanged;
+  ``sound_fixtures.file_groups``), EXISTING's own groups are unchanged;
 - and where the issue says what a sound reader does (``Mutation.expect``): refused (exit 4)
   or accepted.
 
@@ -44,9 +44,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sound_support
-from sound_support import ACCEPT, EITHER, REFUSE, SCHEMA
-from sound_support import count_report, honest, module_kdf, sources  # noqa: F401 (fixtures)
+from cheel.store import schema
+
+import sound_fixtures
+from sound_fixtures import ACCEPT, EITHER, REFUSE
+from sound_fixtures import count_report, honest, module_kdf, sources  # noqa: F401 (fixtures)
 
 EXAMPLES = int(os.environ.get("CHEEL_PROPERTY_EXAMPLES", "1500"))
 PG_EXAMPLES = int(os.environ.get("CHEEL_PROPERTY_PG_EXAMPLES", "60"))
@@ -59,7 +61,7 @@ BIG = st.one_of(st.integers(min_value=2 ** 63, max_value=2 ** 200),
 ODD = st.sampled_from([1.5, 1000.0, -0.0, "12", True, False, None, [1], {"a": 1}])
 INTS = st.one_of(st.sampled_from([2 ** 63, -2 ** 63 - 1, 2 ** 64, 10 ** 30, 2 ** 63 - 1,
                                   -2 ** 63, 0, -1]), BIG, ODD,
-                 st.integers(sound_support.INT64_MIN, sound_support.INT64_MAX))
+                 st.integers(sound_fixtures.INT64_MIN, sound_fixtures.INT64_MAX))
 BOOLS = st.one_of(st.sampled_from([2, 7, -1, 1.0, True, "1", None, 0, 1, 2 ** 64]),
                   st.integers(-3, 9))
 TEXT_EDGES = ["a\x00b", "\x00", "\ud800", "x\udfffy", "\x1b[31mrot\x1b[0m", "\x07", "\x7f",
@@ -105,26 +107,26 @@ def _value_targets() -> list[tuple[str, str, str, str]]:
     """(scope, table, column, type) of every plain value column: no id, no foreign key, no
     group or company name or uid (the name class changes those consistently)."""
     out = []
-    for t in SCHEMA.TABLES:
+    for t in schema.TABLES:
         for c in t.backup_columns:
             if c.type == "id" or c.ref:
                 continue
-            if t.name in (SCHEMA.GROUP_TABLE, SCHEMA.COMPANY_TABLE) and c.name in ("uid", "name"):
+            if t.name in (schema.GROUP_TABLE, schema.COMPANY_TABLE) and c.name in ("uid", "name"):
                 continue
-            out.append(("org" if t.scope == SCHEMA.ORG else "g1", t.name, c.name, c.type))
+            out.append(("org" if t.scope == schema.ORG else "g1", t.name, c.name, c.type))
     return sorted(out, key=lambda x: x[0] == "org")  # group columns first (drawn most)
 
 
 VALUE_TARGETS = _value_targets()
-FK_TARGETS = [(t.name, c.name, SCHEMA.table(c.ref).scope == SCHEMA.ORG)
-              for t in SCHEMA.group_tables() for c in t.foreign_keys]
+FK_TARGETS = [(t.name, c.name, schema.table(c.ref).scope == schema.ORG)
+              for t in schema.group_tables() for c in t.foreign_keys]
 
 
 @st.composite
 def value_mutations(draw):
     scope, table, column, typ = draw(st.sampled_from(VALUE_TARGETS))
     value = draw(BY_TYPE[typ])
-    return sound_support.set_value(table, column, value, row=draw(st.integers(0, 20)), scope=scope)
+    return sound_fixtures.set_value(table, column, value, row=draw(st.integers(0, 20)), scope=scope)
 
 
 @st.composite
@@ -132,26 +134,27 @@ def fk_mutations(draw):
     table, column, to_org = draw(st.sampled_from(FK_TARGETS))
     to = draw(st.sampled_from(["org-missing", "org-other", "null"] if to_org
                               else ["other", "missing", "null", "same"]))
-    return sound_support.set_ref(table, column, to, row=draw(st.integers(0, 20)))
+    return sound_fixtures.set_ref(table, column, to, row=draw(st.integers(0, 20)))
 
 
-GROUP_TABLES = [t.name for t in SCHEMA.group_tables()]
+GROUP_TABLES = [t.name for t in schema.group_tables()]
 
 
 def _id_expect(table: str, new_id, row: int, refs: bool, fix: bool):
     """What a sound reader does with a row renumbered so."""
 
-    def judge(p: sound_support.Parts) -> str:
+    def judge(p: sound_fixtures.Parts) -> str:
         scope = "org" if table in ("users", "languages") else "g1"
         ids = p.ids(table, scope)
-        old = sound_support._pick(ids, row)
+        old = sound_fixtures.pick(ids, row)
         if new_id in ("dup", "other") or isinstance(new_id, bool) or \
                 not isinstance(new_id, (int, str)) or \
                 (isinstance(new_id, str) and not new_id.startswith("max+")):
             return REFUSE
-        if isinstance(new_id, int) and not sound_support.INT64_MIN <= new_id <= sound_support.INT64_MAX:
+        if isinstance(new_id, int) and \
+                not sound_fixtures.INT64_MIN <= new_id <= sound_fixtures.INT64_MAX:
             return REFUSE
-        referenced = any(x[ci] == old for t, ci in sound_support._references(p, table)
+        referenced = any(x[ci] == old for t, ci in sound_fixtures.references(p, table)
                          for x in p.rows(t, scope if scope != "org" else None))
         if referenced and not refs:
             return REFUSE
@@ -169,7 +172,8 @@ def _id_expect(table: str, new_id, row: int, refs: bool, fix: bool):
 def id_mutations(draw):
     kind = draw(st.sampled_from(["renumber", "renumber", "swap", "range"]))
     if kind == "swap":
-        return sound_support.swap_rows(draw(st.sampled_from(GROUP_TABLES)), 0, draw(st.integers(1, 5)))
+        return sound_fixtures.swap_rows(draw(st.sampled_from(GROUP_TABLES)), 0,
+                                        draw(st.integers(1, 5)))
     if kind == "range":
         table = draw(st.sampled_from(GROUP_TABLES))
         lo, hi, expect = draw(st.sampled_from([
@@ -178,13 +182,13 @@ def id_mutations(draw):
             ("hi", "lo", None), (0, "hi", EITHER), ("lo", 2 ** 63, REFUSE),
             ("lo", "x", REFUSE), (1.5, "hi", REFUSE), (None, "hi", REFUSE)]))
 
-        def judge(p: sound_support.Parts, lo=lo, hi=hi) -> str:
+        def judge(p: sound_fixtures.Parts, lo=lo, hi=hi) -> str:
             true = p.group("g1")["ids"][table]
             if true[0] == true[1]:
                 return EITHER  # one row: lo+1 > hi, a range of nothing, either is sound
             return REFUSE
 
-        return sound_support.lie_ids(table, lo, hi, expect=expect or judge)
+        return sound_fixtures.lie_ids(table, lo, hi, expect=expect or judge)
     table = draw(st.sampled_from(GROUP_TABLES + ["users"]))
     new_id = draw(st.sampled_from(["dup", "other", "max+1", "max+1000", 0, -1, -2 ** 63,
                                    2 ** 62, 2 ** 63 - 1, 2 ** 63, 2 ** 64, 1.5, "7", None]))
@@ -192,17 +196,17 @@ def id_mutations(draw):
         new_id = "dup"
     row, refs, fix = draw(st.integers(0, 10)), draw(st.booleans()), draw(st.booleans())
     scope = "org" if table == "users" else "g1"
-    m = sound_support.renumber(table, new_id, row=row, scope=scope, refs=refs, fix=fix and scope != "org",
-                    expect=EITHER)
+    m = sound_fixtures.renumber(table, new_id, row=row, scope=scope, refs=refs,
+                                fix=fix and scope != "org", expect=EITHER)
     expect = _id_expect(table, new_id, row, refs, fix)
     sort = isinstance(new_id, str) and new_id.startswith("max+")
 
-    def apply(p: sound_support.Parts, m=m) -> None:
+    def apply(p: sound_fixtures.Parts, m=m) -> None:
         m.apply(p)
         if sort and scope != "org":
-            sound_support.sort_by_id(p, table, scope)  # a writer writes rows in id order
+            sound_fixtures.sort_by_id(p, table, scope)  # a writer writes rows in id order
 
-    return sound_support.Mutation("id", m.label, apply, expect)
+    return sound_fixtures.Mutation("id", m.label, apply, expect)
 
 
 NAME_EDGES = ["Zeile\nZwei", "Esc \x1b[2J", "Nul\x00", "Tab\there", "\x7f", "\x9b31m",
@@ -220,12 +224,12 @@ def name_mutations(draw):
         uid, expect = draw(st.sampled_from([("dup", EITHER if what == "group" else REFUSE),
                                             ("", EITHER), ("nicht-eine-uuid", EITHER),
                                             ("x\ny", EITHER), (5, REFUSE), (None, REFUSE)]))
-        return sound_support.reuid(what, uid, index, expect)
+        return sound_fixtures.reuid(what, uid, index, expect)
     name = draw(st.one_of(st.sampled_from(NAME_EDGES), st.text(max_size=120)))
-    m = sound_support.rename(what, name, index)
+    m = sound_fixtures.rename(what, name, index)
     verdict = m.expect
 
-    def judge(p: sound_support.Parts) -> str:
+    def judge(p: sound_fixtures.Parts) -> str:
         org = p.manifest["organizations"][0]
         others = [g["name"] for g in org["groups"]] if what == "group" else \
             [c["name"] for g in org["groups"] for c in g["companies"]] if what == "company" \
@@ -235,10 +239,10 @@ def name_mutations(draw):
             return EITHER  # the same name as another one of the file: renamed, or refused
         return verdict
 
-    return sound_support.Mutation("name", m.label, m.apply, judge)
+    return sound_fixtures.Mutation("name", m.label, m.apply, judge)
 
 
-def _manifest_list() -> list[sound_support.Mutation]:
+def _manifest_list() -> list[sound_fixtures.Mutation]:
     """Every manifest mutation the property draws from (deletions, wrong types, numbers,
     nesting, versions, shapes)."""
     g = ("organizations", 0, "groups", 0)
@@ -261,62 +265,72 @@ def _manifest_list() -> list[sound_support.Mutation]:
     wrong = [None, True, 5, 1.5, "x", [], {}, 10 ** 30, -1]
     out = []
     for path in structural:
-        out.append(sound_support.manifest_set(path, expect=REFUSE))
-        out += [sound_support.manifest_set(path, v, expect=REFUSE) for v in wrong]
+        out.append(sound_fixtures.manifest_set(path, expect=REFUSE))
+        out += [sound_fixtures.manifest_set(path, v, expect=REFUSE) for v in wrong]
     for path in descriptive:
-        out.append(sound_support.manifest_set(path, expect=EITHER))
-        out += [sound_support.manifest_set(path, v, expect=EITHER) for v in wrong]
+        out.append(sound_fixtures.manifest_set(path, expect=EITHER))
+        out += [sound_fixtures.manifest_set(path, v, expect=EITHER) for v in wrong]
     for v in ("cheel-backup ", "Cheel-Backup", None):
-        out.append(sound_support.manifest_set(("format",), v, expect=REFUSE))
+        out.append(sound_fixtures.manifest_set(("format",), v, expect=REFUSE))
     for v in (2, 0, -1, 10 ** 30, "1", 1.0, True, 1e30):
-        out.append(sound_support.manifest_set(("format_version",), v, expect=REFUSE))
+        out.append(sound_fixtures.manifest_set(("format_version",), v, expect=REFUSE))
     for v in (2, 10 ** 30, "1", 1.0, True, None, -1):
-        out.append(sound_support.manifest_set(("schema_version",), v, expect=REFUSE))
-    out.append(sound_support.manifest_set(("schema_version",), 0, expect=EITHER))
-    out.append(sound_support.manifest_set(("encrypted",), True, expect=EITHER))
-    out.append(sound_support.manifest_set(("organizations", 0, "index"), 1, expect=REFUSE))
-    out.append(sound_support.manifest_set(("organizations", 0, "index"), 10 ** 30, expect=REFUSE))
-    out.append(sound_support.manifest_set(g + ("key",), "g2", expect=REFUSE))
-    out.append(sound_support.manifest_set(g + ("rows", "entry_lines"), 10 ** 30, expect=REFUSE,
-                               cls="count"))
-    out.append(sound_support.manifest_set(g + ("ids", "entry_lines"), [1, 10 ** 30], expect=REFUSE,
-                               cls="id-range"))
-    out.append(sound_support.manifest_set(g + ("ids", "entry_lines"), [1], expect=REFUSE,
-                               cls="id-range"))
-    out.append(sound_support.manifest_set(g + ("ids", "entry_lines"), "1-20", expect=REFUSE,
-                               cls="id-range"))
-    out.append(sound_support.manifest_set(g + ("ids", "entry_lines"), expect=REFUSE, cls="id-range"))
-    out.append(sound_support.manifest_set(("organizations", 0, "groups", 1, "ids", "payments"),
-                               [1, 5], expect=EITHER, cls="id-range"))
-    out.append(sound_support.manifest_set(("organizations", 0, "languages"), ["xx"], expect=EITHER))
-    out.append(sound_support.manifest_set(("organizations", 0, "languages"), [], expect=EITHER))
+        out.append(sound_fixtures.manifest_set(("schema_version",), v, expect=REFUSE))
+    out.append(sound_fixtures.manifest_set(("schema_version",), 0, expect=EITHER))
+    out.append(sound_fixtures.manifest_set(("encrypted",), True, expect=EITHER))
+    out.append(sound_fixtures.manifest_set(("organizations", 0, "index"), 1, expect=REFUSE))
+    out.append(sound_fixtures.manifest_set(("organizations", 0, "index"), 10 ** 30,
+                                           expect=REFUSE))
+    out.append(sound_fixtures.manifest_set(g + ("key",), "g2", expect=REFUSE))
+    out.append(sound_fixtures.manifest_set(g + ("rows", "entry_lines"), 10 ** 30, expect=REFUSE,
+                                           cls="count"))
+    out.append(sound_fixtures.manifest_set(g + ("ids", "entry_lines"), [1, 10 ** 30],
+                                           expect=REFUSE, cls="id-range"))
+    out.append(sound_fixtures.manifest_set(g + ("ids", "entry_lines"), [1], expect=REFUSE,
+                                           cls="id-range"))
+    out.append(sound_fixtures.manifest_set(g + ("ids", "entry_lines"), "1-20", expect=REFUSE,
+                                           cls="id-range"))
+    out.append(sound_fixtures.manifest_set(g + ("ids", "entry_lines"), expect=REFUSE,
+                                           cls="id-range"))
+    out.append(sound_fixtures.manifest_set(("organizations", 0, "groups", 1, "ids", "payments"),
+                                           [1, 5], expect=EITHER, cls="id-range"))
+    out.append(sound_fixtures.manifest_set(("organizations", 0, "languages"), ["xx"],
+                                           expect=EITHER))
+    out.append(sound_fixtures.manifest_set(("organizations", 0, "languages"), [],
+                                           expect=EITHER))
     for where in ("whole", "unknown", "organizations", "tables"):
-        out.append(sound_support.deep_manifest(where))
-    out.append(sound_support.deep_manifest("unknown", depth=500, expect=EITHER))
-    out.append(sound_support.manifest_edit("manifest is a JSON array", _raw_manifest(b"[]"), REFUSE))
-    out.append(sound_support.manifest_edit("manifest is a JSON string",
-                                _raw_manifest(b'"cheel-backup"'), REFUSE))
-    out.append(sound_support.manifest_edit("manifest cut short", lambda p: p.raw.__setitem__(
+        out.append(sound_fixtures.deep_manifest(where))
+    out.append(sound_fixtures.deep_manifest("unknown", depth=500, expect=EITHER))
+    out.append(sound_fixtures.manifest_edit("manifest is a JSON array", _raw_manifest(b"[]"),
+                                            REFUSE))
+    out.append(sound_fixtures.manifest_edit("manifest is a JSON string",
+                                            _raw_manifest(b'"cheel-backup"'), REFUSE))
+    out.append(sound_fixtures.manifest_edit("manifest cut short", lambda p: p.raw.__setitem__(
         "manifest.json", p.manifest_bytes()[:-2]), REFUSE))
-    out.append(sound_support.manifest_edit("manifest with a byte-order mark", lambda p: p.raw.__setitem__(
-        "manifest.json", b"\xef\xbb\xbf" + p.manifest_bytes()), EITHER))
-    out.append(sound_support.manifest_edit("manifest not UTF-8", lambda p: p.raw.__setitem__(
+    out.append(sound_fixtures.manifest_edit(
+        "manifest with a byte-order mark", lambda p: p.raw.__setitem__(
+            "manifest.json", b"\xef\xbb\xbf" + p.manifest_bytes()), EITHER))
+    out.append(sound_fixtures.manifest_edit("manifest not UTF-8", lambda p: p.raw.__setitem__(
         "manifest.json", p.manifest_bytes().replace("Sàrl".encode(), b"S\xe0rl")), REFUSE))
-    out.append(sound_support.manifest_edit("manifest with a NaN literal under an unknown key",
-                                lambda p: p.raw.__setitem__(
-                                    "manifest.json",
-                                    p.manifest_bytes()[:-1] + b', "zz": NaN}'), EITHER))
-    out.append(sound_support.manifest_edit("groups listed in the other order", _swap_groups, EITHER))
-    out.append(sound_support.manifest_edit("group g2 renamed g3 (its members too)", _rekey_g2, EITHER))
-    out.append(sound_support.manifest_edit("organization index 1 (its members too)", _reindex_org, EITHER))
-    out.append(sound_support.manifest_edit("group g1 listed twice (as g3, without members)",
-                                _duplicate_group, REFUSE))
-    out.append(sound_support.manifest_edit("unknown table added to the table list", _unknown_table,
-                                EITHER))
-    out.append(sound_support.manifest_edit("entry_lines listed twice in the table list", _twice_table,
-                                EITHER))
-    out.append(sound_support.manifest_edit("two tables swapped in the list (members renumbered)",
-                                _swap_tables, EITHER))
+    out.append(sound_fixtures.manifest_edit("manifest with a NaN literal under an unknown key",
+                                            lambda p: p.raw.__setitem__(
+                                                "manifest.json",
+                                                p.manifest_bytes()[:-1] + b', "zz": NaN}'),
+                                            EITHER))
+    out.append(sound_fixtures.manifest_edit("groups listed in the other order", _swap_groups,
+                                            EITHER))
+    out.append(sound_fixtures.manifest_edit("group g2 renamed g3 (its members too)", _rekey_g2,
+                                            EITHER))
+    out.append(sound_fixtures.manifest_edit("organization index 1 (its members too)",
+                                            _reindex_org, EITHER))
+    out.append(sound_fixtures.manifest_edit("group g1 listed twice (as g3, without members)",
+                                            _duplicate_group, REFUSE))
+    out.append(sound_fixtures.manifest_edit("unknown table added to the table list",
+                                            _unknown_table, EITHER))
+    out.append(sound_fixtures.manifest_edit("entry_lines listed twice in the table list",
+                                            _twice_table, EITHER))
+    out.append(sound_fixtures.manifest_edit("two tables swapped in the list (members renumbered)",
+                                            _swap_tables, EITHER))
     return out
 
 
@@ -324,22 +338,22 @@ def _raw_manifest(data: bytes):
     return lambda p: p.raw.__setitem__("manifest.json", data)
 
 
-def _swap_groups(p: sound_support.Parts) -> None:
+def _swap_groups(p: sound_fixtures.Parts) -> None:
     groups = p.manifest["organizations"][0]["groups"]
     groups.reverse()
 
 
-def _rekey_g2(p: sound_support.Parts) -> None:
+def _rekey_g2(p: sound_fixtures.Parts) -> None:
     p.group("g2")["key"] = "g3"
-    sound_support.rename_members(p, lambda n: n.replace("/g2/", "/g3/"))
+    sound_fixtures.rename_members(p, lambda n: n.replace("/g2/", "/g3/"))
 
 
-def _reindex_org(p: sound_support.Parts) -> None:
+def _reindex_org(p: sound_fixtures.Parts) -> None:
     p.manifest["organizations"][0]["index"] = 1
-    sound_support.rename_members(p, lambda n: n.replace("data/0/", "data/1/"))
+    sound_fixtures.rename_members(p, lambda n: n.replace("data/0/", "data/1/"))
 
 
-def _duplicate_group(p: sound_support.Parts) -> None:
+def _duplicate_group(p: sound_fixtures.Parts) -> None:
     import copy
 
     g = copy.deepcopy(p.group("g1"))
@@ -347,24 +361,24 @@ def _duplicate_group(p: sound_support.Parts) -> None:
     p.manifest["organizations"][0]["groups"].append(g)
 
 
-def _unknown_table(p: sound_support.Parts) -> None:
+def _unknown_table(p: sound_fixtures.Parts) -> None:
     p.manifest["tables"].append({"name": "zz_future", "scope": "group", "columns": [
         {"name": "id", "type": "id", "nullable": False}]})
 
 
-def _twice_table(p: sound_support.Parts) -> None:
+def _twice_table(p: sound_fixtures.Parts) -> None:
     import copy
 
     p.manifest["tables"].append(copy.deepcopy(p.table("entry_lines")))
 
 
-def _swap_tables(p: sound_support.Parts) -> None:
+def _swap_tables(p: sound_fixtures.Parts) -> None:
     names = [t["name"] for t in p.tables()]
     i, j = names.index("payments"), names.index("documents")
     p.manifest["tables"][i], p.manifest["tables"][j] = p.manifest["tables"][j], \
         p.manifest["tables"][i]
-    sound_support.renumber_members(p, lambda t, seq: j if seq == i else i if seq == j else seq)
-    sound_support._reorder(p)
+    sound_fixtures.renumber_members(p, lambda t, seq: j if seq == i else i if seq == j else seq)
+    sound_fixtures.reorder(p)
 
 
 MANIFEST = _manifest_list()
@@ -379,49 +393,57 @@ TYPE_CHANGES = [("entry_lines", "debit", "binary"), ("entry_lines", "debit", "te
                 ("entry_lines", "debit", 5), ("vat_codes", "valid_to", "timestamp")]
 
 
-def _type_list() -> list[sound_support.Mutation]:
-    out = [sound_support.retype(t, c, new) for t, c, new in TYPE_CHANGES]
-    out += [sound_support.retype(t, c, new, convert=False) for t, c, new in TYPE_CHANGES[:4]]
+def _type_list() -> list[sound_fixtures.Mutation]:
+    out = [sound_fixtures.retype(t, c, new) for t, c, new in TYPE_CHANGES]
+    out += [sound_fixtures.retype(t, c, new, convert=False) for t, c, new in TYPE_CHANGES[:4]]
 
-    def nullable_lie(p: sound_support.Parts) -> None:
-        sound_support.at(p.manifest, ("tables", "@entry_lines", "columns", "@debit"))["nullable"] = True
+    def nullable_lie(p: sound_fixtures.Parts) -> None:
+        column = sound_fixtures.at(p.manifest, ("tables", "@entry_lines", "columns", "@debit"))
+        column["nullable"] = True
         p.rows("entry_lines")[0][p.col("entry_lines", "debit")] = None
 
-    out.append(sound_support.Mutation("manifest-type", "entry_lines.debit declared nullable, one null",
-                           nullable_lie, REFUSE))
+    out.append(sound_fixtures.Mutation("manifest-type",
+                                       "entry_lines.debit declared nullable, one null",
+                                       nullable_lie, REFUSE))
 
-    def not_null(p: sound_support.Parts) -> None:
-        sound_support.at(p.manifest, ("tables", "@invoices", "columns", "@entry_id"))["nullable"] = False
+    def not_null(p: sound_fixtures.Parts) -> None:
+        column = sound_fixtures.at(p.manifest, ("tables", "@invoices", "columns", "@entry_id"))
+        column["nullable"] = False
 
-    out.append(sound_support.Mutation("manifest-type", "invoices.entry_id declared not nullable",
-                           not_null, EITHER))
+    out.append(sound_fixtures.Mutation("manifest-type", "invoices.entry_id declared not nullable",
+                                       not_null, EITHER))
 
-    def scale(p: sound_support.Parts) -> None:
-        sound_support.at(p.manifest, ("tables", "@exchange_rates", "columns", "@rate"))["scale"] = 2
+    def scale(p: sound_fixtures.Parts) -> None:
+        column = sound_fixtures.at(p.manifest, ("tables", "@exchange_rates", "columns", "@rate"))
+        column["scale"] = 2
 
-    out.append(sound_support.Mutation("manifest-type", "exchange_rates.rate declared scale 2", scale,
-                           EITHER))
+    out.append(sound_fixtures.Mutation("manifest-type", "exchange_rates.rate declared scale 2",
+                                       scale, EITHER))
 
-    def ref(p: sound_support.Parts) -> None:
-        sound_support.at(p.manifest, ("tables", "@entry_lines", "columns", "@account_id"))["ref"] = \
-            "contacts"
+    def ref(p: sound_fixtures.Parts) -> None:
+        column = sound_fixtures.at(p.manifest,
+                                   ("tables", "@entry_lines", "columns", "@account_id"))
+        column["ref"] = "contacts"
 
-    out.append(sound_support.Mutation("manifest-type", "entry_lines.account_id declared a contacts key",
-                           ref, EITHER))
-    out += [sound_support.drop_column("entry_lines", "text", EITHER),
-            sound_support.drop_column("contacts", "created_by", EITHER),
-            sound_support.drop_column("entry_lines", "debit", REFUSE),
-            sound_support.drop_column("currencies", "group_id", REFUSE),
-            sound_support.drop_column("accounts", "id", REFUSE),
-            sound_support.drop_column("documents", "content", REFUSE),
-            sound_support.drop_column("journal_entries", "company_id", REFUSE),
-            sound_support.rename_column("entry_lines", "debit", "soll"),
-            sound_support.rename_column("accounts", "id", "ID"),
-            sound_support.swap_columns("entry_lines", "debit", "credit"),
-            sound_support.swap_columns("entry_lines", "text", "rate"),
-            sound_support.drop_table("documents", EITHER), sound_support.drop_table("payments", EITHER),
-            sound_support.drop_table("accounts", REFUSE), sound_support.drop_table("currencies", REFUSE),
-            sound_support.drop_table("users", REFUSE)]
+    out.append(sound_fixtures.Mutation("manifest-type",
+                                       "entry_lines.account_id declared a contacts key",
+                                       ref, EITHER))
+    out += [sound_fixtures.drop_column("entry_lines", "text", EITHER),
+            sound_fixtures.drop_column("contacts", "created_by", EITHER),
+            sound_fixtures.drop_column("entry_lines", "debit", REFUSE),
+            sound_fixtures.drop_column("currencies", "group_id", REFUSE),
+            sound_fixtures.drop_column("accounts", "id", REFUSE),
+            sound_fixtures.drop_column("documents", "content", REFUSE),
+            sound_fixtures.drop_column("journal_entries", "company_id", REFUSE),
+            sound_fixtures.rename_column("entry_lines", "debit", "soll"),
+            sound_fixtures.rename_column("accounts", "id", "ID"),
+            sound_fixtures.swap_columns("entry_lines", "debit", "credit"),
+            sound_fixtures.swap_columns("entry_lines", "text", "rate"),
+            sound_fixtures.drop_table("documents", EITHER),
+            sound_fixtures.drop_table("payments", EITHER),
+            sound_fixtures.drop_table("accounts", REFUSE),
+            sound_fixtures.drop_table("currencies", REFUSE),
+            sound_fixtures.drop_table("users", REFUSE)]
     return out
 
 
@@ -435,10 +457,11 @@ def count_mutations(draw):
         ["users", "languages"] if where == "org" else GROUP_TABLES + ["users"]
     table = draw(st.sampled_from(tables))
     delta = draw(st.sampled_from([1, -1, 10 ** 30, "3", 1.5, None, 2 ** 63]))
-    return sound_support.lie_count(where, table, delta, expect=EITHER if where == "top" else REFUSE)
+    return sound_fixtures.lie_count(where, table, delta,
+                                    expect=EITHER if where == "top" else REFUSE)
 
 
-def _index_list() -> list[sound_support.Mutation]:
+def _index_list() -> list[sound_fixtures.Mutation]:
     def members(fn):
         def edit(idx):
             idx["members"] = fn(idx["members"])
@@ -449,14 +472,14 @@ def _index_list() -> list[sound_support.Mutation]:
         def edit(idx):
             e = idx["members"][i]
             for k, v in kw.items():
-                if v is sound_support._MISSING:
+                if v is sound_fixtures.MISSING:
                     del e[k]
                 else:
                     e[k] = v
             return idx
         return edit
 
-    E = sound_support.index_edit
+    E = sound_fixtures.index_edit
     return [
         E("index is not JSON", lambda idx: b"not json {"),
         E("index is a JSON array", lambda idx: b"[]"),
@@ -464,9 +487,9 @@ def _index_list() -> list[sound_support.Mutation]:
         E("index members is an object", members(lambda ms: {"a": 1})),
         E("index members are numbers", members(lambda ms: list(range(len(ms))))),
         E("index members are strings", members(lambda ms: [m["name"] for m in ms])),
-        E("index entry without size", entry(3, size=sound_support._MISSING)),
-        E("index entry without sha256", entry(3, sha256=sound_support._MISSING)),
-        E("index entry without name", entry(3, name=sound_support._MISSING)),
+        E("index entry without size", entry(3, size=sound_fixtures.MISSING)),
+        E("index entry without sha256", entry(3, sha256=sound_fixtures.MISSING)),
+        E("index entry without name", entry(3, name=sound_fixtures.MISSING)),
         E("index entry size as a string", lambda idx: entry(3, size=str(
             idx["members"][3]["size"]))(idx)),
         E("index entry size 10^30", entry(3, size=10 ** 30)),
@@ -477,7 +500,7 @@ def _index_list() -> list[sound_support.Mutation]:
         E("index chunk rows 10^30", entry(3, rows=10 ** 30)),
         E("index chunk rows as a string", lambda idx: entry(3, rows=str(
             idx["members"][3]["rows"]))(idx)),
-        E("index chunk rows missing", entry(3, rows=sound_support._MISSING)),
+        E("index chunk rows missing", entry(3, rows=sound_fixtures.MISSING)),
         E("index chunk rows 2^64", entry(3, rows=2 ** 64)),
         E("index manifest entry with rows 0", entry(0, rows=0), EITHER),
         E("index entry with an unknown key", entry(3, zz="x"), EITHER),
@@ -489,10 +512,10 @@ def _index_list() -> list[sound_support.Mutation]:
         E("index misses the last member", members(lambda ms: ms[:-1])),
         E("index lists members in reverse", members(lambda ms: ms[::-1])),
         E("index lists a member twice", members(lambda ms: ms[:4] + ms[3:])),
-        E("index nested 100000 deep", lambda idx: sound_support.deep()),
+        E("index nested 100000 deep", lambda idx: sound_fixtures.deep()),
         E("index members nested 100000 deep",
           lambda idx: b'{"format": "cheel-backup", "format_version": 1, "members": '
-          + sound_support.deep() + b"}"),
+          + sound_fixtures.deep() + b"}"),
         E("index with 100000 empty members", members(lambda ms: [{}] * 100_000)),
     ]
 
@@ -500,8 +523,8 @@ def _index_list() -> list[sound_support.Mutation]:
 INDEX = _index_list()
 
 
-def _chunk_list() -> list[sound_support.Mutation]:
-    R = sound_support.raw_chunk
+def _chunk_list() -> list[sound_fixtures.Mutation]:
+    R = sound_fixtures.raw_chunk
     return [
         R("cut short", "entry_lines", lambda b: b[:-1]),
         R("garbage after the array", "entry_lines", lambda b: b + b" x"),
@@ -511,8 +534,9 @@ def _chunk_list() -> list[sound_support.Mutation]:
           lambda b: json.dumps(json.loads(b), indent=2).encode(), ACCEPT),
         R("a JSON object", "entry_lines", lambda b: b'{"rows": ' + b + b"}"),
         R("JSON null", "entry_lines", lambda b: b"null"),
-        R("nested 100000 deep", "entry_lines", lambda b: sound_support.deep()),
-        R("a row nested 100000 deep", "entry_lines", lambda b: b[:-1] + b"," + sound_support.deep() + b"]"),
+        R("nested 100000 deep", "entry_lines", lambda b: sound_fixtures.deep()),
+        R("a row nested 100000 deep", "entry_lines",
+          lambda b: b[:-1] + b"," + sound_fixtures.deep() + b"]"),
         R("a NaN literal", "entry_lines", lambda b: b.replace(b"194580", b"NaN", 1)),
         R("an Infinity literal", "entry_lines", lambda b: b.replace(b"194580", b"Infinity", 1)),
         R("a number 1e400", "entry_lines", lambda b: b.replace(b"194580", b"1e400", 1)),
@@ -534,15 +558,15 @@ def _chunk_list() -> list[sound_support.Mutation]:
 CHUNKS = _chunk_list()
 
 
-def _member_list() -> list[sound_support.Mutation]:
+def _member_list() -> list[sound_fixtures.Mutation]:
     def extra(name, rows, n=None):
-        def apply(p: sound_support.Parts) -> None:
+        def apply(p: sound_fixtures.Parts) -> None:
             p.chunks[name] = rows(p) if callable(rows) else rows
             p.index_rows[name] = n if n is not None else len(p.chunks[name])
-            sound_support._reorder(p)
+            sound_fixtures.reorder(p)
         return apply
 
-    M = sound_support.member_edit
+    M = sound_fixtures.member_edit
     out = [
         M("a chunk of a table the manifest does not list",
           extra("data/0/g1/021-secrets-000000.json", []), REFUSE),
@@ -552,10 +576,10 @@ def _member_list() -> list[sound_support.Mutation]:
         M("a chunk of an undeclared organization 1",
           extra("data/1/org/001-users-000000.json", lambda p: p.rows("users", "org")), REFUSE),
         M("an empty extra chunk after the last entry_lines chunk",
-          lambda p: extra(sound_support._next_chunk(p, "entry_lines"), [])(p), EITHER),
+          lambda p: extra(sound_fixtures.next_chunk(p, "entry_lines"), [])(p), EITHER),
         M("an extra org chunk of users holding hans",
-          lambda p: extra(sound_support._next_chunk(p, "users", "org"), [[999, "hans", "Hans", "viewer"]]
-                          )(p), EITHER),
+          lambda p: extra(sound_fixtures.next_chunk(p, "users", "org"),
+                          [[999, "hans", "Hans", "viewer"]])(p), EITHER),
     ]
     for tail, expect in [(bytes(512), EITHER), (bytes(10240), EITHER),
                          (bytes(1 << 20), REFUSE), (b"x", REFUSE), (bytes(10239) + b"x", REFUSE)]:
@@ -567,7 +591,7 @@ def _member_list() -> list[sound_support.Mutation]:
                           ("article_names", ACCEPT), ("journal_entries", REFUSE),
                           ("entry_lines", REFUSE), ("accounts", REFUSE),
                           ("company_groups", REFUSE), ("companies", REFUSE)]:
-        out.append(sound_support.drop_rows(table, 0, expect=expect))
+        out.append(sound_fixtures.drop_rows(table, 0, expect=expect))
     for table, expect in [("documents", ACCEPT), ("communications", ACCEPT),
                           ("addresses", ACCEPT), ("fiscal_years", ACCEPT),
                           ("contacts", ACCEPT), ("journal_entries", ACCEPT),
@@ -575,41 +599,49 @@ def _member_list() -> list[sound_support.Mutation]:
                           ("currencies", REFUSE), ("account_names", REFUSE),
                           ("company_groups", REFUSE), ("companies", REFUSE),
                           ("invoices", REFUSE)]:
-        out.append(sound_support.duplicate_row(table, 0, expect=expect))
+        out.append(sound_fixtures.duplicate_row(table, 0, expect=expect))
     return out
 
 
 MEMBERS = _member_list()
 
 
-def _harmless_list() -> list[sound_support.Mutation]:
+def _harmless_list() -> list[sound_fixtures.Mutation]:
     H = "harmless"
     return [
-        sound_support.set_value("journal_entries", "description", "Zahlung erhalten — merci ✓", 1,
-                     expect=ACCEPT, cls=H),
-        sound_support.set_value("entry_lines", "text", "neuer Text\tmit Tab", 2, expect=ACCEPT, cls=H),
-        sound_support.balanced_amount(0, 1234), sound_support.balanced_amount(2, -4812), sound_support.balanced_amount(4, 10 ** 12),
-        sound_support.unknown_keys("top"), sound_support.unknown_keys("org"), sound_support.unknown_keys("group"),
-        sound_support.unknown_keys("company"), sound_support.unknown_keys("table"), sound_support.unknown_keys("column"),
-        sound_support.set_value("accounts", "active", 0, 0, expect=ACCEPT, cls=H),
-        sound_support.set_value("fiscal_years", "closed", 1, 1, expect=ACCEPT, cls=H),
-        sound_support.set_value("journal_entries", "date", "2024-03-16", 1, expect=ACCEPT, cls=H),
-        sound_support.set_value("vat_codes", "rate", "3.80", 0, expect=ACCEPT, cls=H),
-        sound_support.set_value("exchange_rates", "rate", "0.951234", 0, expect=ACCEPT, cls=H),
-        sound_support.set_value("invoice_lines", "quantity", "9.500", 0, expect=ACCEPT, cls=H),
-        sound_support.set_value("documents", "content", base64.b64encode(b"neuer Inhalt \x00\xff").decode(),
-                     0, expect=ACCEPT, cls=H),
-        sound_support.set_value("documents", "content", "", 1, expect=ACCEPT, cls=H),
-        sound_support.set_ref("journal_entries", "created_by", "org-other", 0),
-        sound_support.set_ref("journal_entries", "created_by", "null", 0),
-        sound_support.set_ref("contacts", "firm_id", "null", 1),
-        sound_support.set_value("contacts", "first_name", None, 1, expect=ACCEPT, cls=H),
-        sound_support.set_value("invoices", "total", SCHEMA.MONEY_LIMIT, 0, expect=ACCEPT, cls=H),
-        sound_support.rename("group", "Neue Gruppe Ä", 0), sound_support.rename("company", "Neue Firma GmbH", 1),
-        sound_support.rename("group", "[/]", 1), sound_support.rename("org", "[bold]Quelle[/bold] AG"),
-        sound_support.rechunk("entry_lines", per_chunk=1), sound_support.rechunk("entry_lines", per_chunk=0),
-        sound_support.drop_rows("documents", 1, expect=ACCEPT),
-        sound_support.duplicate_row("communications", 0, expect=ACCEPT),
+        sound_fixtures.set_value("journal_entries", "description", "Zahlung erhalten — merci ✓",
+                                 1, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("entry_lines", "text", "neuer Text\tmit Tab", 2, expect=ACCEPT,
+                                 cls=H),
+        sound_fixtures.balanced_amount(0, 1234), sound_fixtures.balanced_amount(2, -4812),
+        sound_fixtures.balanced_amount(4, 10 ** 12),
+        sound_fixtures.unknown_keys("top"), sound_fixtures.unknown_keys("org"),
+        sound_fixtures.unknown_keys("group"), sound_fixtures.unknown_keys("company"),
+        sound_fixtures.unknown_keys("table"), sound_fixtures.unknown_keys("column"),
+        sound_fixtures.set_value("accounts", "active", 0, 0, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("fiscal_years", "closed", 1, 1, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("journal_entries", "date", "2024-03-16", 1, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("vat_codes", "rate", "3.80", 0, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("exchange_rates", "rate", "0.951234", 0, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("invoice_lines", "quantity", "9.500", 0, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("documents", "content",
+                                 base64.b64encode(b"neuer Inhalt \x00\xff").decode(), 0,
+                                 expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("documents", "content", "", 1, expect=ACCEPT, cls=H),
+        sound_fixtures.set_ref("journal_entries", "created_by", "org-other", 0),
+        sound_fixtures.set_ref("journal_entries", "created_by", "null", 0),
+        sound_fixtures.set_ref("contacts", "firm_id", "null", 1),
+        sound_fixtures.set_value("contacts", "first_name", None, 1, expect=ACCEPT, cls=H),
+        sound_fixtures.set_value("invoices", "total", schema.MONEY_LIMIT, 0, expect=ACCEPT,
+                                 cls=H),
+        sound_fixtures.rename("group", "Neue Gruppe Ä", 0),
+        sound_fixtures.rename("company", "Neue Firma GmbH", 1),
+        sound_fixtures.rename("group", "[/]", 1),
+        sound_fixtures.rename("org", "[bold]Quelle[/bold] AG"),
+        sound_fixtures.rechunk("entry_lines", per_chunk=1),
+        sound_fixtures.rechunk("entry_lines", per_chunk=0),
+        sound_fixtures.drop_rows("documents", 1, expect=ACCEPT),
+        sound_fixtures.duplicate_row("communications", 0, expect=ACCEPT),
     ]
 
 
@@ -633,7 +665,8 @@ BASES = st.sampled_from(["plain", "plain", "multi", "encrypted"])
 
 
 # -- the tests ------------------------------------------------------------------------------------
-def _run_property(sources, honest, checker: sound_support.Checker, examples: int, label: str) -> None:
+def _run_property(sources, honest, checker: sound_fixtures.Checker, examples: int,
+                  label: str) -> None:
     failures: dict[str, list[str]] = defaultdict(list)
     distinct: set[tuple[str, str]] = set()
     per_class: dict[str, int] = defaultdict(int)
@@ -647,7 +680,7 @@ def _run_property(sources, honest, checker: sound_support.Checker, examples: int
     def prop(base, mutation):
         parts = honest[base]
         password = sources.passwords[base]
-        data = sound_support.reseal(sound_support.mutate(parts, mutation), password)
+        data = sound_fixtures.reseal(sound_fixtures.mutate(parts, mutation), password)
         expect = mutation.verdict(parts)
         distinct.add((base, mutation.label))
         per_class[mutation.cls] += 1
@@ -677,7 +710,7 @@ def _run_property(sources, honest, checker: sound_support.Checker, examples: int
 
 
 def test_mutated_backups_are_refused_or_restored_faithfully(sources, honest, tmp_path):
-    checker = sound_support.Checker(sources, tmp_path / "work", "sqlite")
+    checker = sound_fixtures.Checker(sources, tmp_path / "work", "sqlite")
     _run_property(sources, honest, checker, EXAMPLES, "SQLite")
 
 
@@ -685,9 +718,10 @@ def test_mutated_backups_are_refused_or_restored_faithfully(sources, honest, tmp
 def test_mutated_backups_on_postgres(sources, honest, tmp_path, pg_url, pg_dbname):
     template_db = pg_dbname("cheel_sound_tpl")
     template = tmp_path / "pg-template"
-    sound_support.make_pg_existing(template, pg_url, template_db)
-    pg = sound_support.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
-    checker = sound_support.Checker(sources, tmp_path / "work", "postgres", pg=pg, template=template)
+    sound_fixtures.make_pg_existing(template, pg_url, template_db)
+    pg = sound_fixtures.PgTargets(pg_url, template_db, lambda: pg_dbname("cheel_sound"))
+    checker = sound_fixtures.Checker(sources, tmp_path / "work", "postgres", pg=pg,
+                                     template=template)
     _run_property(sources, honest, checker, PG_EXAMPLES, "PostgreSQL")
 
 
@@ -712,22 +746,23 @@ def test_hostile_stream_is_refused_in_bounded_memory(sources, tmp_path, kind):
     path = tmp_path / f"{kind}.cheelbackup"
     honest = sources.files["plain"]
     if kind == "format-1-zeros-after-end":
-        sound_support.trailing_zeros_file(path, honest, ZEROS_AFTER_END)
+        sound_fixtures.trailing_zeros_file(path, honest, ZEROS_AFTER_END)
     else:
         size = OVER_LIMIT if kind.endswith("over-limit") else UNDER_LIMIT
-        sound_support.bomb_file(path, honest, size, version=int(kind.split("-")[1]))
+        sound_fixtures.bomb_file(path, honest, size, version=int(kind.split("-")[1]))
     assert path.stat().st_size < 1 << 20  # a small file: the cost is the reader's
-    sound_support.TRIED["memory"] += 1
-    run = sound_support.run_cheel_child(["--data-dir", str(tmp_path / "data"), "verify", str(path)],
-                             timeout=CHILD_TIMEOUT, address_limit=ADDRESS_LIMIT)
+    sound_fixtures.TRIED["memory"] += 1
+    run = sound_fixtures.run_cheel_child(
+        ["--data-dir", str(tmp_path / "data"), "verify", str(path)],
+        timeout=CHILD_TIMEOUT, address_limit=ADDRESS_LIMIT)
     said = run.stderr.strip()[:300]
     problems = []
     if run.code is None:
         problems.append(f"cheel verify still ran after {CHILD_TIMEOUT} s (killed)")
     elif run.code != 4:
         problems.append(f"exit {run.code}: {said!r}")
-    elif sound_support.one_sentence(run.stderr):
-        problems.append(f"stderr has {sound_support.one_sentence(run.stderr)}")
+    elif sound_fixtures.one_sentence(run.stderr):
+        problems.append(f"stderr has {sound_fixtures.one_sentence(run.stderr)}")
     if run.max_rss_mib >= MAX_RSS_MIB:
         problems.append(f"peak RSS {run.max_rss_mib:.0f} MiB (bound {MAX_RSS_MIB} MiB)")
     assert not problems, f"{kind}: " + "; ".join(problems) + f" ({run.seconds:.1f} s)"

@@ -10,7 +10,7 @@ from cheel.store import organizations
 
 from browser_support import (BROWSER, DEMO, OTHER, browser, catalog,  # noqa: F401
                              expect, open_menu, page, ready, server, shot, step_title)
-from winbiz_support import hostile_variants, write_company
+from winbiz_fixtures import hostile_variants, write_company
 
 pytestmark = BROWSER
 

@@ -1,4 +1,4 @@
-"""The WinBIZ fixtures (tests/winbiz_support.py) are what they claim: the tables open with
+"""The WinBIZ fixtures (tests/winbiz_fixtures/) are what they claim: the tables open with
 dbfread and with the dbf library and hold what the writer intended, read back by an
 independent reading of docs/WINBIZ.md's rules; CSV exports and tables of one seed are the
 same books; the books are realistic (balanced, VAT of both periods, accents); writing is
@@ -25,7 +25,10 @@ import dbfread
 import pytest
 
 from cheel.demo.chart import CHART
-import winbiz_support as wb
+
+from winbiz_fixtures import (WB_BACKUP_KINDS, Expected, ExpectedEntry, Hostile, hostile_variants,
+                             write_company, write_csv_exports, write_wb_backup_unknown,
+                             write_wb_backup_zip, zip_folder)
 
 YEARS = (2023, 2024)
 LINES = 1600
@@ -276,21 +279,21 @@ VARIANTS = {"db3": {"header": "db3"}, "vfp": {"header": "vfp"},
 
 
 @pytest.fixture(scope="module")
-def companies(tmp_path_factory) -> dict[str, wb.Expected]:
+def companies(tmp_path_factory) -> dict[str, Expected]:
     """The same small company (2023 and 2024, seed 3) in each header variant, and as CSV."""
     out = {}
     for key, options in VARIANTS.items():
-        out[key] = wb.write_company(tmp_path_factory.mktemp(key), years=YEARS, lines=LINES,
+        out[key] = write_company(tmp_path_factory.mktemp(key), years=YEARS, lines=LINES,
                                     seed=SEED, **options)
-    out["csv"] = wb.write_csv_exports(tmp_path_factory.mktemp("csv") / "export", years=YEARS,
+    out["csv"] = write_csv_exports(tmp_path_factory.mktemp("csv") / "export", years=YEARS,
                                       lines=LINES, seed=SEED)
     return out
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict[str, wb.Hostile]:
+def hostile(tmp_path_factory) -> dict[str, Hostile]:
     work = tmp_path_factory.mktemp("hostile")
-    return {h.id: h for h in wb.hostile_variants(work)} | {"_work": work}
+    return {h.id: h for h in hostile_variants(work)} | {"_work": work}
 
 
 # -- the tables ------------------------------------------------------------------------------------
@@ -402,7 +405,7 @@ def test_company_name_by_both_rules(companies, tmp_path):
     assert vfp.records[0][1][11:111].decode("cp1252").strip() == "Rue du Grand-Chêne 8"
     for header in ("db3", "vfp"):
         name = "Fiduciaire Müller & Fils Sàrl"
-        expected = wb.write_company(tmp_path / header, name=name, years=(2024,), lines=80,
+        expected = write_company(tmp_path / header, name=name, years=(2024,), lines=80,
                                     header=header)
         assert company_name(expected.source / "dos_info.dbf") == name == expected.company
 
@@ -429,8 +432,8 @@ def test_deleted_records_hold_wrong_data(companies):
 
 def test_no_deleted_records_on_request(tmp_path):
     """deleted=False writes the same books without any deleted record."""
-    with_deleted = wb.write_company(tmp_path / "a", years=YEARS, lines=400, seed=5)
-    without = wb.write_company(tmp_path / "b", years=YEARS, lines=400, seed=5, deleted=False)
+    with_deleted = write_company(tmp_path / "a", years=YEARS, lines=400, seed=5)
+    without = write_company(tmp_path / "b", years=YEARS, lines=400, seed=5, deleted=False)
     assert with_deleted.comparable() == without.comparable()
     for fy in without.years:
         assert fy.deleted_rows == 0
@@ -459,7 +462,7 @@ def test_csv_exports_are_the_same_books(companies):
 def test_csv_single_year_flat(tmp_path):
     """flat=True: plan.csv and ecriture.csv in the folder itself, the fiscal year named by
     the folder."""
-    expected = wb.write_csv_exports(tmp_path / "2024", years=(2024,), lines=200, flat=True)
+    expected = write_csv_exports(tmp_path / "2024", years=(2024,), lines=200, flat=True)
     assert sorted(p.name for p in (tmp_path / "2024").iterdir()) == ["ecriture.csv",
                                                                      "plan.csv"]
     assert [fy.name for fy in expected.years] == ["2024"]
@@ -513,7 +516,7 @@ def test_rows_show_every_kind(companies):
                           stored_rows(source / "2023" / "plan.dbf")}
 
 
-def vat_rates_of(entry: wb.ExpectedEntry, vat_account: str, side: str) -> set[int] | None:
+def vat_rates_of(entry: ExpectedEntry, vat_account: str, side: str) -> set[int] | None:
     """The VAT rates (hundredths of a percent) that explain an entry's VAT line from its
     base lines (revenue 3xxx for output VAT, expenses 4-6xxx for input VAT)."""
     sign = 1 if side == "credit" else -1
@@ -551,7 +554,7 @@ def test_vat_rates_of_both_periods(companies):
 def test_fiscal_year_across_the_vat_change(tmp_path):
     """A fiscal year from July to June: its name is not a year, it starts on the first of
     the month of its first entry, and its entries use both VAT periods."""
-    expected = wb.write_company(tmp_path, years=[("2023-2024", date(2023, 7, 1))], lines=900)
+    expected = write_company(tmp_path, years=[("2023-2024", date(2023, 7, 1))], lines=900)
     (fy,) = expected.years
     assert (fy.start, fy.end) == (date(2023, 7, 1), date(2024, 6, 30))
     assert read_company(expected.source) == expected.comparable()
@@ -592,17 +595,17 @@ def test_same_seed_same_bytes(tmp_path):
     """The same arguments write the same bytes (tables, memo files, CSV, zips); another seed
     writes other books."""
     for key, options in VARIANTS.items():
-        a = wb.write_company(tmp_path / key / "a", years=YEARS, lines=500, seed=9, **options)
-        b = wb.write_company(tmp_path / key / "b", years=YEARS, lines=500, seed=9, **options)
+        a = write_company(tmp_path / key / "a", years=YEARS, lines=500, seed=9, **options)
+        b = write_company(tmp_path / key / "b", years=YEARS, lines=500, seed=9, **options)
         assert all_files(tmp_path / key / "a") == all_files(tmp_path / key / "b")
         assert a.comparable() == b.comparable()
-        c = wb.write_company(tmp_path / key / "c", years=YEARS, lines=500, seed=10, **options)
+        c = write_company(tmp_path / key / "c", years=YEARS, lines=500, seed=10, **options)
         assert a.comparable() != c.comparable()
-        zips = [wb.zip_folder(tmp_path / key / x, tmp_path / key / f"{x}.zip")
+        zips = [zip_folder(tmp_path / key / x, tmp_path / key / f"{x}.zip")
                 for x in ("a", "b")]
         assert zips[0].read_bytes() == zips[1].read_bytes()
-    wb.write_csv_exports(tmp_path / "csv_a", years=YEARS, lines=500, seed=9)
-    wb.write_csv_exports(tmp_path / "csv_b", years=YEARS, lines=500, seed=9)
+    write_csv_exports(tmp_path / "csv_a", years=YEARS, lines=500, seed=9)
+    write_csv_exports(tmp_path / "csv_b", years=YEARS, lines=500, seed=9)
     assert all_files(tmp_path / "csv_a") == all_files(tmp_path / "csv_b")
 
 
@@ -614,7 +617,7 @@ def test_writing_streams(tmp_path):
     for lines in (2_000, 8_000):
         tracemalloc.start()
         try:
-            expected = wb.write_company(tmp_path / str(lines), lines=lines, keep_entries=False)
+            expected = write_company(tmp_path / str(lines), lines=lines, keep_entries=False)
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()
@@ -622,7 +625,7 @@ def test_writing_streams(tmp_path):
     assert peaks[1] - peaks[0] < 200_000, peaks
 
 
-def check_big_company(expected: wb.Expected, lines: int) -> None:
+def check_big_company(expected: Expected, lines: int) -> None:
     """Expected's totals agree with each other and with the files written (and above 20,000
     lines, Expected does not list the entries)."""
     assert abs(expected.lines - lines) <= 0.005 * lines
@@ -651,7 +654,7 @@ def test_fifty_thousand_lines(tmp_path):
     """A mid-size company's Expected totals are consistent with the files."""
     started = time.perf_counter()
     try:
-        expected = wb.write_company(tmp_path, lines=50_000)
+        expected = write_company(tmp_path, lines=50_000)
         check_big_company(expected, 50_000)
         assert time.perf_counter() - started < 10
     finally:
@@ -663,7 +666,7 @@ def test_a_million_lines(tmp_path):
     """1,000,000 lines are written well under a minute, and Expected is consistent."""
     started = time.perf_counter()
     try:
-        expected = wb.write_company(tmp_path, lines=1_000_000)
+        expected = write_company(tmp_path, lines=1_000_000)
         took = time.perf_counter() - started
         size = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
         print(f"\n1,000,000 lines ({expected.entries:,} entries, {size / 1e6:.0f} MB) written "
@@ -679,15 +682,15 @@ def test_zip_at_any_depth(tmp_path):
     """zip_folder puts the data folder at the prefix's depth; the members are the files,
     byte for byte; a .wb_backup zip container holds a data folder."""
     root = tmp_path / "data"
-    wb.write_company(root, years=(2024,), lines=100)
-    target = wb.zip_folder(root, tmp_path / "deep.zip", prefix="Sauvegardes/2025/WinBIZ/")
+    write_company(root, years=(2024,), lines=100)
+    target = zip_folder(root, tmp_path / "deep.zip", prefix="Sauvegardes/2025/WinBIZ/")
     with zipfile.ZipFile(target) as z:
         files = {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
         dirs = [i.filename for i in z.infolist() if i.is_dir()]
     assert files == {f"Sauvegardes/2025/WinBIZ/{k}": v for k, v in all_files(root).items()}
     assert "Sauvegardes/2025/WinBIZ/DAT/MUSTER/2024/" in dirs
     backup = tmp_path / "muster.wb_backup"
-    expected = wb.write_wb_backup_zip(backup, years=(2024,), lines=100)
+    expected = write_wb_backup_zip(backup, years=(2024,), lines=100)
     assert expected.source == backup and zipfile.is_zipfile(backup)
     with zipfile.ZipFile(backup) as z:
         names = z.namelist()
@@ -695,11 +698,11 @@ def test_zip_at_any_depth(tmp_path):
     assert "WinBIZ/Sauvegarde/DAT/MUSTER/dos_info.dbf" in names
 
 
-@pytest.mark.parametrize("kind", list(wb.WB_BACKUP_KINDS))
+@pytest.mark.parametrize("kind", list(WB_BACKUP_KINDS))
 def test_wb_backup_containers_the_import_refuses(tmp_path, kind):
     """Each unknown .wb_backup is what its kind says, and none is a zip of a data
     folder."""
-    path = wb.write_wb_backup_unknown(tmp_path / f"{kind}.wb_backup", kind)
+    path = write_wb_backup_unknown(tmp_path / f"{kind}.wb_backup", kind)
     data = path.read_bytes()
     if kind == "zip_without_data":
         with zipfile.ZipFile(path) as z:
@@ -840,7 +843,7 @@ PROBLEM = {
 }
 ZIPS = {"zip_parent", "zip_absolute", "zip_symlink", "zip_size_lie", "zip_size_lie_smaller"}
 CSVS = {"csv_amount_too_big", "csv_date_feb30"}
-BACKUPS = {f"wb_backup_{k}" for k in wb.WB_BACKUP_KINDS}
+BACKUPS = {f"wb_backup_{k}" for k in WB_BACKUP_KINDS}
 
 
 def test_every_variant_is_listed_and_described(hostile):

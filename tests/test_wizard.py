@@ -209,7 +209,7 @@ def test_restore_wizard_with_password_retry(orgs, tmp_path):
 
 
 def test_import_wizard_from_winbiz(orgs, tmp_path):
-    from winbiz_support import write_company
+    from winbiz_fixtures import write_company
 
     expected = write_company(tmp_path / "src", years=(2023, 2024), lines=600)
     p = spawn(orgs, "import", "winbiz")
