@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import said
-from .fields import PAD, Refusal, text_of
+from .fields import Refusal, text_of
 from .source import YearSource
 from .tables import open_table, refused
 
@@ -57,7 +57,7 @@ def read_chart(years: list[YearSource]) -> Chart:
         with open_table(path) as table:
             for record, (klass, number, name) in table.records(["CLASSE", "NUMERO",
                                                                   "COMPTE"]):
-                number = (number or "").strip(PAD)
+                number = (number or "")
                 if not number:
                     continue  # a blank line of the chart
                 if len(number) > NUMBER_LENGTH:
@@ -67,13 +67,13 @@ def read_chart(years: list[YearSource]) -> Chart:
                     chart.headings.add(number)
                     continue
                 try:
-                    name = text_of((name or "").strip(PAD), 200)
+                    name = text_of(name or "", 200)
                 except Refusal as e:
                     raise refused(path, e.why, record, "COMPTE") from None
                 if not name:
                     raise refused(path, said("the account {number} has no name",
                                              number=number), record, "COMPTE")
-                kind = kind_of(number, (klass or "").strip(PAD))
+                kind = kind_of(number, klass or "")
                 if kind is None:
                     raise refused(path, said("the account {number} has no class cheel knows "
                                              "(its number and its class start with no digit "

@@ -21,7 +21,8 @@ from pyroaring import BitMap64
 
 from ..errors import said
 from .chart import Chart
-from .fields import PAD, Refusal, cents_of, date_of, number_of, rate_of, text_of
+from ..store.schema import TEXT_LIMIT
+from .fields import Refusal, cents_of, date_of, number_of, rate_of, text_of
 from .source import YearSource
 from .tables import open_table, refused
 
@@ -89,11 +90,11 @@ def scan_year(year: YearSource) -> YearScan:
         for record, (number, date) in table.records(["ECR_NUMERO", "DATE"]):
             rows += 1
             try:
-                numbers.add(number_of((number or "").strip(PAD)))
+                numbers.add(number_of(number))
             except Refusal as e:
                 raise refused(path, e.why, record, "ECR_NUMERO") from None
             try:
-                day = date_of((date or "").strip(PAD), dotted)
+                day = date_of(date, dotted)
             except Refusal as e:
                 raise refused(path, e.why, record, "DATE") from None
             if first is None or day < first:
@@ -169,31 +170,36 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
             (raw_number, date, piece, label, debit_account, credit_account, amount, journal,
              currency, rate, amount_fc) = values
             try:
-                where = "DATE"
                 day = dates.get(date)  # a year has a few hundred dates: each parsed once
                 if day is None:
-                    day = dates[date] = date_of((date or "").strip(PAD), dotted)
+                    where = "DATE"
+                    day = dates[date] = date_of(date, dotted)
                 date = day
-                where = "MONTANT"
-                amount = cents_of((amount or "").strip(PAD))
-                where = "LIBELLE"
-                label = text_of((label or "").strip(PAD))
-                currency = (currency or "").strip(PAD).upper() or None
-                if currency is not None and currency != "CHF":
+                if len(amount) > 3 and amount[-3] == "." and amount[-2:].isdigit() and \
+                        amount[:-3].isdigit() and len(amount) < 17:
+                    amount = int(amount[:-3]) * 100 + int(amount[-2:])  # the usual case
+                else:
+                    where = "MONTANT"
+                    amount = cents_of(amount)
+                if "\x00" in label or len(label) > TEXT_LIMIT:
+                    where = "LIBELLE"
+                    label = text_of(label)
+                if currency and currency.upper() != "CHF":
+                    currency = currency.upper()
                     where = "ECR_COURS"
-                    rate = rate_of((rate or "").strip(PAD))
+                    rate = rate_of(rate)
                     where = "ECR_MONMNT"
-                    amount_fc = cents_of((amount_fc or "").strip(PAD), optional=True)
+                    amount_fc = cents_of(amount_fc, optional=True)
                     if amount_fc is not None:
                         amount_fc = abs(amount_fc)
                 else:
                     currency = rate = amount_fc = None
                 if raw_number != last_number:  # the next entry (or the next of its rows)
                     where = "ECR_NUMERO"
-                    number = number_of((raw_number or "").strip(PAD))
+                    number = number_of(raw_number)
                     last_number = raw_number
                     where = "PIECE"
-                    piece = text_of((piece or "").strip(PAD), 100) or None
+                    piece = text_of(piece, 100) or None
             except Refusal as e:
                 raise refused(path, e.why, record, where) from None
             if entry is None or number != entry.number:
@@ -209,7 +215,7 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
                                              "{year} ({start} to {end})", date=date,
                                              year=year.name, start=scan.start, end=scan.end),
                                   record, "DATE")
-                code = (journal or "").strip(PAD).lower() or DEFAULT_JOURNAL
+                code = journal.lower() or DEFAULT_JOURNAL
                 if code not in JOURNALS:
                     raise refused(path, said('"{value}" is not a WinBIZ journal code',
                                              value=code[:10]), record, "JOURNAL")
@@ -218,9 +224,8 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
             elif date != entry.date:
                 raise refused(path, said("the rows of the entry {number} have different "
                                          "dates", number=number), record, "DATE")
-            debit_account = (debit_account or "").strip(PAD)
-            credit_account = (credit_account or "").strip(PAD)
-            if SPLIT in (debit_account.casefold(), credit_account.casefold()):
+            if (debit_account[:1] in "Mm" and debit_account.casefold() == SPLIT) or \
+                    (credit_account[:1] in "Mm" and credit_account.casefold() == SPLIT):
                 summaries.append((record, abs(amount)))
                 continue
             if amount < 0:  # moves the other way

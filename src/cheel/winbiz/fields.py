@@ -17,9 +17,6 @@ _AMOUNT = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]{1,2}))?")
 _RATE = re.compile(r"-?[0-9]{1,12}(?:[.,][0-9]{1,6})?")
 
 
-PAD = " \x00"  # what pads a field of a DBF table
-
-
 class Refusal(Exception):
     """A value that cannot be stored, and why (placed by the caller)."""
 

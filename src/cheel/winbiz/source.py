@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import NotFound, SourceRefused, Text, said
-from .fields import PAD, Refusal, text_of
+from .fields import Refusal, text_of
 from .tables import ENCODING, DbfTable, refused
 
 TABLE_SUFFIXES = (".dbf", ".fpt", ".dbt", ".csv")
@@ -100,7 +100,7 @@ def _company_name(dos_info: Path) -> str:
 
 def _checked_name(path: Path, name: str | None) -> str:
     try:
-        name = text_of((name or "").strip(PAD), 100)
+        name = text_of(name or "", 100)
     except Refusal as e:
         raise refused(path, e.why, record=1) from None
     if not name:

@@ -28,6 +28,7 @@ from dbfread.memo import DB3MemoFile, VFPMemoFile
 from ..errors import SourceRefused, said
 
 ENCODING = "cp1252"
+PAD = " \x00"  # what pads a field of a DBF table
 # First header bytes of the DBF kinds WinBIZ writes: dBase III (0x83 with a memo file) and
 # Visual FoxPro (0x30, 0x31 autoincrement, 0x32 varchar, 0xF5 FoxPro 2 with memo).
 DBF_VERSIONS = {0x03: "dBase III", 0x83: "dBase III", 0x30: "Visual FoxPro",
@@ -112,9 +113,9 @@ class DbfTable:
         return out
 
     def records(self, names: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Record]:
-        """The live records: their number and the text of each field asked for, as stored
-        (padded: callers strip it; None for an optional field the table lacks; a memo
-        field's text from its memo file), streamed block by block."""
+        """The live records: their number and the text of each field asked for, without its
+        padding (None for an optional field the table lacks; a memo field's text from its
+        memo file), streamed block by block."""
         wanted = self.positions(names, optional)
         present = [i for i in wanted if i is not None]
         slices = [slice(self.offsets[i], self.offsets[i] + self.fields[i].length)
@@ -140,39 +141,48 @@ class DbfTable:
                                   record=number + len(data) // length + 1)
                 # cp1252 maps one byte to one character: offsets in bytes are offsets here
                 block = data.decode(ENCODING, errors="replace")
-                simple = not memos and "\ufffd" not in block
-                for base in range(0, take * length, length):
-                    number += 1
-                    flag = block[base]
-                    if flag == "*":
+                flags = block[::length]  # every record's first byte
+                if flags.strip(" *"):
+                    k = next(k for k, flag in enumerate(flags) if flag not in " *")
+                    raise refused(self.path, said("it is neither a live nor a deleted record "
+                                                  "(first byte {byte})",
+                                                  byte=f"0x{data[k * length]:02X}"),
+                                  record=number + k + 1)
+                first = number + 1
+                number += take
+                if not memos and not gaps and "\ufffd" not in block and "\x00" not in block:
+                    # Padding is spaces: the whole block in one comprehension, str.strip
+                    # mapped from C (1,000,000 lines: 2.2 s → 1.3 s for the records).
+                    strip = str.strip
+                    yield from [(first + k, tuple(map(strip, cut(block[b:b + length]))))
+                                for k, b in enumerate(range(0, take * length, length))
+                                if block[b] == " "]
+                    continue
+                for k, base in enumerate(range(0, take * length, length)):
+                    if block[base] == "*":
                         continue
-                    if flag != " ":
-                        raise refused(self.path, said("it is neither a live nor a deleted "
-                                                      "record (first byte {byte})",
-                                                      byte=f"0x{data[base]:02X}"),
-                                      record=number)
-                    values = cut(block[base:base + length])
-                    if not simple:
-                        values = self._checked(values, present, memos, data, base, number)
+                    values = self._checked(cut(block[base:base + length]), present, memos,
+                                           data, base, first + k)
                     if gaps:
                         found = iter(values)
                         values = tuple(next(found) if i is not None else None for i in wanted)
-                    yield number, values
+                    yield first + k, values
 
     def _checked(self, values: tuple, present: list[int], memos: set[int], data: bytes,
                  base: int, number: int) -> tuple:
-        """A record's fields where the block holds a memo field or bytes Windows-1252 does
-        not define: a memo's text from its file, a text that is not Windows-1252 refused."""
+        """A record's fields where the block holds a memo field, NUL padding or bytes
+        Windows-1252 does not define: a memo's text from its file, a text that is not
+        Windows-1252 refused, spaces and NULs stripped."""
         out = []
         for n, (value, i) in enumerate(zip(values, present)):
             if n in memos:
                 start = base + self.offsets[i]
                 out.append(self._memo_text(data[start:start + self.fields[i].length], number,
-                                           self.names[i]))
+                                           self.names[i]).strip(PAD))
             elif "\ufffd" in value:
                 raise refused(self.path, said("not Windows-1252 text"), number, self.names[i])
             else:
-                out.append(value)
+                out.append(value.strip(PAD))
         return tuple(out)
 
     def _memo_text(self, raw: bytes, record: int, name: str) -> str:
