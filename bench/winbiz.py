@@ -4,7 +4,8 @@ For each size, a WinBIZ company is written by the tests' fixture writer (three f
 realistic Swiss books); `cheel import winbiz` imports it into an empty organization; that
 organization is backed up, and the backup restored into another empty organization (the
 same kind of target: an existing organization) and into a new one (`--create`). Wall time
-and peak memory (the child's maximum resident set, from wait4) side by side, as ratios.
+and peak memory (the command's maximum resident set, from wait4: for the import, the
+larger of its two processes) side by side, as ratios.
 
     .venv/bin/python bench/winbiz.py                       # 250,000 and 1,000,000 lines
     .venv/bin/python bench/winbiz.py --lines 50000 --no-postgres   # a quick look
@@ -120,7 +121,8 @@ def report(results: list[dict], sizes: list[int]) -> str:
     lines += ["", f"Bars: the import takes at most {IMPORT_LIMIT}× the restore of a backup of "
               "the same data into an existing organization (the import's own kind of target); "
               f"its peak memory grows by less than {MEMORY_LIMIT - 1:.0%} from the smallest to "
-              "the largest size.", ""]
+              "the largest size. The import runs two processes (the reader, a child, and the "
+              "writer); its peak RSS is the larger of the two, as wait4 reports it.", ""]
     for engine in sorted({r["engine"] for r in results}):
         rows = sorted((r for r in results if r["engine"] == engine), key=lambda r: r["lines"])
         if len(rows) > 1:

@@ -10,15 +10,13 @@ in; the checks of :mod:`.checks` run on what was loaded, before the caller commi
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import operator
-from collections.abc import Iterator
 from pathlib import Path
 
 from ..archive.age import Unlocker
 from ..archive.manifest import MAX_ID
 from ..archive.reader import BackupReader, open_file
+from ..bulk import no_cycle_scans
 from ..errors import CheelError, IntegrityError, said
 from ..progress import CHECKS, Progress
 from ..soundness import SoundReader
@@ -56,7 +54,7 @@ class Loader:
         done = 0
         if progress:
             progress(0, total)
-        with open_file(file) as f, self.db.row_writer() as self.writer, _no_cycle_scans():
+        with open_file(file) as f, self.db.row_writer() as self.writer, no_cycle_scans():
             # The database enforces unique keys and balances itself before it commits.
             for chunk in SoundReader(BackupReader(f, unlocker), whole_file_rules=False):
                 if chunk.scope == "org":
@@ -177,16 +175,3 @@ class Loader:
                 if v is not None:
                     r[i] = mapping[v]
         self.writer.write(table, cols, rows, shifts)
-
-@contextlib.contextmanager
-def _no_cycle_scans() -> Iterator[None]:
-    """Pause Python's cycle collector: a load decodes millions of short-lived row tuples,
-    none part of a cycle, which it would otherwise scan again and again (a tenth of a
-    PostgreSQL load's time). Reference counting still frees every chunk."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

@@ -34,15 +34,10 @@ JOURNALS = frozenset("dsavimobx")  # misc, wages, purchases, sales, … (WinBIZ'
 DEFAULT_JOURNAL = "d"
 
 
-@dataclass(slots=True)
-class Line:
-    account: str
-    debit: int
-    credit: int
-    currency: str | None
-    amount_fc: int | None
-    rate: str | None
-    text: str | None
+# A line of an entry: (account id, debit, credit, currency code, amount_fc, rate, text), in
+# centimes; the writer puts its own ids in front. A plain tuple in the columns' order, the
+# account looked up once (1,000,000 lines read and rebuilt: 2.5 s as objects → 2.25 s).
+Line = tuple[int, int, int, "str | None", "int | None", "str | None", "str | None"]
 
 
 @dataclass(slots=True)
@@ -131,11 +126,15 @@ def bounds(name: str, first: str | None) -> tuple[str, str]:
     return start.isoformat(), (after - datetime.timedelta(days=1)).isoformat()
 
 
-def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotals
-               ) -> Iterator[Entry]:
-    """The fiscal year's entries, rebuilt and checked one by one; ``totals`` adds them up."""
+def entries_of(year: YearSource, scan: YearScan, chart: Chart, account_ids: dict[str, int],
+               totals: YearTotals) -> Iterator[Entry]:
+    """The fiscal year's entries, rebuilt and checked one by one, their lines on the ids
+    ``account_ids`` gives the chart's accounts; ``totals`` adds them up."""
     path, dotted = year.entries, year.dotted_dates
-    accounts, headings = chart.accounts, chart.headings
+    headings = chart.headings
+    if any(number.casefold() == SPLIT for number in account_ids):  # the word, never an account
+        account_ids = {n: i for n, i in account_ids.items() if n.casefold() != SPLIT}
+    balances = totals.balances  # account → debit − credit, kept as lines are read
     seen = BitMap64()
     dates: dict[str | None, str] = {}
     entry: Entry | None = None
@@ -159,9 +158,6 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
         totals.entries += 1
         totals.lines += len(e.lines)
         totals.debit += debit
-        balances = totals.balances
-        for line in e.lines:
-            balances[line.account] = balances.get(line.account, 0) + line.debit - line.credit
         return e
 
     last_number: str | None = None
@@ -224,29 +220,34 @@ def entries_of(year: YearSource, scan: YearScan, chart: Chart, totals: YearTotal
             elif date != entry.date:
                 raise refused(path, said("the rows of the entry {number} have different "
                                          "dates", number=number), record, "DATE")
-            if (debit_account[:1] in "Mm" and debit_account.casefold() == SPLIT) or \
-                    (credit_account[:1] in "Mm" and credit_account.casefold() == SPLIT):
+            debit_id = account_ids.get(debit_account)
+            credit_id = account_ids.get(credit_account)
+            if (debit_id is None and debit_account.casefold() == SPLIT) or \
+                    (credit_id is None and credit_account.casefold() == SPLIT):
                 summaries.append((record, abs(amount)))
                 continue
             if amount < 0:  # moves the other way
                 debit_account, credit_account, amount = credit_account, debit_account, -amount
+                debit_id, credit_id = credit_id, debit_id
                 debit_side, credit_side = "CPT_CREDIT", "CPT_DEBIT"
             else:
                 debit_side, credit_side = "CPT_DEBIT", "CPT_CREDIT"
             text = label if label != entry.description else None
             lines = entry.lines
             if debit_account:
-                if debit_account not in accounts:
+                if debit_id is None:
                     raise refused(path, _unknown(debit_account, headings, year.plan.name),
                                   record, debit_side)
-                lines.append(Line(debit_account, amount, 0, currency, amount_fc, rate, text))
+                lines.append((debit_id, amount, 0, currency, amount_fc, rate, text))
                 entry.debit += amount
+                balances[debit_account] = balances.get(debit_account, 0) + amount
             if credit_account:
-                if credit_account not in accounts:
+                if credit_id is None:
                     raise refused(path, _unknown(credit_account, headings, year.plan.name), record,
                                   credit_side)
-                lines.append(Line(credit_account, 0, amount, currency, amount_fc, rate, text))
+                lines.append((credit_id, 0, amount, currency, amount_fc, rate, text))
                 entry.credit += amount
+                balances[credit_account] = balances.get(credit_account, 0) - amount
             elif not debit_account:
                 raise refused(path, said("the row moves no account"), record, "CPT_DEBIT")
         if entry is not None:

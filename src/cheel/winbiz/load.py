@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..bulk import no_cycle_scans
 from ..errors import ImportConflict, IntegrityError, joined, said
 from ..progress import Progress
 from ..store import organizations
@@ -18,8 +19,10 @@ from .entries import Entry, YearScan, YearTotals, chf
 BATCH_LINES = 5000  # lines written at once (and progress reported)
 ENTRY_COLUMNS = ("id", "company_id", "fiscal_year_id", "number", "date", "reference",
                  "description", "journal", "created_by", "created_at")
-LINE_COLUMNS = ("id", "entry_id", "account_id", "debit", "credit", "vat_code_id",
-                "currency_id", "amount_fc", "rate", "text")
+# An entry line's ids, then the line as entries_of gives it (its currency's id for its code);
+# no VAT code (NULL).
+LINE_COLUMNS = ("id", "entry_id", "account_id", "debit", "credit", "currency_id", "amount_fc",
+                "rate", "text")
 
 
 @dataclass
@@ -136,7 +139,7 @@ class CompanyWriter:
             "company_id": self.company_id, "name": scan.name, "start_date": scan.start,
             "end_date": scan.end, "closed": False})
 
-    def entries(self, year_id: int, entries: Iterable[Entry], accounts: dict[str, int],
+    def entries(self, year_id: int, entries: Iterable[Entry],
                 progress: Progress | None, done: int, total: int) -> int:
         """Write the entries in batches (explicit ids, reserved as they go); returns the
         rows done so far, for the progress."""
@@ -144,7 +147,7 @@ class CompanyWriter:
         line_rows: list[tuple] = []
         db = self.db
         first = self.next_entry
-        with db.row_writer() as writer:
+        with db.row_writer() as writer, no_cycle_scans():
             def flush() -> None:
                 if entry_rows:
                     writer.flush()  # the previous batch's stream ends before a statement
@@ -161,17 +164,19 @@ class CompanyWriter:
                 entry_rows.append((entry_id, self.company_id, year_id, entry.number, entry.date,
                                    entry.reference, entry.description, entry.journal, None,
                                    self.created_at))
+                line_id = self.next_line
                 for line in entry.lines:
-                    currency_id = None
-                    if line.currency is not None:
-                        currency_id = self.currencies.get(line.currency)
+                    if line[3] is None:  # in francs: the line as it is, after its ids
+                        line_rows.append((line_id, entry_id) + line)
+                    else:
+                        currency_id = self.currencies.get(line[3])
                         if currency_id is None:
                             writer.flush()  # a statement of its own: the stream pauses
-                            currency_id = self.currency(line.currency)
-                    line_rows.append((self.next_line, entry_id, accounts[line.account],
-                                      line.debit, line.credit, None, currency_id,
-                                      line.amount_fc, line.rate, line.text))
-                    self.next_line += 1
+                            currency_id = self.currency(line[3])
+                        line_rows.append((line_id, entry_id) + line[:3] + (currency_id,)
+                                         + line[4:])
+                    line_id += 1
+                self.next_line = line_id
                 done += len(entry.lines)
                 if len(line_rows) >= BATCH_LINES:
                     flush()

@@ -13,8 +13,9 @@ from ..store import locks, organizations
 from ..store.catalog import Catalog
 from ..store.names import check_name, name_key
 from .chart import read_chart
-from .entries import YearScan, YearTotals, entries_of, scan_year, year_plan
+from .entries import YearScan, YearTotals, scan_year, year_plan
 from .load import CompanyWriter, YearLoaded, new_company
+from .reader_process import EntryReader, Job
 from .source import opened_source
 
 
@@ -161,16 +162,17 @@ def run_import(catalog: Catalog, options: ImportOptions,
                         writer = CompanyWriter(db, group.id, company.id,
                                                organizations.now_utc())
                         accounts = writer.accounts(chart)
-                        totals: dict[str, YearTotals] = {}
                         year_ids: dict[str, int] = {}
                         done = 0
-                        for year, scan in zip(years, scans):
-                            year_ids[year.name] = writer.fiscal_year(scan)
-                            totals[year.name] = YearTotals()
-                            done = writer.entries(
-                                year_ids[year.name],
-                                entries_of(year, scan, chart, totals[year.name]),
-                                accounts.ids, progress, done, total)
+                        job = Job(years, scans, chart, accounts.ids)
+                        with EntryReader(job) as reader:
+                            for year, scan in zip(years, scans):
+                                year_ids[year.name] = writer.fiscal_year(scan)
+                                done = writer.entries(year_ids[year.name],
+                                                      reader.entries(year.name), progress,
+                                                      done, total)
+                            reader.finish()
+                        totals = reader.totals
                         if progress:
                             progress(0, 0, CHECKS)
                         loaded = writer.loaded(year_ids, accounts.ids)
