@@ -52,6 +52,19 @@ def refused(path: Path, why, record: int | None = None, field: str | None = None
     return SourceRefused(said("in {file}: {why}", file=path.name, why=why))
 
 
+def positions(path: Path, fields: list[str], names: Sequence[str],
+              optional: Sequence[str] = ()) -> list[int | None]:
+    """The positions among a table's ``fields`` of the fields ``names`` (all needed) and
+    ``optional`` (None when absent)."""
+    out: list[int | None] = []
+    for name in names:
+        if name not in fields:
+            raise refused(path, said("it has no field {field}", field=name))
+        out.append(fields.index(name))
+    out += [fields.index(n) if n in fields else None for n in optional]
+    return out
+
+
 class DbfTable:
     """A DBF table of WinBIZ; ``records(names)`` reads the live records."""
 
@@ -102,15 +115,7 @@ class DbfTable:
             self._memo = None
 
     def positions(self, names: Sequence[str], optional: Sequence[str] = ()) -> list[int | None]:
-        """The positions of the fields ``names`` (all needed) and ``optional`` (None when
-        absent)."""
-        out: list[int | None] = []
-        for name in names:
-            if name not in self.names:
-                raise refused(self.path, said("it has no field {field}", field=name))
-            out.append(self.names.index(name))
-        out += [self.names.index(n) if n in self.names else None for n in optional]
-        return out
+        return positions(self.path, self.names, names, optional)
 
     def records(self, names: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Record]:
         """The live records: their number and the text of each field asked for, without its
@@ -247,13 +252,7 @@ class CsvTable:
         pass
 
     def positions(self, names: Sequence[str], optional: Sequence[str] = ()) -> list[int | None]:
-        out: list[int | None] = []
-        for name in names:
-            if name not in self.names:
-                raise refused(self.path, said("it has no field {field}", field=name))
-            out.append(self.names.index(name))
-        out += [self.names.index(n) if n in self.names else None for n in optional]
-        return out
+        return positions(self.path, self.names, names, optional)
 
     def records(self, names: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Record]:
         wanted = self.positions(names, optional)
