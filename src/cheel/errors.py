@@ -147,6 +147,18 @@ class PasswordNeeded(WrongPassword):
     """The backup is encrypted and no password source was given."""
 
 
+class KeyNeeded(CheelError):
+    """The backup is encrypted for public keys and no identity was given."""
+
+    exit_code = 3
+
+
+class WrongKey(CheelError):
+    """None of the identities given opens the backup."""
+
+    exit_code = 3
+
+
 class DamagedFile(CheelError):
     """The backup is damaged, truncated or altered."""
 

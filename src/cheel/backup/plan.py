@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..archive.age import ScryptRecipient
+from ..archive.age.x25519 import BadKey, X25519Recipient
 from ..errors import DestinationError, NotFound, UsageError, said
 from ..store.catalog import Catalog, OrgEntry, safe_name
 from ..store.organizations import GroupInfo, find_group, list_groups, open_database
@@ -24,6 +26,11 @@ class BackupOptions:
     groups: list[str] = field(default_factory=list)
     password: str | None = None
     log2n: int = 18  # scrypt work factor; production never lowers it
+    recipients: list[str] = field(default_factory=list)  # age X25519 public keys (age1…)
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.password or self.recipients)
 
 
 @dataclass
@@ -46,8 +53,31 @@ class BackupPlan:
             "groups": [g.name for s in self.selections for g in s.groups],
             "companies": [c.name for s in self.selections for g in s.groups for c in g.companies],
             "destination": str(self.dest / self.filename),
-            "encrypted": bool(self.options.password),
+            "encrypted": self.options.encrypted,
         }
+
+
+def both_password_and_recipients() -> UsageError:
+    return UsageError(said("a backup is encrypted either with a password or for public keys, "
+                           "not both (the age format allows a password only alone)"),
+                      hint=said("drop the password, or the recipients"))
+
+
+def encryption_recipients(options: BackupOptions) -> list:
+    """Who will open the file: its passphrase, or its X25519 public keys (never both: age
+    allows a passphrase only as a file's sole recipient)."""
+    if options.password and options.recipients:
+        raise both_password_and_recipients()
+    if options.password:
+        return [ScryptRecipient(options.password, options.log2n)]
+    recipients = []
+    for text in options.recipients:
+        try:
+            recipients.append(X25519Recipient.parse(text))
+        except BadKey as e:
+            raise UsageError(said('"{recipient}" is not an age public key ({why})',
+                                  recipient=text[:80], why=str(e))) from None
+    return recipients
 
 
 def check_destination(dest: Path | str) -> Path:
@@ -78,6 +108,7 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
             said("groups can be chosen only when one organization is backed up"),
             hint=said("with several organizations every group of each is included; drop --group or "
                       "back up one organization"))
+    encryption_recipients(options)  # refused now, before any work, if one is wrong
     dest = check_destination(options.dest)
     seen: set[str] = set()
     selections = []

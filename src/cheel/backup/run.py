@@ -13,7 +13,6 @@ from pathlib import Path
 import msgspec
 
 from .. import __version__
-from ..archive.age import ScryptRecipient
 from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, OrganizationDecl
 from ..archive.members import MANIFEST
 from ..archive.writer import ContainerWriter
@@ -25,7 +24,7 @@ from ..store.catalog import Catalog
 from ..store.engines import Database
 from ..store.organizations import open_database
 from .folder import PartFile
-from .plan import BackupPlan
+from .plan import BackupPlan, encryption_recipients
 from .snapshot_reader import SnapshotReader
 
 
@@ -62,8 +61,8 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
             part = PartFile(plan.dest, plan.filename)
             # Encrypted: scrypt (about a second, by design) runs in a thread while the data
             # is written; the age header is filled in by close().
-            recipients = [ScryptRecipient(opts.password, opts.log2n)] if opts.password else []
-            writer = ContainerWriter(part.raw, recipients, mtime=int(created.timestamp()))
+            writer = ContainerWriter(part.raw, encryption_recipients(opts),
+                                     mtime=int(created.timestamp()))
             readers = []
             for i, sel in enumerate(plan.selections):
                 # Held while it runs: the organization is not deleted or renamed meanwhile.
@@ -79,7 +78,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
                                                        for g in o["groups"]) for o in orgs)
             manifest = Manifest(
                 FORMAT_NAME, FORMAT_VERSION, __version__, created.isoformat(),
-                schema.SCHEMA_VERSION, bool(opts.password), DECLARATIONS,
+                schema.SCHEMA_VERSION, opts.encrypted, DECLARATIONS,
                 [msgspec.convert(o, OrganizationDecl) for o in orgs], totals)
             _readable(manifest)
             total = sum(totals.values())
@@ -123,7 +122,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
         for db in dbs:
             db.close()
     return BackupResult(
-        path=final, size=final.stat().st_size, encrypted=bool(opts.password),
+        path=final, size=final.stat().st_size, encrypted=opts.encrypted,
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
 

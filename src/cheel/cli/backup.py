@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from ..archive.age import x25519
 from ..backup import BackupOptions, plan_backup, run_backup
-from ..errors import NotFound, UsageError
+from ..backup.plan import both_password_and_recipients
+from ..errors import NotFound, UsageError, said
 from . import passwords
 from .context import Ctx, human_size, is_interactive, print_json
 from .progress import progress_bar
@@ -20,12 +24,19 @@ from .progress import progress_bar
 @click.option("--encrypt", is_flag=True,
               help="Ask for a password (hidden, twice) and encrypt the backup.")
 @passwords.options
+@click.option("--recipient", "recipients", multiple=True, metavar="AGE1…",
+              help="Encrypt for this age public key instead of a password (the machine "
+                   "that backs up then holds nothing that decrypts); repeatable.")
+@click.option("--recipients-file", "recipients_files", multiple=True, metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Encrypt for the age public keys of FILE (one age1… per line); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
 def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tuple[str, ...],
            dest: str | None, encrypt: bool, password_file: str | None,
-           password_command: str | None, as_json: bool, yes: bool) -> None:
+           password_command: str | None, recipients: tuple[str, ...],
+           recipients_files: tuple[str, ...], as_json: bool, yes: bool) -> None:
     """Back up company groups into one .cheelbackup file (encrypted with a password)."""
     source = passwords.PasswordSource(password_file, password_command)
     if not organizations and not all_orgs and not dest and is_interactive():
@@ -47,13 +58,17 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
                              hint="cheel backup ORG --dest DIR; cheel org list shows them")
         if not dest:
             raise UsageError("say where to write the backup with --dest DIR")
-        pw = source.given()
+        keys = list(recipients) + read_recipients(recipients_files)
+        pw = source.given() if not keys else None
+        if keys and (encrypt or password_file or password_command):
+            raise both_password_and_recipients()
         if pw is None and encrypt:
             if not is_interactive():
                 raise UsageError("--encrypt needs a terminal to ask for the password",
                                  hint="use CHEEL_PASSWORD, --password-file or --password-command")
             pw = passwords.ask_new_password()
-        plan = plan_backup(ctx.catalog, BackupOptions(list(organizations), dest, list(groups), pw))
+        plan = plan_backup(ctx.catalog, BackupOptions(list(organizations), dest, list(groups), pw,
+                                                      recipients=keys))
     with progress_bar("Backing up", enabled=None if not as_json else False) as update:
         result = run_backup(ctx.catalog, plan, update)
     if as_json:
@@ -64,3 +79,18 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
                f"company(ies), {sum(result.rows.values())} rows in {result.seconds:.1f} s "
                f"({human_size(result.size)}, {lock}):")
     click.echo(str(result.path))
+
+
+def read_recipients(files: tuple[str, ...]) -> list[str]:
+    """The public keys of the recipients files given, as text."""
+    found: list[str] = []
+    for name in files:
+        try:
+            found += [str(r) for r in x25519.read_recipients(Path(name))]
+        except OSError as e:
+            raise UsageError(said("the recipients file {path} cannot be read: {why}",
+                                  path=name, why=e.strerror or str(e))) from None
+        except (x25519.BadKey, UnicodeDecodeError) as e:
+            raise UsageError(said("the recipients file {path} is not a list of age public keys "
+                                  "({why})", path=name, why=str(e)[:120])) from None
+    return found

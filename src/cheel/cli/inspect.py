@@ -13,12 +13,14 @@ from .reports import print_manifest
 @click.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False))
 @passwords.options
+@passwords.identity_option
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @click.pass_obj
 def inspect_cmd(ctx: Ctx, file: str, password_file: str | None, password_command: str | None,
+               identity_files: tuple[str, ...],
                 as_json: bool) -> None:
     """Show what a backup holds, without reading its table data."""
-    source = passwords.PasswordSource(password_file, password_command)
+    source = passwords.PasswordSource(password_file, password_command, identity_files)
     info = inspect_backup(file, passwords.unlock(file, source))
     if as_json:
         print_json(info.as_dict())
@@ -29,12 +31,14 @@ def inspect_cmd(ctx: Ctx, file: str, password_file: str | None, password_command
 @click.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False))
 @passwords.options
+@passwords.identity_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def verify_cmd(ctx: Ctx, file: str, password_file: str | None, password_command: str | None,
+               identity_files: tuple[str, ...],
                as_json: bool) -> None:
     """Read the whole backup and check every chunk, checksum and count."""
-    source = passwords.PasswordSource(password_file, password_command)
+    source = passwords.PasswordSource(password_file, password_command, identity_files)
     with progress_bar("Verifying", enabled=None if not as_json else False) as update:
         result = verify_backup(file, passwords.unlock(file, source), update)
     if as_json:

@@ -8,11 +8,12 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
-from ..archive.age import Unlocker
-from ..errors import PasswordError
+from ..archive.age import Unlocker, X25519Identity, x25519
+from ..errors import PasswordError, said
 from .context import is_interactive
 
 ENV = "CHEEL_PASSWORD"
@@ -27,10 +28,34 @@ def options(f):
     return f
 
 
+def identity_option(f):
+    """``--identity FILE`` of the commands that read a backup."""
+    return click.option("--identity", "identity_files", multiple=True, metavar="FILE",
+                        type=click.Path(dir_okay=False),
+                        help="An age identity file (cheel keygen, age-keygen) whose private "
+                             "key opens a backup encrypted for public keys; repeatable.")(f)
+
+
+def read_identities(files: tuple[str, ...] | list[str]) -> list[X25519Identity]:
+    """The private keys of the identity files given (none: an empty list)."""
+    identities = []
+    for name in files:
+        try:
+            identities += x25519.read_identities(Path(name))
+        except OSError as e:
+            raise PasswordError(said("the identity file {path} cannot be read: {why}",
+                                     path=name, why=e.strerror or str(e))) from None
+        except (x25519.BadKey, UnicodeDecodeError) as e:
+            raise PasswordError(said("the identity file {path} is not an age identity file "
+                                     "({why})", path=name, why=str(e)[:120])) from None
+    return identities
+
+
 @dataclass
 class PasswordSource:
     file: str | None = None
     command: str | None = None
+    identity_files: tuple[str, ...] = ()
 
     def given(self) -> str | None:
         """The password from a file, the environment or a command; None if no source."""
@@ -94,6 +119,8 @@ def unlock(path: str, source: PasswordSource, interactive: bool | None = None) -
     from ..errors import PasswordNeeded, WrongPassword
 
     interactive = is_interactive() if interactive is None else interactive
+    if source.identity_files:
+        return Unlocker(source.for_reading(), identities=read_identities(source.identity_files))
     if not interactive or source.given() is not None:
         return Unlocker(source.for_reading())
     for attempt in range(3):

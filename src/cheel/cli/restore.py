@@ -24,13 +24,15 @@ from .reports import print_report
                    "(cheel restore with no FILE and no --into, in a terminal) asks instead.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
 @passwords.options
+@passwords.identity_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def restore(ctx: Ctx, file: str | None, into: str | None, create: bool, postgres: str | None,
             groups: tuple[str, ...], on_conflict: str, dry_run: bool,
-            password_file: str | None, password_command: str | None, as_json: bool) -> None:
+            password_file: str | None, password_command: str | None,
+            identity_files: tuple[str, ...], as_json: bool) -> None:
     """Restore company groups from a backup into an organization, all or nothing."""
-    source = passwords.PasswordSource(password_file, password_command)
+    source = passwords.PasswordSource(password_file, password_command, identity_files)
     if file is None and into is None and is_interactive():
         from .restore_wizard import run_wizard
 

@@ -130,6 +130,8 @@ def progress_line(state: dict, lang: str) -> str:
 ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
     (errors.PasswordNeeded, N_("Cette sauvegarde est protégée par un mot de passe.")),
     (errors.WrongPassword, N_("Le mot de passe est incorrect. Veuillez réessayer.")),
+    (errors.KeyNeeded, N_("Cette sauvegarde est chiffrée pour des clés publiques.")),
+    (errors.WrongKey, N_("Aucune des clés privées données n'ouvre cette sauvegarde.")),
     (errors.NotABackup, N_("Ce fichier n'est pas une sauvegarde Cheel.")),
     (errors.UnsupportedVersion,
      N_("Cette sauvegarde vient d'une version de Cheel plus récente ou inconnue.")),

@@ -12,22 +12,26 @@ module-wide cache.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from ...errors import NotABackup, PasswordNeeded, said
-from . import scrypt
+from ...errors import KeyNeeded, NotABackup, PasswordNeeded, WrongKey, said
+from . import scrypt, x25519
 from .format import Header, verify_header_mac
 
 PassphraseSource = Callable[[], "str | None"] | str | bytes | None
 
 
 class Unlocker:
-    """Turns a passphrase into file keys, asking for the passphrase only when a file is
-    encrypted. ``passphrase``: the passphrase, None, or a zero-argument callable returning
-    it (called at most once per operation, and only if needed)."""
+    """Turns a passphrase or private keys into file keys, asking for the passphrase only
+    when a file is encrypted with one. ``passphrase``: the passphrase, None, or a
+    zero-argument callable returning it (called at most once per operation, and only if
+    needed); ``identities``: the X25519 private keys that may open a file wrapped for
+    public keys."""
 
     def __init__(self, passphrase: PassphraseSource = None,
-                 max_log2n: int = scrypt.MAX_LOG2N):
+                 max_log2n: int = scrypt.MAX_LOG2N,
+                 identities: Sequence[x25519.X25519Identity] = ()):
+        self._identities = list(identities)
         self._source = passphrase
         self._asked = not callable(passphrase)
         self._passphrase = None if callable(passphrase) else passphrase
@@ -44,14 +48,19 @@ class Unlocker:
 
     def file_key(self, header: Header) -> bytes:
         """The file key of ``header``, its MAC checked; raises ``NotABackup`` (no recipient
-        cheel can open), ``PasswordNeeded``, ``WrongPassword`` or ``DamagedFile``."""
+        cheel can open), ``PasswordNeeded``, ``WrongPassword``, ``KeyNeeded``, ``WrongKey``
+        or ``DamagedFile``."""
         with self._lock:
             for mac, key in self._keys:
                 if mac == header.mac:
                     verify_header_mac(header, key)  # the same header, not only the same MAC
                     return key
-            found = scrypt.stanza_of(header, self._max_log2n)  # checked before any scrypt
+            # checked before any scrypt; a passphrase mixed with other recipients is refused
+            found = scrypt.stanza_of(header, self._max_log2n)
             if found is None:
+                public = x25519.stanzas_of(header)
+                if public:
+                    return self._remember(header, self._opened_by_identity(public))
                 types = ", ".join(sorted({s.type for s in header.stanzas}))
                 raise NotABackup(said("the file is encrypted with age but not with a passphrase "
                                       "(its recipients are of type {types})", types=types))
@@ -60,10 +69,28 @@ class Unlocker:
                 raise PasswordNeeded(said("this backup is encrypted and no password was given"),
                                      hint=said("give it with CHEEL_PASSWORD, --password-file or "
                                                "--password-command, or run in a terminal"))
-            key = scrypt.unwrap(header, passphrase, self._max_log2n)
-            verify_header_mac(header, key)
-            self._keys.append((header.mac, key))
-            return key
+            return self._remember(header, scrypt.unwrap(header, passphrase, self._max_log2n))
+
+    def _remember(self, header: Header, key: bytes) -> bytes:
+        verify_header_mac(header, key)
+        self._keys.append((header.mac, key))
+        return key
+
+    def _opened_by_identity(self, stanzas: list) -> bytes:
+        if not self._identities:
+            raise KeyNeeded(said("this backup is encrypted for public keys (age recipients) and "
+                                 "no private key was given"),
+                            hint=said("give the file of the private key that matches one of "
+                                      "its recipients with --identity"))
+        for identity in self._identities:
+            for stanza in stanzas:
+                key = identity.unwrap(stanza)
+                if key is not None:
+                    return key
+        raise WrongKey(said("no private key given opens this backup ({count} tried)",
+                            count=len(self._identities)),
+                       hint=said("use the private key of one of the recipients it was made "
+                                 "for"))
 
     def forget_passphrase(self) -> None:
         """Keep only the file keys opened so far (a long-lived holder, such as a web
