@@ -33,9 +33,9 @@ mv = load_script("sample")  # the sample organization the vectors are made from
 
 
 def backup(catalog: Catalog, orgs: list[str], dest: Path, groups=(), password=None,
-           now: datetime | None = None, progress=None):
+           now: datetime | None = None, progress=None, recipients=()):
     plan = plan_backup(catalog, BackupOptions(list(orgs), dest, list(groups), password,
-                                              log2n=LOG2N), now=now)
+                                              list(recipients), log2n=LOG2N), now=now)
     return run_backup(catalog, plan, progress)
 
 

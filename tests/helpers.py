@@ -112,3 +112,14 @@ def database_exists(pg_url: str, name: str) -> bool:
     with psycopg.connect(pg_url + "/postgres") as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() \
             is not None
+
+
+def run_cli(catalog, *args: str, env: dict | None = None):
+    """``cheel --data-dir DATA ARGS…`` in this process (click's runner), with ``env`` only
+    added to the environment."""
+    from click.testing import CliRunner
+
+    from cheel.cli.main import cli
+
+    return CliRunner().invoke(cli, ["--data-dir", str(catalog.data_dir), *args],
+                              env=env or {}, catch_exceptions=False)

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import pyrage
 import pytest
-from click.testing import CliRunner
 
 from cheel.archive.age import x25519
 from cheel.archive.age.format import Stanza, b64encode
 from cheel.errors import DamagedFile
-from cheel.cli.main import cli
 from cheel.demo import DemoOptions, create_demo
 
-from helpers import group_content, group_uids
+from helpers import group_content, group_uids, run_cli
 
 ORG = "Demo SA"
 AGE = shutil.which("age")
@@ -30,9 +28,7 @@ pytestmark = pytest.mark.skipif(AGE is None or AGE_KEYGEN is None,
                                 reason="the age command line is not installed")
 
 
-def run(catalog, *args: str, env: dict | None = None):
-    return CliRunner().invoke(cli, ["--data-dir", str(catalog.data_dir), *args], env=env or {},
-                              catch_exceptions=False)
+run = run_cli
 
 
 @pytest.fixture

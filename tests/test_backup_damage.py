@@ -23,7 +23,7 @@ import pexpect
 import pyrage
 import pytest
 
-from cheel.archive.age import format as age_format, scrypt
+from cheel.archive.age import format as age_format, scrypt, x25519
 from cheel.archive.age.scrypt import ScryptRecipient
 from cheel.archive.age.stream import payload_key
 from cheel.archive.age.stream import SEALED_CHUNK_SIZE
@@ -284,8 +284,9 @@ def _recovery_blocks() -> tuple[list[str], str]:
 def test_recovery_commands_of_format_md(catalog, dest, tmp_path):
     """The "Recovering data without cheel" commands of docs/FORMAT.md, run as written."""
     shell, python = _recovery_blocks()
-    age_line, zstd_line, check_line, *jq_lines = shell
+    age_line, zstd_line, key_line, check_line, *jq_lines = shell
     assert age_line.startswith("age -d ") and zstd_line.startswith("zstd -d ")
+    assert key_line.startswith("age -d -i key.txt ")
     mv.build_sample(catalog, "Recover")
     extracted = {}
     for password, line in ((PW, age_line), (None, zstd_line)):
@@ -306,6 +307,15 @@ def test_recovery_commands_of_format_md(catalog, dest, tmp_path):
         extracted[password] = (work, made)
         manifest = json.loads((work / "manifest.json").read_text("utf-8"))
         assert manifest["format"] == "cheel-backup" and manifest["encrypted"] is bool(password)
+    # encrypted for a public key (cheel keygen's key file, as age reads it)
+    work = tmp_path / "key"
+    work.mkdir()
+    identity = x25519.write_identity_file(work / "key.txt", "2026-01-01T00:00:00+00:00")
+    made = backup(catalog, ["Recover"], dest, recipients=[str(identity.recipient)]).path
+    shutil.copy(made, work / "backup.cheelbackup")
+    subprocess.run(key_line, shell=True, check=True, cwd=work)
+    manifest = json.loads((work / "manifest.json").read_text("utf-8"))
+    assert manifest["encrypted"] is True
     work, plain = extracted[None]
     subprocess.run(check_line, shell=True, check=True, cwd=work, capture_output=True)
     for line in jq_lines:

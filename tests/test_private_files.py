@@ -66,9 +66,12 @@ def test_demo_restore_and_backup_files(catalog, dest, open_umask):
     assert_private(catalog.data_dir)
     result = backup(catalog, ["Démo SA"], dest)
     assert mode(result.path) == 0o600
-    assert [p.name for p in dest.iterdir()] == [result.path.name]  # no .part left
+    record = result.path.with_name(result.path.name + ".json")  # its record, as private
+    assert mode(record) == 0o600
+    assert sorted(p.name for p in dest.iterdir()) == [result.path.name, record.name]  # no .part
     run_restore(catalog, RestoreOptions(result.path, "Restaurée SA", create=True))
     assert catalog.find("Restaurée SA")
     assert_private(catalog.data_dir)
     encrypted = backup(catalog, ["Restaurée SA"], dest, password="pw")
     assert mode(encrypted.path) == 0o600
+    assert mode(encrypted.path.with_name(encrypted.path.name + ".json")) == 0o600

@@ -12,6 +12,8 @@ import msgspec
 from .archive.age import Unlocker
 from .archive.manifest import Manifest
 from .archive.reader import BackupReader, open_file
+from .backups import record
+from .errors import DamagedFile
 from .soundness import SoundReader, check_manifest
 from .progress import Progress
 
@@ -56,10 +58,12 @@ class VerifyResult:
     members: int
     rows: int
     seconds: float
+    recorded: bool = False  # the verification is written in the backup's record
 
     def as_dict(self) -> dict:
         return {"path": self.path, "ok": True, "encrypted": self.encrypted,
-                "members": self.members, "rows": self.rows, "seconds": round(self.seconds, 3)}
+                "members": self.members, "rows": self.rows, "seconds": round(self.seconds, 3),
+                "recorded": self.recorded}
 
 
 def verify_backup(path: Path | str, unlock: Unlock = None,
@@ -67,14 +71,20 @@ def verify_backup(path: Path | str, unlock: Unlock = None,
     """Read everything and check every rule of a sound file (:mod:`cheel.soundness`);
     raises if anything is off. A file this accepts is one a restore accepts."""
     started = time.monotonic()
-    with open_file(path) as f:
-        reader = BackupReader(f, unlocker_of(unlock))
-        sound = SoundReader(reader, whole_file_rules=True)
-        total = sound.manifest.total_rows
-        if progress:
-            progress(0, total)
-        for _ in sound:
+    try:
+        with open_file(path) as f:
+            reader = BackupReader(f, unlocker_of(unlock))
+            sound = SoundReader(reader, whole_file_rules=True)
+            total = sound.manifest.total_rows
             if progress:
-                progress(sound.rows, total)
-        return VerifyResult(str(path), reader.encrypted, sound.chunks, sound.rows,
-                            time.monotonic() - started)
+                progress(0, total)
+            for _ in sound:
+                if progress:
+                    progress(sound.rows, total)
+    except DamagedFile as e:  # the file's verdict (not a missing password, not a Ctrl-C)
+        record.add_verification(Path(path), False, type(e).__name__)
+        raise
+    result = VerifyResult(str(path), reader.encrypted, sound.chunks, sound.rows,
+                          time.monotonic() - started)
+    result.recorded = record.add_verification(Path(path), True)
+    return result

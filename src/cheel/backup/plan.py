@@ -25,8 +25,8 @@ class BackupOptions:
     dest: Path | str
     groups: list[str] = field(default_factory=list)
     password: str | None = None
-    log2n: int = 18  # scrypt work factor; production never lowers it
     recipients: list[str] = field(default_factory=list)  # age X25519 public keys (age1…)
+    log2n: int = 18  # scrypt work factor; production never lowers it
 
     @property
     def encrypted(self) -> bool:

@@ -16,6 +16,7 @@ from .. import __version__
 from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, OrganizationDecl
 from ..archive.members import MANIFEST
 from ..archive.writer import ContainerWriter
+from ..backups import record
 from ..errors import CheelError, DamagedFile, DestinationError, said
 from ..progress import Progress
 from ..soundness import DECLARATIONS, check_manifest
@@ -105,6 +106,9 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
             if done != total:
                 raise CheelError(said("read {done} rows where the snapshot counted {total}; no "
                                       "backup was written", done=done, total=total))
+            fiscal_years = {(sel.entry.name, company_id): rows
+                            for sel, db in zip(plan.selections, dbs)
+                            for company_id, rows in _fiscal_years(db).items()}
             writer.close()
         final = part.publish()
     except BaseException as e:
@@ -121,10 +125,26 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
     finally:
         for db in dbs:
             db.close()
+    # The record beside the file, for listings and prunings (cheel.backups.record); the
+    # backup itself is complete without it.
+    with contextlib.suppress(OSError):
+        record.write_record(final, record.new_record(
+            final, created.isoformat(), opts.encrypted,
+            [(sel.entry.name, sel.groups) for sel in plan.selections], fiscal_years))
     return BackupResult(
         path=final, size=final.stat().st_size, encrypted=opts.encrypted,
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
+
+
+def _fiscal_years(db: Database) -> dict[int, list[tuple]]:
+    """Every company's fiscal years: {company id: [(name, start, end, closed), …]}."""
+    found: dict[int, list[tuple]] = {}
+    for company_id, name, start, end, closed in db.query(
+            "SELECT company_id, name, start_date, end_date, closed FROM fiscal_years "
+            "ORDER BY company_id, start_date"):
+        found.setdefault(company_id, []).append((name, start, end, closed))
+    return found
 
 
 def _readable(manifest: Manifest) -> None:

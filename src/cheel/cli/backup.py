@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..archive.age import x25519
@@ -83,14 +81,9 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
 
 def read_recipients(files: tuple[str, ...]) -> list[str]:
     """The public keys of the recipients files given, as text."""
-    found: list[str] = []
-    for name in files:
-        try:
-            found += [str(r) for r in x25519.read_recipients(Path(name))]
-        except OSError as e:
-            raise UsageError(said("the recipients file {path} cannot be read: {why}",
-                                  path=name, why=e.strerror or str(e))) from None
-        except (x25519.BadKey, UnicodeDecodeError) as e:
-            raise UsageError(said("the recipients file {path} is not a list of age public keys "
-                                  "({why})", path=name, why=str(e)[:120])) from None
-    return found
+    return [str(r) for r in passwords.read_key_files(
+        files, x25519.read_recipients, UsageError,
+        lambda path, why: said("the recipients file {path} cannot be read: {why}", path=path,
+                               why=why),
+        lambda path, why: said("the recipients file {path} is not a list of age public keys "
+                               "({why})", path=path, why=why))]

@@ -38,17 +38,27 @@ def identity_option(f):
 
 def read_identities(files: tuple[str, ...] | list[str]) -> list[X25519Identity]:
     """The private keys of the identity files given (none: an empty list)."""
-    identities = []
+    return read_key_files(
+        files, x25519.read_identities, PasswordError,
+        lambda path, why: said("the identity file {path} cannot be read: {why}", path=path,
+                               why=why),
+        lambda path, why: said("the identity file {path} is not an age identity file ({why})",
+                               path=path, why=why))
+
+
+def read_key_files(files, read, error, unreadable, malformed) -> list:
+    """The keys of every file, read by ``read``; a file that cannot be read or holds
+    something else raises ``error`` with the sentence ``unreadable`` or ``malformed``
+    makes of its path and the reason."""
+    keys: list = []
     for name in files:
         try:
-            identities += x25519.read_identities(Path(name))
+            keys += read(Path(name))
         except OSError as e:
-            raise PasswordError(said("the identity file {path} cannot be read: {why}",
-                                     path=name, why=e.strerror or str(e))) from None
+            raise error(unreadable(name, e.strerror or str(e))) from None
         except (x25519.BadKey, UnicodeDecodeError) as e:
-            raise PasswordError(said("the identity file {path} is not an age identity file "
-                                     "({why})", path=name, why=str(e)[:120])) from None
-    return identities
+            raise error(malformed(name, str(e)[:120])) from None
+    return keys
 
 
 @dataclass

@@ -24,11 +24,18 @@ from pathlib import Path
 import bech32
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import (
+    X25519PrivateKey,
+    X25519PublicKey,
+)
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PrivateFormat, PublicFormat
-from cryptography.hazmat.primitives.serialization import NoEncryption
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from ...errors import DamagedFile, said
 from .format import FILE_KEY_SIZE, Header, Stanza, b64decode, b64encode
@@ -161,34 +168,27 @@ def read_identities(path: Path) -> list[X25519Identity]:
     """The identities of an age identity file (``age-keygen``'s format: one
     ``AGE-SECRET-KEY-1…`` per line, ``#`` comments and blank lines ignored).
     ``BadKey`` names the first line that is not a key; ``OSError`` as it comes."""
-    identities = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            identities.append(X25519Identity.parse(line))
-        except BadKey as e:
-            raise BadKey(f"line {number}: {e}") from None
-    if not identities:
-        raise BadKey("it holds no AGE-SECRET-KEY-1 line")
-    return identities
+    return _key_lines(path, X25519Identity.parse, "AGE-SECRET-KEY-1")
 
 
 def read_recipients(path: Path) -> list[X25519Recipient]:
     """The recipients of a recipients file (one ``age1…`` per line, ``#`` comments)."""
-    recipients = []
+    return _key_lines(path, X25519Recipient.parse, "age1")
+
+
+def _key_lines(path: Path, parse, prefix: str) -> list:
+    keys = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         try:
-            recipients.append(X25519Recipient.parse(line))
-        except BadKey as e:
+            keys.append(parse(line))
+        except BadKey as e:  # its line, never its text: it may be a secret
             raise BadKey(f"line {number}: {e}") from None
-    if not recipients:
-        raise BadKey("it holds no age1 line")
-    return recipients
+    if not keys:
+        raise BadKey(f"it holds no {prefix} line")
+    return keys
 
 
 def identity_file_text(identity: X25519Identity, created: str) -> str:
