@@ -12,7 +12,7 @@ import pytest
 from cheel.backups.listing import Listed, list_backups
 from cheel.backups.record import (FORMAT, BackupRecord, CompanyRecord, FiscalYearRecord,
                                   GroupRecord, OrganizationRecord, Verification, read_record,
-                                  record_path)
+                                  record_path, write_record)
 from cheel.backups.retention import KeepRules, decide
 from cheel.demo import DemoOptions, create_demo
 from cheel.errors import UsageError
@@ -80,25 +80,56 @@ def test_an_encrypted_backup_s_record_names_no_group_or_company(demo, dest, tmp_
 def test_a_file_changed_since_it_was_written_is_said_and_never_pruned(demo, dest):
     path = backup(demo, dest)
     assert run(demo, "verify", str(path)).exit_code == 0
-    data = bytearray(path.read_bytes())
+    original = path.read_bytes()
+    data = bytearray(original)
     data[len(data) // 2] ^= 0xFF
     copy = dest / "copy.cheelbackup"
     copy.write_bytes(data)
     assert read_record(copy) is None  # a copy has no record of its own
-    path.write_bytes(bytes(data))  # damaged in place: its record no longer matches it
-    assert read_record(path) is None
+    path.write_bytes(bytes(data))  # damaged in place, same size: verify finds it
     assert run(demo, "verify", str(path)).exit_code == 4
+    record = read_record(path)
+    assert [v.ok for v in record.verifications] == [True, False]
+    assert record.verifications[-1].error in ("DamagedFile", "Unsound")
+    other = backup(demo, dest)  # cut short: the size already says it changed
+    with open(other, "r+b") as f:
+        f.truncate(other.stat().st_size - 100)
     listed = {b["file"]: b for b in json.loads(
         run(demo, "backups", "list", str(dest), "--json").output)}
-    assert listed[str(path)]["changed_since_written"] is True
+    assert listed[str(path)]["verification_failed"] is True
+    assert listed[str(other)]["changed_since_written"] is True
     assert listed[str(copy)]["record"] is False
-    assert "CHANGED since written" in run(demo, "backups", "list", str(dest)).output
+    out = run(demo, "backups", "list", str(dest)).output
+    assert "FAILED" in out and "CHANGED since written" in out
     report = json.loads(run(demo, "backups", "prune", str(dest), "--keep-last", "1",
                             "--json").output)
     assert report["deleted"] == []
     reasons = {b["file"]: b["reasons"] for b in report["backups"]}
-    assert reasons[str(path)][0].startswith("the file changed since it was written")
+    assert reasons[str(path)][0] == "its verification failed: kept for inspection"
+    assert reasons[str(other)][0].startswith("the file changed since it was written")
     assert reasons[str(copy)][0].startswith("no valid record")
+    path.write_bytes(original)  # put back, and verified again: a sound file with its record
+    assert run(demo, "verify", str(path)).exit_code == 0
+    assert read_record(path).verified
+
+
+def test_a_sound_file_whose_bytes_are_not_the_recorded_ones_fails_its_verification(demo,
+                                                                                    dest):
+    path = backup(demo, dest)
+    # the record describes other bytes of the same size (a file put in place of another)
+    record = read_record(path)
+    record.sha256 = "0" * 64
+    write_record(path, record)
+    assert read_record(path) is not None  # the size alone cannot tell
+    verified = run(demo, "verify", str(path), "--json")
+    assert verified.exit_code == 0  # the file itself is sound
+    record = read_record(path)
+    assert [(v.ok, v.error) for v in record.verifications] == [(False, "ChangedSinceWritten")]
+    report = json.loads(run(demo, "backups", "prune", str(dest), "--keep-last", "1",
+                            "--json").output)
+    assert report["deleted"] == [] and report["backups"][0]["reasons"] == [
+        "its verification failed: kept for inspection",
+        "the newest backup of Demo SA is not verified: nothing of it is pruned until it is"]
 
 
 # -- the rules, the floor and the rails on records made here ------------------------------------
@@ -112,7 +143,7 @@ def made(created: datetime, *, ok: bool | None = True, org: str = ORG, group: st
         [OrganizationRecord(org, [GroupRecord(group, group, [
             CompanyRecord("c1", "Muster AG", fiscal)])])],
         [] if ok is None else [Verification(created.isoformat(), ok, "0.1.0")])
-    return Listed(Path(name or record.file), 1000, created.isoformat(), record)
+    return Listed(name or record.file, 1000, created.isoformat(), record)
 
 
 def kept(decisions) -> list[str]:
@@ -182,7 +213,7 @@ def test_the_last_verified_backup_of_each_group_set_is_never_deleted():
 
 
 def test_a_backup_without_a_record_is_never_deleted():
-    bare = Listed(Path("old.cheelbackup"), 10, "2020-01-01T00:00:00+00:00", None)
+    bare = Listed("old.cheelbackup", 10, "2020-01-01T00:00:00+00:00", None)
     decisions = decide([bare, *daily(3)], KeepRules(last=1), NOW)
     assert decisions[0].keep
     assert str(decisions[0].reasons[0]).startswith("no valid record")
@@ -234,8 +265,6 @@ def test_prune_dry_run_then_prune(demo, dest):
         record = read_record(path)
         record.file = renamed.name
         record.created_at = f"2026-12-0{n + 1}T10:15:00+00:00"
-        from cheel.backups.record import write_record
-
         path.rename(renamed)
         record_path(path).unlink()
         write_record(renamed, record)
@@ -258,7 +287,7 @@ def test_prune_dry_run_then_prune(demo, dest):
     assert sorted(p.name for p in dest.iterdir()) == [
         "demo-sa_20261201-101500.cheelbackup", "demo-sa_20261201-101500.cheelbackup.json",
         "demo-sa_20261203-101500.cheelbackup", "demo-sa_20261203-101500.cheelbackup.json"]
-    assert [b.path.name for b in list_backups(dest)] == [
+    assert [b.name for b in list_backups(str(dest))] == [
         "demo-sa_20261201-101500.cheelbackup", "demo-sa_20261203-101500.cheelbackup"]
     nothing = run(demo, "backups", "prune", str(dest))
     assert nothing.exit_code == 2

@@ -11,8 +11,10 @@ import msgspec
 
 from .archive.age import Unlocker
 from .archive.manifest import Manifest
-from .archive.reader import BackupReader, open_file
+from .archive.reader import BackupReader
 from .backups import record
+from .destinations import is_url, open_location, size_of
+from .destinations.base import HashingReader
 from .errors import DamagedFile
 from .soundness import SoundReader, check_manifest
 from .progress import Progress
@@ -43,12 +45,12 @@ class BackupInfo:
 
 def inspect_backup(path: Path | str, unlock: Unlock = None) -> BackupInfo:
     """The manifest, checked, plus the file's size; no table data is read."""
-    with open_file(path) as f:
+    with open_location(path) as f:
         reader = BackupReader(f, unlocker_of(unlock))
         manifest = reader.read_manifest()
         check_manifest(manifest, rows=False)
-        return BackupInfo(str(Path(path)), Path(path).stat().st_size, reader.encrypted,
-                          manifest)
+        return BackupInfo(str(path if is_url(path) else Path(path)), size_of(path),
+                          reader.encrypted, manifest)
 
 
 @dataclass
@@ -72,7 +74,7 @@ def verify_backup(path: Path | str, unlock: Unlock = None,
     raises if anything is off. A file this accepts is one a restore accepts."""
     started = time.monotonic()
     try:
-        with open_file(path) as f:
+        with HashingReader(open_location(path)) as f:
             reader = BackupReader(f, unlocker_of(unlock))
             sound = SoundReader(reader, whole_file_rules=True)
             total = sound.manifest.total_rows
@@ -81,10 +83,11 @@ def verify_backup(path: Path | str, unlock: Unlock = None,
             for _ in sound:
                 if progress:
                     progress(sound.rows, total)
+            digest = f.digest()  # every byte was read: nothing follows the seal
     except DamagedFile as e:  # the file's verdict (not a missing password, not a Ctrl-C)
-        record.add_verification(Path(path), False, type(e).__name__)
+        record.add_verification(str(path), False, type(e).__name__)
         raise
     result = VerifyResult(str(path), reader.encrypted, sound.chunks, sound.rows,
                           time.monotonic() - started)
-    result.recorded = record.add_verification(Path(path), True)
+    result.recorded = record.add_verification(str(path), True, digest=digest)
     return result

@@ -3,18 +3,18 @@ nothing."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..archive.age import ScryptRecipient
 from ..archive.age.x25519 import BadKey, X25519Recipient
-from ..errors import DestinationError, NotFound, UsageError, said
+from ..destinations import Destination, open_destination
+from ..destinations.base import EXTENSION
+from ..errors import NotFound, UsageError, said
 from ..store.catalog import Catalog, OrgEntry, safe_name
 from ..store.organizations import GroupInfo, find_group, list_groups, open_database
 
-EXTENSION = ".cheelbackup"
 
 
 @dataclass
@@ -43,8 +43,9 @@ class OrgSelection:
 class BackupPlan:
     options: BackupOptions
     selections: list[OrgSelection]
-    dest: Path
+    dest: Path | str  # a folder, or a URL
     filename: str
+    destination: Destination
 
     @property
     def summary(self) -> dict:
@@ -52,7 +53,7 @@ class BackupPlan:
             "organizations": [s.entry.name for s in self.selections],
             "groups": [g.name for s in self.selections for g in s.groups],
             "companies": [c.name for s in self.selections for g in s.groups for c in g.companies],
-            "destination": str(self.dest / self.filename),
+            "destination": self.destination.location(self.filename),
             "encrypted": self.options.encrypted,
         }
 
@@ -80,24 +81,6 @@ def encryption_recipients(options: BackupOptions) -> list:
     return recipients
 
 
-def check_destination(dest: Path | str) -> Path:
-    """The destination folder, checked writable before any work starts."""
-    path = Path(dest).expanduser()
-    if not path.exists():
-        raise DestinationError(said("the destination folder {path} does not exist", path=path),
-                               hint=said("create it first, or choose an existing folder"))
-    if not path.is_dir():
-        raise DestinationError(said("the destination {path} is not a folder", path=path))
-    probe = path / f".cheel-write-test-{secrets.token_hex(4)}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError:
-        raise DestinationError(said("the destination folder {path} is not writable",
-                                    path=path)) from None
-    return path
-
-
 def plan_backup(catalog: Catalog, options: BackupOptions,
                 now: datetime | None = None) -> BackupPlan:
     """Check the options and resolve names; nothing is written."""
@@ -109,7 +92,9 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
             hint=said("with several organizations every group of each is included; drop --group or "
                       "back up one organization"))
     encryption_recipients(options)  # refused now, before any work, if one is wrong
-    dest = check_destination(options.dest)
+    destination = open_destination(options.dest)
+    destination.check()  # before any work
+    dest = getattr(destination, "path", options.dest)
     seen: set[str] = set()
     selections = []
     for name in options.organizations:
@@ -135,7 +120,8 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
                             name=selections[0].entry.name) if len(selections) == 1
                        else said("these organizations have no company group to back up"))
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}")
+    return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}",
+                      destination)
 
 
 def file_stem(selections: list[OrgSelection]) -> str:

@@ -1,6 +1,6 @@
 """Writing a backup: one consistent snapshot per organization, rows streamed from the
 database into bounded chunks (memory stays flat), the file written under a temporary name
-and given its final name only once complete and on disk (:mod:`.folder`)."""
+and given its final name only once complete and stored (:mod:`cheel.destinations`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, Organizati
 from ..archive.members import MANIFEST
 from ..archive.writer import ContainerWriter
 from ..backups import record
+from ..destinations import Upload
 from ..errors import CheelError, DamagedFile, DestinationError, said
 from ..progress import Progress
 from ..soundness import DECLARATIONS, check_manifest
@@ -24,14 +25,13 @@ from ..store import locks, schema
 from ..store.catalog import Catalog
 from ..store.engines import Database
 from ..store.organizations import open_database
-from .folder import PartFile
 from .plan import BackupPlan, encryption_recipients
 from .snapshot_reader import SnapshotReader
 
 
 @dataclass
 class BackupResult:
-    path: Path
+    path: Path | str  # a file, or a URL
     size: int
     encrypted: bool
     organizations: list[str]
@@ -56,10 +56,10 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
     dbs: list[Database] = []
     totals: dict[str, int] = {}
     writer: ContainerWriter | None = None
-    part: PartFile | None = None
+    part: Upload | None = None
     try:
         with contextlib.ExitStack() as stack:
-            part = PartFile(plan.dest, plan.filename)
+            part = plan.destination.upload(plan.filename)
             # Encrypted: scrypt (about a second, by design) runs in a thread while the data
             # is written; the age header is filled in by close().
             writer = ContainerWriter(part.raw, encryption_recipients(opts),
@@ -110,7 +110,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
                             for sel, db in zip(plan.selections, dbs)
                             for company_id, rows in _fiscal_years(db).items()}
             writer.close()
-        final = part.publish()
+        published = part.publish()
     except BaseException as e:
         if writer is not None:
             writer.abort()
@@ -127,12 +127,14 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
             db.close()
     # The record beside the file, for listings and prunings (cheel.backups.record); the
     # backup itself is complete without it.
-    with contextlib.suppress(OSError):
-        record.write_record(final, record.new_record(
-            final, created.isoformat(), opts.encrypted,
-            [(sel.entry.name, sel.groups) for sel in plan.selections], fiscal_years))
+    with contextlib.suppress(OSError, CheelError):
+        record.write_record_to(plan.destination, record.new_record(
+            published.name, published.size, published.sha256, created.isoformat(),
+            opts.encrypted, [(sel.entry.name, sel.groups) for sel in plan.selections],
+            fiscal_years))
     return BackupResult(
-        path=final, size=final.stat().st_size, encrypted=opts.encrypted,
+        path=Path(published.location) if isinstance(plan.dest, Path) else published.location,
+        size=published.size, encrypted=opts.encrypted,
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
 

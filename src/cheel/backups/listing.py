@@ -1,23 +1,23 @@
-"""The backups found in a destination folder, each with its record when it has a valid one."""
+"""The backups found in a destination (a folder or a bucket), each with its record when it
+has a valid one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
 
-from ..backup.plan import EXTENSION
-from ..errors import DestinationError, said
-from .record import BackupRecord, record_state
+from ..destinations import Destination, open_destination
+from ..destinations.base import EXTENSION
+from .record import SUFFIX, BackupRecord, record_at
 
 
 @dataclass
 class Listed:
-    path: Path
+    name: str  # its name in the destination
     size: int
     modified: str  # the file's own time, ISO 8601 UTC (what is known without a record)
     record: BackupRecord | None  # None unless valid and still describing the file
     changed: bool = False  # it has a record, but the file is no longer the one it describes
+    location: str = ""  # its path or URL, as a user gives it back
 
     @property
     def created_at(self) -> str:
@@ -30,8 +30,9 @@ class Listed:
     def as_dict(self) -> dict:
         r = self.record
         return {
-            "file": str(self.path), "size": self.size, "created_at": self.created_at,
-            "record": r is not None, "changed_since_written": self.changed,
+            "file": self.location or self.name, "size": self.size,
+            "created_at": self.created_at, "record": r is not None,
+            "changed_since_written": self.changed,
             "organizations": self.organizations,
             "groups": [{"uid": g.uid, "name": g.name} for o in r.organizations
                        for g in o.groups] if r else [],
@@ -42,24 +43,22 @@ class Listed:
         }
 
 
-def list_backups(dest: Path | str, organization: str | None = None) -> list[Listed]:
-    """The backups of ``dest`` (a folder), oldest first; with ``organization``, only those
-    whose record names it."""
-    folder = Path(dest).expanduser()
-    if not folder.is_dir():
-        raise DestinationError(said("the destination folder {path} does not exist",
-                                    path=folder.absolute()))
+def list_backups(dest: str | Destination, organization: str | None = None) -> list[Listed]:
+    """The backups of ``dest`` (a folder or a URL), oldest first; with ``organization``,
+    only those whose record names it."""
+    destination = open_destination(dest) if isinstance(dest, str) else dest
+    stored = destination.files()
+    names = {f.name for f in stored}
     found = []
-    for path in sorted(folder.iterdir()):
-        if not path.name.endswith(EXTENSION) or path.name.startswith(".") or \
-                not path.is_file():
+    for f in stored:
+        if not f.name.endswith(EXTENSION):
             continue
-        stat = path.stat()
-        record, matches = record_state(path)
-        listed = Listed(path, stat.st_size,
-                        datetime.fromtimestamp(int(stat.st_mtime), timezone.utc).isoformat(),
-                        record if matches else None, changed=record is not None and not matches)
+        record, matches = record_at(destination, f.name, f.size) \
+            if f.name + SUFFIX in names else (None, False)
+        listed = Listed(f.name, f.size, f.modified, record if matches else None,
+                        changed=record is not None and not matches,
+                        location=destination.location(f.name))
         if organization is None or organization in listed.organizations:
             found.append(listed)
-    found.sort(key=lambda b: (b.created_at, b.path.name))
+    found.sort(key=lambda b: (b.created_at, b.name))
     return found

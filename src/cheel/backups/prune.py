@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from ..errors import DestinationError, said
+from ..destinations import open_destination
+from ..errors import CheelError, DestinationError, said
 from .listing import list_backups
-from .record import record_path
+from .record import record_name
 from .retention import Decision, KeepRules, decide
 
 
 @dataclass
 class PruneOptions:
-    dest: Path | str
+    dest: str  # a folder or a URL
     rules: KeepRules
     organization: str | None = None
     dry_run: bool = False
@@ -41,7 +41,8 @@ def prune(options: PruneOptions, now: datetime | None = None) -> PruneReport:
     rule, floor or rail keeps: each backup file first, then its record (a record without
     its file is ignored; a file without its record is never deleted)."""
     options.rules.check()
-    backups = list_backups(options.dest, options.organization)
+    destination = open_destination(options.dest)
+    backups = list_backups(destination, options.organization)
     decisions = decide(backups, options.rules, now)
     deleted: list[str] = []
     if not options.dry_run:
@@ -49,13 +50,13 @@ def prune(options: PruneOptions, now: datetime | None = None) -> PruneReport:
             if d.keep:
                 continue
             try:
-                d.backup.path.unlink()
+                destination.delete(d.backup.name)
             except OSError as e:
                 raise DestinationError(said("cannot delete {path}: {why}; the backups deleted "
-                                            "before it are: {deleted}", path=d.backup.path,
+                                            "before it are: {deleted}", path=d.backup.location,
                                             why=e.strerror or str(e),
-                                            deleted=", ".join(deleted) or "none")) from None
-            with contextlib.suppress(OSError):
-                record_path(d.backup.path).unlink()
-            deleted.append(d.backup.path.name)
+                                            deleted=", ".join(deleted) or "-")) from None
+            with contextlib.suppress(OSError, CheelError):
+                destination.delete(record_name(d.backup.name))
+            deleted.append(d.backup.name)
     return PruneReport(decisions, options.dry_run, deleted)

@@ -10,25 +10,28 @@ An encrypted backup hides every name inside it: its record keeps the organizatio
 names, so a record left on a server tells no more than the file does. An unencrypted
 backup's record also keeps the names.
 
-The record is a convenience, never trusted over the file: its size and SHA-256 must match
-the file's for it to count (a file replaced under the same name has no valid record), and
-a backup without a valid record is never deleted by a pruning.
+The record is a convenience, never trusted over the file: its size must match the file's
+for it to count (read cheaply, for listings), and ``cheel verify``, which reads every byte,
+also compares the SHA-256 (a file changed since it was written fails); a backup without a
+valid record is never deleted by a pruning.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import msgspec
 
 from .. import __version__
+from ..destinations import Destination, split_location
+from ..destinations.folder import FolderDestination
+from ..errors import CheelError
 
 FORMAT = "cheel-backup-record"
 SUFFIX = ".json"  # after the backup's own name: demo-sa_20261205-101500.cheelbackup.json
 MAX_RECORD_SIZE = 1 << 20
+CHANGED = "ChangedSinceWritten"  # a verification's error: not the file the record describes
 
 
 class FiscalYearRecord(msgspec.Struct, frozen=True):
@@ -90,91 +93,93 @@ class BackupRecord(msgspec.Struct):
 _decoder = msgspec.json.Decoder(BackupRecord)
 
 
+def record_name(name: str) -> str:
+    return name + SUFFIX
+
+
 def record_path(backup: Path) -> Path:
-    return backup.with_name(backup.name + SUFFIX)
-
-
-def file_digest(path: Path) -> tuple[int, str]:
-    """The size and SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
+    return backup.with_name(record_name(backup.name))
 
 
 def now_utc() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def write_record(backup: Path, record: BackupRecord) -> None:
-    """Write the record beside its backup, complete or not at all (a temporary name, then a
-    rename)."""
-    target = record_path(backup)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    # its owner's alone, as the backup is, whatever the umask
-    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-        f.write(msgspec.json.format(msgspec.json.encode(record), indent=2) + b"\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, target)
+def encode(record: BackupRecord) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(record), indent=2) + b"\n"
+
+
+def write_record_to(destination: Destination, record: BackupRecord) -> None:
+    """Write the record beside its backup, complete or not at all."""
+    destination.write_small(record_name(record.file), encode(record))
+
+
+def record_at(destination: Destination, name: str, size: int | None = None
+              ) -> tuple[BackupRecord | None, bool]:
+    """The record of the backup ``name`` (None if it has none, or one that is malformed or
+    names another file) and whether it still matches the file by its size (``size`` when
+    the caller knows it)."""
+    data = destination.read_small(record_name(name), MAX_RECORD_SIZE)
+    if data is None:
+        return None, False
+    try:
+        record = _decoder.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None, False
+    if record.format != FORMAT or record.file != name:
+        return None, False
+    if size is None:
+        try:
+            size = destination.size(name)
+        except (OSError, CheelError):
+            return record, False
+    return record, size == record.size
 
 
 def read_record(backup: Path) -> BackupRecord | None:
-    """The backup's record if it has a valid one: well formed, naming this file, and of the
-    file's size and SHA-256; else None."""
-    record, matches = record_state(backup)
+    """The record of a backup in a folder, if it has a valid one."""
+    record, matches = record_at(FolderDestination(backup.parent), backup.name)
     return record if matches else None
 
 
-def record_state(backup: Path) -> tuple[BackupRecord | None, bool]:
-    """The backup's record (None if it has none, or one that is malformed or names another
-    file) and whether the file is still the one it describes (size and SHA-256)."""
-    path = record_path(backup)
-    try:
-        if path.stat().st_size > MAX_RECORD_SIZE:
-            return None, False
-        record = _decoder.decode(path.read_bytes())
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-        return None, False
-    if record.format != FORMAT or record.file != backup.name:
-        return None, False
-    try:
-        size, sha256 = file_digest(backup)
-    except OSError:
-        return record, False
-    return record, (size, sha256) == (record.size, record.sha256)
+def write_record(backup: Path, record: BackupRecord) -> None:
+    write_record_to(FolderDestination(backup.parent), record)
 
 
-def add_verification(backup: Path, ok: bool, error: str | None = None) -> bool:
-    """Add a verification to the backup's record, if it has a valid one; True if it was
-    recorded. A record that cannot be written is left as it was."""
-    record = read_record(backup)
+def add_verification(location: str, ok: bool, error: str | None = None,
+                     digest: tuple[int, str] | None = None) -> bool:
+    """Add a verification to the record of the backup at ``location``, if it has a valid
+    one; True if it was recorded. ``digest``: the size and SHA-256 of the bytes verified,
+    which must be the record's (else the file changed since it was written: a failure)."""
+    destination, name = split_location(location)
+    try:
+        record, matches = record_at(destination, name)
+    except CheelError:
+        return False
     if record is None:
         return False
+    if ok and (not matches or (digest is not None and digest != (record.size, record.sha256))):
+        ok, error = False, CHANGED
     record.verifications = [*record.verifications,
                             Verification(now_utc(), ok, __version__, error)][-20:]
     try:
-        write_record(backup, record)
-    except OSError:
+        write_record_to(destination, record)
+    except (OSError, CheelError):
         return False
     return True
 
 
-def new_record(backup: Path, created_at: str, encrypted: bool,
+def new_record(name: str, size: int, sha256: str, created_at: str, encrypted: bool,
                organizations: list[tuple[str, list]], fiscal_years: dict) -> BackupRecord:
-    """The record of a backup just written: ``organizations`` as (name, its GroupInfo
+    """The record of a backup just stored: ``organizations`` as (name, its GroupInfo
     list), ``fiscal_years`` as {(organization name, company id): [(name, start, end,
     closed), …]}."""
-    size, sha256 = file_digest(backup)
 
-    def named(name: str) -> str | None:
-        return None if encrypted else name
+    def named(text: str) -> str | None:
+        return None if encrypted else text
 
     return BackupRecord(
-        FORMAT, 1, backup.name, size, sha256, created_at, encrypted,
+        FORMAT, 1, name, size, sha256, created_at, encrypted,
         [OrganizationRecord(org, [
             GroupRecord(g.uid, named(g.name), [
                 CompanyRecord(c.uid, named(c.name), [

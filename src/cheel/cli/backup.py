@@ -18,7 +18,9 @@ from .progress import progress_bar
 @click.option("--all", "all_orgs", is_flag=True, help="Back up every organization.")
 @click.option("--group", "groups", multiple=True, metavar="G",
               help="A company group to include (name or uid); repeatable; one organization only.")
-@click.option("--dest", type=click.Path(file_okay=False), help="Destination folder.")
+@click.option("--dest", type=click.Path(file_okay=False),
+              help="Destination folder, s3://BUCKET/FOLDER (any S3-compatible service) or "
+                   "sftp://USER@HOST/FOLDER.")
 @click.option("--encrypt", is_flag=True,
               help="Ask for a password (hidden, twice) and encrypt the backup.")
 @passwords.options

@@ -52,7 +52,7 @@ def list_cmd(ctx: Ctx, dest: str, organization: str | None, as_json: bool) -> No
                                                   else "not encrypted")
         click.echo(f"{b.created_at[:16].replace('T', ' ')}  {human_size(b.size):>10}  "
                    f"{encrypted:<13}  {'verified ' if b.record and b.record.verified else ''}"
-                   f"{_verified(b):<16}  {b.path.name}")
+                   f"{_verified(b):<16}  {b.name}")
         click.echo(f"    {', '.join(b.organizations) or '?'}: {_groups(b)}")
     click.echo(f"{len(found)} backup(s), {human_size(sum(b.size for b in found))}.")
 
@@ -83,11 +83,11 @@ def prune_cmd(ctx: Ctx, dest: str, keep_last: int, keep_daily: int, keep_weekly:
         return
     for d in report.decisions:
         if d.keep:
-            click.echo(f"keep    {d.backup.path.name}")
+            click.echo(f"keep    {d.backup.name}")
             for reason in d.reasons:
                 click.echo(f"        - {reason}")
         else:
-            click.echo(f"{'would delete' if dry_run else 'deleted'} {d.backup.path.name}")
+            click.echo(f"{'would delete' if dry_run else 'deleted'} {d.backup.name}")
     gone = [d for d in report.decisions if not d.keep]
     verb = "would free" if dry_run else "freed"
     click.echo(f"{len(report.decisions) - len(gone)} kept, {len(gone)} "

@@ -125,7 +125,8 @@ def unlock(path: str, source: PasswordSource, interactive: bool | None = None) -
     """What opens ``path`` for this command: a password from a source, or typed (three
     tries) in a terminal. The file is opened once here when a password is typed (to say
     at once whether it is right); an unencrypted file never asks."""
-    from ..archive.reader import BackupReader, open_file
+    from ..archive.reader import BackupReader
+    from ..destinations import open_location
     from ..errors import PasswordNeeded, WrongPassword
 
     interactive = is_interactive() if interactive is None else interactive
@@ -137,7 +138,7 @@ def unlock(path: str, source: PasswordSource, interactive: bool | None = None) -
         unlocker = Unlocker(lambda: click.prompt("Password of the backup", hide_input=True,
                                                  err=True))
         try:
-            with open_file(path) as f:
+            with open_location(path) as f:
                 BackupReader(f, unlocker)  # reads the header, unwraps the key: no more
             return unlocker
         except WrongPassword as e:

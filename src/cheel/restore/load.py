@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..archive.age import Unlocker
 from ..archive.manifest import MAX_ID
-from ..archive.reader import BackupReader, open_file
+from ..archive.reader import BackupReader
+from ..destinations import open_location
 from ..bulk import no_cycle_scans
 from ..errors import CheelError, IntegrityError, said
 from ..progress import CHECKS, Progress
@@ -54,7 +55,7 @@ class Loader:
         done = 0
         if progress:
             progress(0, total)
-        with open_file(file) as f, self.db.row_writer() as self.writer, no_cycle_scans():
+        with open_location(file) as f, self.db.row_writer() as self.writer, no_cycle_scans():
             # The database enforces unique keys and balances itself before it commits.
             for chunk in SoundReader(BackupReader(f, unlocker), whole_file_rules=False):
                 if chunk.scope == "org":

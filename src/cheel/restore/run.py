@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..archive.age import Unlocker
 from ..archive.manifest import Manifest
-from ..archive.reader import BackupReader, open_file
+from ..archive.reader import BackupReader
+from ..destinations import open_location
 from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, said
 from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
@@ -168,7 +169,7 @@ def _restored_rows(manifest: Manifest, groups: list[GroupPlan]) -> dict[str, int
 
 def _check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
     """Read the file through every rule of a sound file, as verify does."""
-    with open_file(file) as f:
+    with open_location(file) as f:
         sound = SoundReader(BackupReader(f, unlocker), whole_file_rules=True)
         total = sound.manifest.total_rows
         for _ in sound:

@@ -1,7 +1,7 @@
-"""The destination folder, created when a user asks for it, and a backup file being written
-into it: a hidden, private, locked ``.part`` file, given its final name only once complete,
-never replacing a file (FORMAT.md, "Writing the file"). A backup killed midway leaves only its
-``.part``, which the next one sweeps."""
+"""A destination folder, checked, or created when a user asks for it, and a backup file
+being written into it: a hidden, private, locked ``.part`` file, given its final name only
+once complete, never replacing a file (FORMAT.md, "Writing the file"). A backup killed
+midway leaves only its ``.part``, which the next one sweeps."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import DestinationError, said
-from .plan import EXTENSION
+from .base import EXTENSION
 
 
 def create_destination(dest: Path | str) -> Path:
@@ -34,6 +34,24 @@ def create_destination(dest: Path | str) -> Path:
         raise DestinationError(said("the destination folder {path} cannot be created: {reason}",
                                     path=path, reason=e.strerror or str(e)),
                                hint=said("choose a folder you may write in")) from None
+    return path
+
+
+def check_destination(dest: Path | str) -> Path:
+    """The destination folder, checked writable before any work starts."""
+    path = Path(dest).expanduser()
+    if not path.exists():
+        raise DestinationError(said("the destination folder {path} does not exist", path=path),
+                               hint=said("create it first, or choose an existing folder"))
+    if not path.is_dir():
+        raise DestinationError(said("the destination {path} is not a folder", path=path))
+    probe = path / f".cheel-write-test-{secrets.token_hex(4)}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise DestinationError(said("the destination folder {path} is not writable",
+                                    path=path)) from None
     return path
 
 
