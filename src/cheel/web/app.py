@@ -28,8 +28,8 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import (api, backup_wizard, desktop, import_wizard, restore_wizard, verify_page,
-               wizard_state)
+from . import (api, backup_wizard, backups_page, desktop, import_wizard, restore_wizard,
+               verify_page, wizard_state)
 
 HERE = Path(__file__).parent
 
@@ -321,6 +321,7 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/jobs/{jid}/cancel", cancel_job, methods=["POST"]),
         Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
         Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
+        Route("/backups", backups_page.backups_page),
         *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..backup import create_destination, plan_backup, run_backup
+from ..destinations import is_url, open_destination
 from ..errors import CheelError
 from ..store.catalog import Catalog
 from ..store.names import find_by_name, name_key
@@ -44,12 +45,14 @@ async def open_step(request: Request, wiz: BackupWizard, step: str) -> Response:
 
 
 async def show_step(request: Request, wiz: BackupWizard, step: str, error: dict | None = None,
-                    status: int = 200, create_folder: bool = False) -> Response:
+                    status: int = 200, create_folder: bool = False,
+                    notice: dict | None = None) -> Response:
     """The page of ``step``, with ``error`` shown on it (the end step plans the backup to
     show its summary, or the reason it cannot run); ``create_folder``: the settings step
     asks whether to create the destination folder, which does not exist."""
     catalog: Catalog = request.app.state.catalog
     ctx: dict = {"wiz": wiz, "step": step, "error": error, "create_folder": create_folder,
+                 "notice": notice,
                  "steps": step_list(BACKUP_STEPS, step, wiz.skipped_steps()),
                  "first": step == "organizations", "last": step == "end",
                  "action": f"/backup/{wiz.id}/{step}"}
@@ -111,7 +114,8 @@ async def answer_step(request: Request, wiz: BackupWizard, step: str) -> Respons
 
     if step == "settings":
         typed_dest = str(form.get("dest", "")).strip()
-        dest = absolute_path(typed_dest)
+        remote = is_url(typed_dest)  # s3:// or sftp://: no folder to resolve or create
+        dest = None if remote else absolute_path(typed_dest)
         wiz.dest = str(dest) if dest is not None else typed_dest
         # A password is never written back into a page: empty fields keep the one given.
         password, confirm = str(form.get("password", "")), str(form.get("confirm", ""))
@@ -123,13 +127,22 @@ async def answer_step(request: Request, wiz: BackupWizard, step: str) -> Respons
             return redirect(f"{base}/groups" if len(wiz.orgs) == 1 else f"{base}/organizations")
         if not typed_dest:
             return await fail(message(N_("Veuillez choisir le dossier de destination.")))
-        if dest is None:
+        if nav == "test":  # "Tester la destination": can a file be written there?
+            try:
+                await run_in_threadpool(lambda: open_destination(
+                    typed_dest if remote else dest or typed_dest).check())
+            except CheelError as e:
+                return await fail(error_view(e))
+            return await show_step(request, wiz, step, notice=message(
+                N_("La destination est utilisable : un fichier a pu y être écrit puis "
+                   "effacé.")))
+        if dest is None and not remote:
             return await fail(message(N_("Veuillez indiquer le chemin complet du dossier, par "
                                          "exemple %(example)s."), example=EXAMPLE_FOLDER))
         if wiz.password != wiz.confirm:
             wiz.password = wiz.confirm = ""
             return await fail(message(N_("Les deux mots de passe ne sont pas identiques.")))
-        if not dest.exists():
+        if dest is not None and not dest.exists():
             if form.get("create_dest") != "1":
                 return await show_step(request, wiz, step, create_folder=True)
             try:

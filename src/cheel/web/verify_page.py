@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..archive.age import Unlocker
+from ..destinations import is_url
 from ..errors import CheelError, PasswordNeeded, WrongPassword
 from ..verify import inspect_backup, verify_backup
 from .i18n import N_, error_view, message
@@ -30,7 +31,7 @@ async def verify_page(request: Request) -> Response:
         file, password = request.query_params.get("file", "").strip(), ""
     encrypted, error = False, None
     if file:
-        path = absolute_path(file)
+        path = file if is_url(file) else absolute_path(file)  # s3://, sftp:// as given
         if path is None:
             error = message(N_("Veuillez indiquer un chemin complet, par exemple %(example)s."),
                             example=EXAMPLE_FILE)
