@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..archive.age import ScryptRecipient
 from ..archive.age.x25519 import BadKey, X25519Recipient
-from ..destinations import Destination, open_destination
+from ..destinations import Destination, is_url, open_destination
 from ..destinations.base import EXTENSION
 from ..errors import NotFound, UsageError, said
 from ..store.catalog import Catalog, OrgEntry, safe_name
@@ -43,9 +43,14 @@ class OrgSelection:
 class BackupPlan:
     options: BackupOptions
     selections: list[OrgSelection]
-    dest: Path | str  # a folder, or a URL
     filename: str
     destination: Destination
+
+    @property
+    def dest(self) -> Path | str:
+        """The destination as a user gave it: a folder (absolute), or a URL."""
+        url = self.destination.url
+        return url if is_url(url) else Path(url)
 
     @property
     def summary(self) -> dict:
@@ -94,7 +99,6 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
     encryption_recipients(options)  # refused now, before any work, if one is wrong
     destination = open_destination(options.dest)
     destination.check()  # before any work
-    dest = getattr(destination, "path", options.dest)
     seen: set[str] = set()
     selections = []
     for name in options.organizations:
@@ -120,7 +124,7 @@ def plan_backup(catalog: Catalog, options: BackupOptions,
                             name=selections[0].entry.name) if len(selections) == 1
                        else said("these organizations have no company group to back up"))
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return BackupPlan(options, selections, dest, f"{file_stem(selections)}_{stamp}{EXTENSION}",
+    return BackupPlan(options, selections, f"{file_stem(selections)}_{stamp}{EXTENSION}",
                       destination)
 
 

@@ -17,7 +17,7 @@ from ..archive.manifest import FORMAT_NAME, FORMAT_VERSION, Manifest, Organizati
 from ..archive.members import MANIFEST
 from ..archive.writer import ContainerWriter
 from ..backups import record
-from ..destinations import Upload
+from ..destinations import Upload, is_url
 from ..errors import CheelError, DamagedFile, DestinationError, said
 from ..progress import Progress
 from ..soundness import DECLARATIONS, check_manifest
@@ -133,7 +133,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
             opts.encrypted, [(sel.entry.name, sel.groups) for sel in plan.selections],
             fiscal_years))
     return BackupResult(
-        path=Path(published.location) if isinstance(plan.dest, Path) else published.location,
+        path=published.location if is_url(published.location) else Path(published.location),
         size=published.size, encrypted=opts.encrypted,
         organizations=plan.summary["organizations"], groups=plan.summary["groups"],
         companies=plan.summary["companies"], rows=totals, seconds=time.monotonic() - started)
