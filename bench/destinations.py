@@ -14,6 +14,7 @@ Writes bench/results-destinations.md and .json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -61,7 +62,7 @@ def main() -> int:
         print(f"demo of {args.lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
         with seaweed_s3(work / "weed") as endpoint:
             bucket = new_bucket(endpoint)
-            with throwaway_sshd(work / "sshd") if SSHD else _nothing() as server:
+            with throwaway_sshd(work / "sshd") if SSHD else contextlib.nullcontext() as server:
                 folder = work / "folder"
                 folder.mkdir()
                 kinds = {"folder": lambda rep: str(folder),
@@ -109,14 +110,6 @@ def report(r: dict) -> str:
     lines += ["", f"Bars (issue 18): at most {TIME_LIMIT}× the folder's time, the same peak "
               f"memory within {MEMORY_LIMIT:.0%}."]
     return "\n".join(lines) + "\n"
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
 
 
 if __name__ == "__main__":

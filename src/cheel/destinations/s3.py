@@ -22,7 +22,7 @@ from datetime import timezone
 from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
-from ..errors import DestinationError, UsageError, said
+from ..errors import DestinationError, NotFound, UsageError, said
 from .base import Published, SendingWriter, StoredFile, check_stored
 
 PART_SIZE = 8 << 20  # S3 wants parts of 5 MiB at least, but the last
@@ -108,18 +108,22 @@ class S3Destination:
     def upload(self, name: str) -> S3Upload:
         return S3Upload(self, name)
 
-    def open(self, name: str) -> BinaryIO:
+    def _get(self, name: str):
+        """The object's GET answer (its length and body), or None if there is no such
+        object."""
         try:
-            body = self._client.get_object(Bucket=self.bucket, Key=self._key(name))["Body"]
+            return self._client.get_object(Bucket=self.bucket, Key=self._key(name))
         except Exception as e:  # noqa: BLE001
             code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")
-            if code in ("NoSuchKey", "404"):
-                from ..errors import NotFound
-
-                raise NotFound(said("the file {path} does not exist",
-                                    path=self.location(name))) from None
+            if code in ("NoSuchKey", "404", "NotFound"):
+                return None
             raise self._error(e) from None
-        return _Body(body, self)
+
+    def open(self, name: str) -> BinaryIO:
+        answer = self._get(name)
+        if answer is None:
+            raise NotFound(said("the file {path} does not exist", path=self.location(name)))
+        return _Body(answer["Body"], self)
 
     def size(self, name: str) -> int:
         try:
@@ -129,17 +133,18 @@ class S3Destination:
             raise self._error(e) from None
 
     def read_small(self, name: str, limit: int) -> bytes | None:
+        answer = self._get(name)  # one request: its length comes with it
+        if answer is None:
+            return None
+        body = answer["Body"]
         try:
-            head = self._client.head_object(Bucket=self.bucket, Key=self._key(name))
-            if int(head["ContentLength"]) > limit:
+            if int(answer["ContentLength"]) > limit:
                 return None
-            return self._client.get_object(Bucket=self.bucket,
-                                           Key=self._key(name))["Body"].read(limit + 1)
-        except Exception as e:  # noqa: BLE001
-            code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code")
-            if code in ("NoSuchKey", "404", "NotFound"):
-                return None
+            return body.read(limit + 1)
+        except Exception as e:  # noqa: BLE001 - a connection lost midway
             raise self._error(e) from None
+        finally:
+            body.close()
 
     def write_small(self, name: str, data: bytes) -> None:
         try:  # one PUT: S3 shows the object whole or not at all
