@@ -6,6 +6,7 @@ under a final name, and failures said in one sentence."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -209,3 +210,48 @@ def test_a_killed_sftp_upload_leaves_no_file_under_a_final_name(sftp_server, tmp
                                  for p in folder.iterdir()))
     assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == []
     assert open_destination(sftp_server.url(folder)).files() == []
+
+
+def test_an_sftp_upload_sweeps_the_parts_of_killed_uploads(sftp_server, tmp_path, catalog):
+    """A killed upload leaves a hidden .part; the next upload there deletes it once it has
+    been left unchanged for hours, and leaves a recent one (maybe a live upload) alone."""
+    from cheel.destinations.sftp import STALE_PART
+
+    create_demo(catalog, DemoOptions(name=ORG, entries=200, seed=2))
+    folder = tmp_path / "dest"
+    folder.mkdir()
+    stale = folder / ".Demo_20260101_010101.cheelbackup.0badc0de.part"
+    recent = folder / ".Demo_20260101_020202.cheelbackup.0123abcd.part"
+    other = folder / ".notes.part"
+    for path in (stale, recent, other):
+        path.write_bytes(b"partial")
+    old = time.time() - STALE_PART - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    result = run_cli(catalog, "backup", ORG, "--dest", sftp_server.url(folder))
+    assert result.exit_code == 0, result.output
+    assert not stale.exists()
+    assert recent.exists() and other.exists()
+    assert [p.name for p in folder.glob("*.cheelbackup")]
+
+
+def test_s3_checks_the_etag_the_server_computed(s3_endpoint):
+    """A file of three parts: published only when the ETag S3 computed from what it received
+    is the one computed here from what was sent; else deleted and refused."""
+    destination = open_destination(s3_url(s3_endpoint, new_bucket(s3_endpoint)))
+    data = os.urandom(12 << 20)
+    upload = destination.upload("whole.cheelbackup")
+    for start in range(0, len(data), 333_333):  # blocks that do not fall on the parts
+        upload.raw.write(data[start:start + 333_333])
+    published = upload.publish()
+    assert published.size == len(data)
+    assert published.sha256 == hashlib.sha256(data).hexdigest()
+    assert s3_client(s3_endpoint).head_object(Bucket=destination.bucket, Key=destination.key(
+        "whole.cheelbackup"))["ETag"].strip('"').endswith("-3")
+
+    upload = destination.upload("tampered.cheelbackup")
+    upload.raw.write(data)
+    upload.raw.parts.update(memoryview(b"not sent"))  # what was sent, as told here, differs
+    with pytest.raises(DestinationError, match="is not what was sent"):
+        upload.publish()
+    assert [f.name for f in destination.files()] == ["whole.cheelbackup"]

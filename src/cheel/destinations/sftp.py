@@ -7,7 +7,9 @@ with the way to accept it, as ssh does.
 
 A new file is written under a hidden temporary name (``.NAME.XXXXXXXX.part``) and renamed
 to its final name only once complete and read back (size and SHA-256), never replacing a
-file; an interrupted upload leaves only its temporary file.
+file; an interrupted upload leaves only its temporary file, which the next upload to the
+folder deletes once nothing has written to it for :data:`STALE_PART` seconds (a live upload
+writes to it all the time; SFTP has no lock to tell it otherwise).
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ import hashlib
 import posixpath
 import secrets
 import stat
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..errors import DestinationError, NotFound, UsageError, said
-from .base import Published, SendingWriter, StoredFile, check_stored
+from .base import EXTENSION, Published, SendingWriter, StoredFile, check_stored
 
 QUERY_KEYS = {"key", "known-hosts"}
 TIMEOUT = 30  # seconds for a connection or an answer
+STALE_PART = 6 * 3600  # an upload's temporary file unchanged this long was abandoned
 
 
 def _why(e: Exception) -> str:
@@ -133,7 +137,30 @@ class SFTPDestination:
             key=lambda f: f.name)
 
     def upload(self, name: str) -> SFTPUpload:
+        self.sweep_parts()
         return SFTPUpload(self, name)
+
+    def sweep_parts(self) -> list[str]:
+        """Delete the temporary files of uploads that were killed: hidden, named like a
+        backup's ``.part``, regular files, unchanged for :data:`STALE_PART` seconds."""
+        removed = []
+        try:
+            entries = self._client().listdir_attr(self.folder)
+        except OSError as e:
+            raise self._error(e) from None
+        now = time.time()
+        for entry in entries:
+            name = entry.filename
+            if not (name.startswith(".") and name.endswith(".part") and EXTENSION in name
+                    and stat.S_ISREG(entry.st_mode or 0)
+                    and now - (entry.st_mtime or now) > STALE_PART):
+                continue
+            try:
+                self._client().remove(self._path(name))
+                removed.append(name)
+            except OSError:  # gone meanwhile, or not ours to delete
+                continue
+        return removed
 
     def open(self, name: str) -> BinaryIO:
         try:
