@@ -255,3 +255,23 @@ def test_s3_checks_the_etag_the_server_computed(s3_endpoint):
     with pytest.raises(DestinationError, match="is not what was sent"):
         upload.publish()
     assert [f.name for f in destination.files()] == ["whole.cheelbackup"]
+
+
+def test_s3_credentials_from_a_profile_file(s3_endpoint, catalog, tmp_path, monkeypatch):
+    """Without AWS_ACCESS_KEY_ID in the environment, the key of AWS_PROFILE in the shared
+    credentials file is used; a profile that does not hold the right key is refused."""
+    create_demo(catalog, DemoOptions(name=ORG, entries=200, seed=2))
+    url = s3_url(s3_endpoint, new_bucket(s3_endpoint))
+    profiles = tmp_path / "credentials"
+    profiles.write_text(f"[default]\naws_access_key_id = nobody\naws_secret_access_key = x\n\n"
+                        f"[cheel]\naws_access_key_id = {CREDENTIALS['AWS_ACCESS_KEY_ID']}\n"
+                        f"aws_secret_access_key = {CREDENTIALS['AWS_SECRET_ACCESS_KEY']}\n")
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(profiles))
+    refused = run_cli(catalog, "backup", ORG, "--dest", url)
+    assert refused.exit_code == 1 and "cannot be used" in refused.output
+    monkeypatch.setenv("AWS_PROFILE", "cheel")
+    result = run_cli(catalog, "backup", ORG, "--dest", url)
+    assert result.exit_code == 0, result.output
+    assert len(open_destination(url).files()) == 2  # the backup and its record

@@ -3,10 +3,11 @@ has a valid one."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..destinations import Destination, open_destination
-from ..destinations.base import EXTENSION
+from ..destinations.base import EXTENSION, StoredFile
 from .record import SUFFIX, BackupRecord, record_at
 
 
@@ -49,16 +50,22 @@ def list_backups(dest: str | Destination, organization: str | None = None) -> li
     destination = open_destination(dest) if isinstance(dest, str) else dest
     stored = destination.files()
     names = {f.name for f in stored}
-    found = []
-    for f in stored:
-        if not f.name.endswith(EXTENSION):
-            continue
+
+    def read(f: StoredFile) -> Listed:
         record, matches = record_at(destination, f.name, f.size) \
             if f.name + SUFFIX in names else (None, False)
-        listed = Listed(f.name, f.size, f.modified, record if matches else None,
-                        changed=record is not None and not matches,
-                        location=destination.location(f.name))
-        if organization is None or organization in listed.organizations:
-            found.append(listed)
+        return Listed(f.name, f.size, f.modified, record if matches else None,
+                      changed=record is not None and not matches,
+                      location=destination.location(f.name))
+
+    backups = [f for f in stored if f.name.endswith(EXTENSION)]
+    if destination.parallel_reads > 1 and len(backups) > 1:
+        # a record is a request of its own: one after the other, a remote destination of
+        # thousands of backups would be listed at the pace of its round trips
+        with ThreadPoolExecutor(destination.parallel_reads) as pool:
+            every = list(pool.map(read, backups))
+    else:
+        every = [read(f) for f in backups]
+    found = [b for b in every if organization is None or organization in b.organizations]
     found.sort(key=lambda b: (b.created_at, b.name))
     return found

@@ -146,6 +146,7 @@ class Upload(Protocol):
 
 class Destination(Protocol):
     url: str  # the folder or the URL, as a user writes it (never with a secret)
+    parallel_reads: int  # how many small files may be read at once (1: one at a time)
 
     def location(self, name: str) -> str:
         """Where the file ``name`` is, as a user writes it."""

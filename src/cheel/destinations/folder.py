@@ -15,6 +15,8 @@ from .part_file import PartFile, check_destination
 
 
 class FolderDestination:
+    parallel_reads = 1  # a local disk: no round trips to hide
+
     def __init__(self, path: Path | str):
         self.path = Path(path).expanduser().absolute()
         self.url = str(self.path)

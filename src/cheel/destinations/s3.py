@@ -76,6 +76,8 @@ def _store(bucket: str, endpoint: str | None, region: str | None, path_style: bo
 
 
 class S3Destination:
+    parallel_reads = 8  # records read at once by a listing: obstore's client is shared by threads
+
     def __init__(self, url: str):
         parts = urlsplit(url)
         if parts.username is not None or parts.password is not None:

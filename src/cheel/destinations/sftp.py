@@ -37,6 +37,8 @@ def _why(e: Exception) -> str:
 
 
 class SFTPDestination:
+    parallel_reads = 1  # one SFTP channel
+
     def __init__(self, url: str):
         parts = urlsplit(url)
         if parts.password is not None:
