@@ -1,0 +1,122 @@
+"""What a backup plan is, and what one run of it did: typed, decoded once, refused whole
+when malformed (msgspec), as every file cheel reads.
+
+A plan holds no secret: a passphrase is named by the file that holds it or the command
+that prints it, an SMTP password likewise; public keys are not secrets.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+PLAN_VERSION = 1
+OK, FAILED, STALE, SKIPPED = "ok", "failed", "stale", "skipped"
+
+
+class Secret(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where a secret is read when it is needed: a file (its first line), or a command's
+    output (its first line); never the secret itself."""
+
+    file: str | None = None
+    command: list[str] | None = None  # argv, run without a shell
+
+
+class Encryption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A passphrase (age allows it only alone) or public keys (age1…), never both."""
+
+    passphrase: Secret | None = None
+    recipients: list[str] = []
+
+
+class Keep(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Retention rules, as ``cheel backups prune --keep-…`` (all 0: nothing pruned)."""
+
+    last: int = 0
+    daily: int = 0
+    weekly: int = 0
+    monthly: int = 0
+    yearly: int = 0
+
+    @property
+    def any(self) -> bool:
+        return any((self.last, self.daily, self.weekly, self.monthly, self.yearly))
+
+
+class Email(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    host: str
+    sender: str
+    to: list[str]
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: Secret | None = None
+
+
+class Webhook(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    url: str  # a JSON POST of the run's report
+
+
+class Notify(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    email: Email | None = None
+    webhook: Webhook | None = None
+    on_success: bool = False  # by default only a failed or stale run is told
+
+
+class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: str
+    destination: str  # a folder, s3://… or sftp://…
+    organizations: list[str] = []  # their names; none and no pattern: every organization
+    pattern: str | None = None  # a shell pattern on names ("Client *")
+    groups: list[str] = []  # names or uids; none: every group
+    encryption: Encryption = Encryption()
+    keep: Keep = Keep()
+    schedule: str = "daily"  # a systemd OnCalendar expression ("daily", "*-*-* 02:30")
+    stale_after_hours: int = 26  # the newest verified backup older than this: an alarm
+    drill_every_days: int = 0  # every organization drilled within this many days (0: none)
+    notify: Notify = Notify()
+    version: int = PLAN_VERSION
+
+
+class Outcome(msgspec.Struct, forbid_unknown_fields=True):
+    """What a run did for one organization."""
+
+    organization: str
+    status: str  # OK, FAILED or SKIPPED (its lock was held: another run is on it)
+    file: str | None = None  # the new backup's location
+    size: int = 0
+    seconds: float = 0.0
+    verified: bool = False
+    pruned: list[str] = []  # the files retention deleted
+    drilled: bool | None = None  # None: no drill this run
+    error_code: str | None = None  # the error's class (what the web UI translates)
+    error: str | None = None  # its sentence, in English
+
+
+class RunReport(msgspec.Struct, forbid_unknown_fields=True):
+    plan: str
+    started_at: str  # ISO 8601, UTC
+    finished_at: str
+    seconds: float
+    jobs: int
+    outcomes: list[Outcome] = []
+    stale: list[str] = []  # organizations whose newest verified backup is too old
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.stale
+
+
+def decode_plan(data: bytes) -> Plan:
+    return msgspec.json.decode(data, type=Plan)
+
+
+def encode(value: msgspec.Struct) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
+
+
+def decode_report(data: bytes) -> RunReport:
+    return msgspec.json.decode(data, type=RunReport)
