@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..archive.age import x25519
+from ..archive.age.key_files import read_key_files
 from ..backup import BackupOptions, plan_backup, run_backup
 from ..backup.plan import both_password_and_recipients
 from ..errors import NotFound, UsageError, said
@@ -83,7 +84,7 @@ def backup(ctx: Ctx, organizations: tuple[str, ...], all_orgs: bool, groups: tup
 
 def read_recipients(files: tuple[str, ...]) -> list[str]:
     """The public keys of the recipients files given, as text."""
-    return [str(r) for r in passwords.read_key_files(
+    return [str(r) for r in read_key_files(
         files, x25519.read_recipients, UsageError,
         lambda path, why: said("the recipients file {path} cannot be read: {why}", path=path,
                                why=why),

@@ -8,12 +8,12 @@ import shlex
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
-from ..archive.age import Unlocker, X25519Identity, x25519
-from ..errors import PasswordError, said
+from ..archive.age import Unlocker
+from ..archive.age.key_files import read_identity_files
+from ..errors import PasswordError
 from .context import is_interactive
 
 ENV = "CHEEL_PASSWORD"
@@ -34,31 +34,6 @@ def identity_option(f):
                         type=click.Path(dir_okay=False),
                         help="An age identity file (cheel keygen, age-keygen) whose private "
                              "key opens a backup encrypted for public keys; repeatable.")(f)
-
-
-def read_identities(files: tuple[str, ...] | list[str]) -> list[X25519Identity]:
-    """The private keys of the identity files given (none: an empty list)."""
-    return read_key_files(
-        files, x25519.read_identities, PasswordError,
-        lambda path, why: said("the identity file {path} cannot be read: {why}", path=path,
-                               why=why),
-        lambda path, why: said("the identity file {path} is not an age identity file ({why})",
-                               path=path, why=why))
-
-
-def read_key_files(files, read, error, unreadable, malformed) -> list:
-    """The keys of every file, read by ``read``; a file that cannot be read or holds
-    something else raises ``error`` with the sentence ``unreadable`` or ``malformed``
-    makes of its path and the reason."""
-    keys: list = []
-    for name in files:
-        try:
-            keys += read(Path(name))
-        except OSError as e:
-            raise error(unreadable(name, e.strerror or str(e))) from None
-        except (x25519.BadKey, UnicodeDecodeError) as e:
-            raise error(malformed(name, str(e)[:120])) from None
-    return keys
 
 
 @dataclass
@@ -131,7 +106,7 @@ def unlock(path: str, source: PasswordSource, interactive: bool | None = None) -
 
     interactive = is_interactive() if interactive is None else interactive
     if source.identity_files:
-        return Unlocker(source.for_reading(), identities=read_identities(source.identity_files))
+        return Unlocker(source.for_reading(), identities=read_identity_files(source.identity_files))
     if not interactive or source.given() is not None:
         return Unlocker(source.for_reading())
     for attempt in range(3):

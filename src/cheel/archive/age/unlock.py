@@ -93,8 +93,9 @@ class Unlocker:
                                  "for"))
 
     def forget_passphrase(self) -> None:
-        """Keep only the file keys opened so far (a long-lived holder, such as a web
-        wizard, needs no more)."""
+        """Keep only the file keys opened so far, neither the passphrase nor the private
+        keys (a long-lived holder, such as a web wizard, needs no more)."""
         with self._lock:
             self._source = self._passphrase = None
             self._asked = True
+            self._identities = []
