@@ -292,3 +292,28 @@ def test_prune_dry_run_then_prune(demo, dest):
     nothing = run(demo, "backups", "prune", str(dest))
     assert nothing.exit_code == 2
     assert nothing.output.startswith("Error: Say what to keep")
+
+
+def test_a_confirmed_preview_deletes_only_what_it_showed(demo, dest):
+    """A pruning told what its preview would delete (a user's confirmation, in the web UI)
+    deletes it when it decides the same, and nothing at all otherwise."""
+    from cheel.backups.prune import PruneOptions, prune
+    from cheel.errors import PreviewOutdated
+
+    from dated_backups import dated_backups
+
+    dated_backups(demo, ORG, str(dest), 4)
+    rules = KeepRules(last=1)
+    preview = prune(PruneOptions(str(dest), rules, dry_run=True))
+    shown = [d.backup.name for d in preview.decisions if not d.keep]
+    assert shown and preview.deleted == []
+    before = sorted(p.name for p in dest.iterdir())
+    for wrong in (shown[1:], shown + ["other.cheelbackup"]):
+        with pytest.raises(PreviewOutdated) as refused:
+            prune(PruneOptions(str(dest), rules, expected=wrong))
+        assert refused.value.message.endswith("shown): nothing was deleted")
+        assert sorted(p.name for p in dest.iterdir()) == before
+    done = prune(PruneOptions(str(dest), rules, expected=list(reversed(shown))))
+    assert done.deleted == shown
+    assert sorted(p.name for p in dest.glob("*.cheelbackup")) == sorted(
+        set(n for n in before if n.endswith(".cheelbackup")) - set(shown))

@@ -173,6 +173,13 @@ class UnsupportedVersion(DamagedFile):
     """The backup was written by a newer, unknown format version."""
 
 
+class PreviewOutdated(CheelError):
+    """A confirmed preview no longer says what the work would do (a pruning would now
+    delete other backups than those shown); nothing was done."""
+
+    exit_code = 1
+
+
 class RestoreConflict(CheelError):
     """Groups of the backup already exist in the target and the policy is ``fail``."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..destinations import open_destination
-from ..errors import CheelError, DestinationError, said
+from ..errors import CheelError, DestinationError, PreviewOutdated, said
 from .listing import list_backups
 from .record import record_name
 from .retention import Decision, KeepRules, decide
@@ -19,6 +19,9 @@ class PruneOptions:
     rules: KeepRules
     organization: str | None = None
     dry_run: bool = False
+    # The backups a preview (a dry run) showed as deleted, when a user confirms it: the
+    # pruning deletes them only if it decides the same, else nothing (PreviewOutdated).
+    expected: list[str] | None = None
 
 
 @dataclass
@@ -44,6 +47,14 @@ def prune(options: PruneOptions, now: datetime | None = None) -> PruneReport:
     destination = open_destination(options.dest)
     backups = list_backups(destination, options.organization)
     decisions = decide(backups, options.rules, now)
+    doomed = sorted(d.backup.name for d in decisions if not d.keep)
+    if options.expected is not None and not options.dry_run and \
+            doomed != sorted(options.expected):
+        raise PreviewOutdated(
+            said("the backups this pruning would delete are no longer those of its preview "
+                 "({count} now, {shown} shown): nothing was deleted", count=len(doomed),
+                 shown=len(options.expected)),
+            hint=said("look at the new preview before confirming again"))
     deleted: list[str] = []
     if not options.dry_run:
         for d in decisions:
