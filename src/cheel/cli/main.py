@@ -21,6 +21,7 @@ COMMANDS = {
     "inspect": ("inspect", "inspect_cmd"), "verify": ("inspect", "verify_cmd"),
     "restore": ("restore", "restore"), "import": ("imports", "import_group"),
     "backups": ("backups", "backups_group"), "keygen": ("keys", "keygen"), "ui": ("ui", "ui"),
+    "plan": ("plans", "plan_group"), "status": ("status", "status_cmd"),
 }
 
 

@@ -7,6 +7,8 @@ that prints it, an SMTP password likewise; public keys are not secrets.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 PLAN_VERSION = 1
@@ -26,6 +28,10 @@ class Encryption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     passphrase: Secret | None = None
     recipients: list[str] = []
+    # With recipients: the private key a run verifies the new files with. Without it the
+    # machine holds nothing that decrypts them, and a run cannot verify them: they count
+    # as verified once `cheel verify --identity` has run where the key is.
+    identity_file: str | None = None
 
 
 class Keep(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -43,17 +49,27 @@ class Keep(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Email(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One e-mail per run, over SMTP. A password is only ever sent over TLS."""
+
     host: str
-    sender: str
-    to: list[str]
-    port: int = 587
-    starttls: bool = True
+    sender: str  # the From address ("cheel <backup@fidu.ch>")
+    to: Annotated[list[str], msgspec.Meta(min_length=1)]
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 587
+    starttls: bool = True  # plain connection upgraded by STARTTLS (refused if not offered)
+    smtps: bool = False  # TLS from the first byte instead (port 465)
     username: str | None = None
     password: Secret | None = None
+    ca_file: str | None = None  # a private CA's certificates (PEM); none: the system's
+    timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0  # seconds, per network step
 
 
 class Webhook(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    url: str  # a JSON POST of the run's report
+    """A JSON POST of the run's report; any answer but 2xx is a failure."""
+
+    url: str  # http:// or https://
+    token: Secret | None = None  # sent as "Authorization: Bearer …"
+    ca_file: str | None = None
+    timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
 
 class Notify(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -100,6 +116,8 @@ class RunReport(msgspec.Struct, forbid_unknown_fields=True):
     jobs: int
     outcomes: list[Outcome] = []
     stale: list[str] = []  # organizations whose newest verified backup is too old
+    drills: int = 0  # backups drilled by this run
+    notify_problems: list[str] = []  # notifications that could not be delivered
 
     @property
     def failed(self) -> list[Outcome]:
