@@ -251,7 +251,7 @@ def test_restore_into_a_new_organization(page, server, catalog, state, tmp_path_
     item.click()
     shot(page, "14-restore-file-picker.png")
     dialog.get_by_role("button", name="Ouvrir").click()
-    expect(page.get_by_role("textbox", name="Fichier", exact=True)).to_have_value(str(backup))
+    expect(page.get_by_role("textbox", name="Fichier ou adresse", exact=True)).to_have_value(str(backup))
     page.get_by_role("button", name="Suivant").click()
 
     # the password: a wrong one is said as such, and can be retried
@@ -311,7 +311,7 @@ def test_restore_conflicts_into_the_source_organization(page, server, catalog, s
     expect(page.get_by_label("Une organisation existante")).to_be_checked()
     expect(page.locator("select#into")).to_have_value(DEMO)
     page.get_by_role("button", name="Suivant").click()
-    page.get_by_role("textbox", name="Fichier", exact=True).fill(str(backup))
+    page.get_by_role("textbox", name="Fichier ou adresse", exact=True).fill(str(backup))
     page.get_by_role("button", name="Suivant").click()
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Suivant").click()

@@ -161,7 +161,7 @@ def test_backup_in_german_folders_passwords_and_proof(page, server, tmp_path, op
     shot(page, "31-backup-done-de.png")
     page.get_by_role("link", name="Datensicherung prüfen").click()
     expect(page.get_by_role("heading", name="Eine Datensicherung prüfen")).to_be_visible()
-    expect(page.get_by_role("textbox", name="Datei", exact=True)).to_have_value(path)
+    expect(page.get_by_role("textbox", name="Datei oder Adresse", exact=True)).to_have_value(path)
     expect(page.get_by_label("Passwort", exact=True)).to_be_focused()
     page.get_by_label("Passwort", exact=True).fill("falsch")
     page.get_by_role("button", name="Prüfen").click()

@@ -19,7 +19,10 @@ from vectors_support import cases
 from web_support import client, job_id, orgs, post, server, step, wait_job  # noqa: F401
 
 REFUSED = [c for c in cases(("v2",)) if c["expect"] not in ("ok", "WrongPassword",
-                                                              "PasswordNeeded")]
+                                                              "PasswordNeeded", "KeyNeeded")]
+# files for public keys: the wizard asks for a private key (test_web_keys_prune.py), and a
+# key that is not one of their recipients is refused on that step
+FOR_KEYS = [c for c in cases(("v2",)) if c["expect"] == "KeyNeeded"]
 
 
 def visible(page: str) -> str:
@@ -90,3 +93,20 @@ def test_markup_and_controls_in_names_are_shown_as_text(client, server, orgs, tm
     r = post(client, server, f"{base}/file", file=str(path), nav="next")
     assert step(r) == "groups" and r.status_code == 200
     assert "&lt;i&gt;Gruppe&lt;/i&gt; [/]" in r.text and "<i>Gruppe</i>" not in r.text
+
+
+@pytest.mark.parametrize("case", FOR_KEYS, ids=[c["id"] for c in FOR_KEYS])
+def test_restore_wizard_asks_a_file_for_keys_for_its_private_key(client, server, orgs,  # noqa: F811
+                                                                 case, tmp_path):
+    from cheel.archive.age import x25519
+
+    key = tmp_path / "key.txt"
+    x25519.write_identity_file(key, "2026-01-01T00:00:00Z")
+    r = client.get("/restore/new?into=Fiduciaire Alpha")
+    base = str(r.url).rsplit("/", 1)[0]
+    post(client, server, f"{base}/target", mode="existing", into="Fiduciaire Alpha", nav="next")
+    r = post(client, server, f"{base}/file", file=str(case["path"]), nav="next")
+    assert step(r) == "password" and 'name="identity"' in r.text
+    r = post(client, server, f"{base}/password", identity=str(key), nav="next")
+    assert r.status_code == 200 and step(r) == "password"
+    assert "Aucune des clés privées données n'ouvre cette sauvegarde" in visible(r.text)

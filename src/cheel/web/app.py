@@ -321,7 +321,7 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/jobs/{jid}/cancel", cancel_job, methods=["POST"]),
         Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
         Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
-        Route("/backups", backups_page.backups_page),
+        Route("/backups", backups_page.backups_page, methods=["GET", "POST"]),
         *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

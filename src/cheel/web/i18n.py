@@ -137,6 +137,8 @@ ERROR_TITLES: list[tuple[type[errors.CheelError], str]] = [
      N_("Cette sauvegarde vient d'une version de Cheel plus récente ou inconnue.")),
     (errors.DamagedFile, N_("La sauvegarde est endommagée ou incomplète.")),
     (errors.DestinationError, N_("Le dossier de destination ne peut pas être utilisé.")),
+    (errors.PreviewOutdated,
+     N_("L'aperçu n'est plus à jour ; rien n'a été supprimé.")),
     (errors.RestoreConflict,
      N_("Des groupes de la sauvegarde existent déjà dans l'organisation cible.")),
     (errors.AlreadyExists, N_("Ce nom est déjà utilisé.")),

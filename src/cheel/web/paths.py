@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..destinations import is_url
+
 # What examples of a full path show.
 EXAMPLE_FOLDER = str(Path.home() / "Documents")
 EXAMPLE_FILE = str(Path.home() / "Documents" / "demo-sa_20261205-120000.cheelbackup")
+EXAMPLE_KEY = str(Path.home() / "Documents" / "cheel-key.txt")
 
 
 def absolute_path(typed: str) -> Path | None:
@@ -21,6 +24,16 @@ def absolute_path(typed: str) -> Path | None:
     if not text or not os.path.isabs(text):
         return None
     return Path(os.path.normpath(text))
+
+
+def location(typed: str) -> str | None:
+    """A place typed for a backup or a destination: an address (``s3://``, ``sftp://``)
+    as given, else the absolute path it names; None for a relative path."""
+    typed = typed.strip()
+    if is_url(typed):
+        return typed
+    path = absolute_path(typed)
+    return str(path) if path is not None else None
 
 
 def nearest_existing(path: Path) -> Path:

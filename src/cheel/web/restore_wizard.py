@@ -1,7 +1,10 @@
 """The restore wizard of the web UI: target → file → password → groups → conflicts → summary.
 
 Its state is a :class:`wizard_state.RestoreWizard`; the file is read (``inspect_backup``) and
-the restore planned (``plan_restore``) as the steps go, and Terminer runs it as a job.
+the restore planned (``plan_restore``) as the steps go, and Terminer runs it as a job. The
+file is a path or an address (s3://, sftp://), read where it is, streaming, as ``cheel
+restore`` reads it; the password step asks for its password, or for the identity file of a
+private key when it is encrypted for public keys (``unlocking``).
 """
 
 from __future__ import annotations
@@ -10,17 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..archive.age import Unlocker
-from ..errors import AlreadyExists, CheelError, PasswordNeeded, WrongPassword, said
+from ..errors import AlreadyExists, CheelError, said
 from ..restore import SKIP, plan_restore, run_restore
 from ..store.catalog import Catalog, check_name
 from ..store.engines import POSTGRES, SQLITE
-from ..verify import inspect_backup, verify_backup
+from ..verify import verify_backup
 from .i18n import N_, error_view, message
 from .jobs import CANCELLED, DONE, RUNNING
-from .paths import EXAMPLE_FILE, absolute_path
+from .paths import EXAMPLE_FILE, location
 from .render import render
 from .security import checked_form
+from .unlocking import IDENTITY, PASSWORD, NotOpened, lock_of, open_with
 from .wizard_state import (ACTIONS, DECISIONS, DEFAULT_DECISION, RESTORE_STEPS, RestoreWizard,
                            expired, redirect, step_list, step_route)
 
@@ -68,7 +71,7 @@ async def show_step(request: Request, wiz: RestoreWizard, step: str,
     to show what it will do, or the reason it cannot run)."""
     catalog: Catalog = request.app.state.catalog
     ctx: dict = {"wiz": wiz, "step": step, "error": error,
-                 "steps": step_list(RESTORE_STEPS, step, wiz.skipped_steps()),
+                 "steps": step_list(wiz.steps(), step, wiz.skipped_steps()),
                  "first": step == "target", "last": step == "summary",
                  "action": f"/restore/{wiz.id}/{step}", "actions": ACTIONS,
                  "decisions": DECISIONS, "default_decision": DEFAULT_DECISION}
@@ -140,52 +143,47 @@ async def answer_step(request: Request, wiz: RestoreWizard, step: str) -> Respon
 
     if step == "file":
         typed = str(form.get("file", "")).strip()
-        full = absolute_path(typed)
-        path = str(full) if full is not None else typed
+        place = location(typed)  # an address as given, a path made absolute
+        path = place if place is not None else typed
         if path != wiz.file:
-            wiz.file, wiz.encrypted, wiz.unlocker, wiz.info = path, False, None, None
+            wiz.file, wiz.lock, wiz.unlocker, wiz.info = path, "", None, None
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
             wiz.check_job, wiz.checked = None, False
         if nav == "back":
             return redirect(f"{base}/target")
         if not wiz.file:
             return await fail(message(N_("Veuillez choisir le fichier de sauvegarde.")))
-        if full is None:
+        if place is None:
             return await fail(message(N_("Veuillez indiquer un chemin complet, par exemple "
                                          "%(example)s."), example=EXAMPLE_FILE))
         if wiz.manifest is not None:
             return redirect(after_file()) if wiz.encrypted or wiz.checked else \
                 await start_check(request, wiz)
         try:
-            wiz.info = await run_in_threadpool(inspect_backup, wiz.file, None)
-            wiz.encrypted = False
-        except PasswordNeeded:
-            wiz.encrypted = True
-            return redirect(after_file())
+            wiz.lock, wiz.info = await lock_of(wiz.file)
         except CheelError as e:
             return await fail(error_view(e))
-        return await start_check(request, wiz)
+        return redirect(after_file()) if wiz.encrypted else await start_check(request, wiz)
 
     if step == "password":
-        typed = str(form.get("password", ""))
         if nav == "back":
             return redirect(f"{base}/file")
         if not wiz.encrypted:
             return redirect(f"{base}/groups")
-        if not typed:
-            if wiz.manifest is not None:  # empty keeps a password already checked
-                return redirect(f"{base}/groups") if wiz.checked else \
-                    await start_check(request, wiz)
-            return await fail(message(N_("Veuillez saisir le mot de passe de la sauvegarde.")))
-        unlocker = Unlocker(typed)
+        typed = str(form.get(wiz.lock, ""))  # the field is named as what opens the file
+        # an empty password, or the same identity file, keeps what was already checked
+        kept = not typed if wiz.lock == PASSWORD else typed.strip() == wiz.identity
+        if wiz.lock == IDENTITY:
+            wiz.identity = typed.strip()
+        if kept and wiz.manifest is not None:
+            return redirect(f"{base}/groups") if wiz.checked else \
+                await start_check(request, wiz)
         try:
-            info = await run_in_threadpool(inspect_backup, wiz.file, unlocker)
-        except WrongPassword:
-            wiz.info, wiz.unlocker = None, None
-            return await fail(message(N_("Le mot de passe est incorrect. Veuillez réessayer.")))
-        except CheelError as e:
-            return await fail(error_view(e))
-        unlocker.forget_passphrase()  # the file's key is all the wizard keeps
+            unlocker, info = await open_with(wiz.file, wiz.lock, form)
+        except NotOpened as e:
+            if e.tried:
+                wiz.info, wiz.unlocker = None, None
+            return await fail(e.view)
         if wiz.manifest is None or info.manifest.created_at != wiz.manifest.created_at:
             wiz.groups, wiz.conflicts, wiz.decisions = None, [], {}
         wiz.info, wiz.unlocker = info, unlocker
@@ -286,7 +284,7 @@ async def check_page(request: Request, wiz: RestoreWizard | None = None) -> Resp
     if state["status"] == RUNNING:
         step = "password" if wiz.encrypted else "file"
         return render(request, "restore_check.html", wiz=wiz, step=step, state=state,
-                      job=job, steps=step_list(RESTORE_STEPS, step, wiz.skipped_steps()))
+                      job=job, steps=step_list(wiz.steps(), step, wiz.skipped_steps()))
     wiz.check_job = None
     if state["status"] == CANCELLED:
         error = message(N_("La vérification du fichier a été annulée."))

@@ -30,6 +30,7 @@ from ..verify import BackupInfo
 from ..winbiz import ImportOptions, SourceInfo
 from .i18n import N_
 from .render import render
+from .unlocking import IDENTITY
 
 BACKUP_STEPS = [("organizations", N_("Organisations")),
                 ("groups", N_("Groupes de sociétés")),
@@ -92,10 +93,11 @@ class RestoreWizard:
     new_name: str = ""
     engine: str = SQLITE
     pg_url: str = ""
-    file: str = ""
-    encrypted: bool = False
-    # Opens the file for this wizard (its file key, once the password was right); the
-    # password itself is not kept, and never written back into a page.
+    file: str = ""  # a path, or an address (s3://, sftp://)
+    lock: str = ""  # what opens the file: "" (not encrypted), PASSWORD or IDENTITY
+    identity: str = ""  # the path of the identity file last given (never its contents)
+    # Opens the file for this wizard (its file key, once the password or private key was
+    # right); neither is kept, and a password is never written back into a page.
     unlocker: Unlocker | None = None
     info: BackupInfo | None = None  # the file's manifest, size, encryption, once read
     # The whole file is read through every rule as soon as it can be opened (a job), so
@@ -118,6 +120,18 @@ class RestoreWizard:
                                   and self.groups is not None):
             skipped.add("conflicts")
         return skipped
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.lock)
+
+    def steps(self) -> list[tuple[str, str]]:
+        """The step bar's steps: the password step is the private key's for a file
+        encrypted for public keys."""
+        if self.lock != IDENTITY:
+            return RESTORE_STEPS
+        return [(k, N_("Clé privée") if k == "password" else label)
+                for k, label in RESTORE_STEPS]
 
     @property
     def target(self) -> str:
