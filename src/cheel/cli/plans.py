@@ -85,8 +85,12 @@ def add_cmd(ctx: Ctx, name: str, dest: str, organizations: tuple[str, ...],
             smtp_password_command: str | None, no_starttls: bool, webhook: str | None,
             notify_success: bool, replace: bool) -> None:
     """Add a plan NAME (stored in the data folder, readable by you only, without secrets)."""
+    from ..destinations import open_destination
+
     for org in organizations:
         ctx.catalog.find(org)  # a typo is said now, not at 2 a.m.
+    # A missing folder may be a disk not mounted: said now, never created in its place
+    open_destination(dest).check()
     email = None
     if email_to:
         if not smtp_host or not email_from:

@@ -34,7 +34,9 @@ class Installed:
 
 def cheel_command(catalog: Catalog, plan: Plan) -> list[str]:
     """The command the scheduler runs: this cheel, this data folder, this plan."""
-    executable = shutil.which("cheel") or str(Path(sys.argv[0]).resolve())
+    beside = Path(sys.executable).parent / "cheel"  # this interpreter's own (its venv's)
+    executable = str(beside) if beside.is_file() else shutil.which("cheel") or \
+        str(Path(sys.argv[0]).resolve())
     return [executable, "--data-dir", str(catalog.data_dir.resolve()), "plan", "run",
             plan.name]
 

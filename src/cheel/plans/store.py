@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import msgspec
@@ -115,7 +116,8 @@ def _runs_dir(catalog: Catalog, name: str) -> Path:
 def save_report(catalog: Catalog, report: RunReport) -> Path:
     folder = _runs_dir(catalog, report.plan)
     stamp = report.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
-    path = folder / f"{stamp}.json"
+    # two runs may start within a second: the nanoseconds keep them apart, in order
+    path = folder / f"{stamp}.{time.time_ns() % 10**9:09d}.json"
     _write(path, encode(report))
     for old in sorted(folder.glob("*.json"))[:-REPORTS_KEPT]:
         old.unlink(missing_ok=True)
