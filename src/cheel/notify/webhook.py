@@ -1,0 +1,113 @@
+"""A run's report as one JSON POST: the report as the plan files write it, plus ``ok``, a
+``summary`` sentence, the ``host`` and the message's plain ``text``. Any answer but 2xx is a
+failure (a redirect too: it would turn the POST into a GET), said as a sentence, never
+raised. A sentence names the receiver by its scheme, host and port only: a webhook's path
+often holds its token."""
+
+from __future__ import annotations
+
+import http.client
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import msgspec
+
+from .. import __version__
+from ..errors import CheelError, printable
+from ..plans.model import RunReport, Webhook
+from ..plans.secrets import read_secret
+from .message import Message, scrub
+
+NOT_SENT = "The webhook notification was not delivered"
+
+
+def payload(report: RunReport, message: Message, host: str,
+            newest_verified: Mapping[str, str | None] | None = None) -> bytes:
+    body = msgspec.to_builtins(report)
+    body.update(ok=report.ok, summary=message.summary, host=host, text=message.body)
+    if newest_verified is not None:
+        body["newest_verified"] = {name: newest_verified.get(name) for name in report.stale
+                                   if name in newest_verified}
+    return msgspec.json.encode(body)
+
+
+def post(webhook: Webhook, data: bytes) -> list[str]:
+    """POSTs ``data``; the problems met, one sentence each (none: the receiver took it)."""
+    receiver = _receiver(webhook.url)
+    parts = urlsplit(webhook.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [f"{NOT_SENT}: its address {receiver} is not an http:// or https:// URL."]
+    token = None
+    try:
+        if webhook.token is not None:
+            token = read_secret(webhook.token, "the webhook's token")
+        context = ssl.create_default_context(cafile=webhook.ca_file)
+        opener = urllib.request.build_opener(_NoRedirect(),
+                                             urllib.request.HTTPSHandler(context=context))
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "User-Agent": f"cheel/{__version__}"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(webhook.url, data=data, headers=headers,
+                                         method="POST")
+        with opener.open(request, timeout=webhook.timeout) as answer:
+            answer.read(1 << 16)
+            status = answer.status
+    except CheelError as e:
+        return [f"{NOT_SENT}: {e.message}"]
+    except urllib.error.HTTPError as e:
+        status = e.code
+        e.close()
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        return [scrub(f"{NOT_SENT}: {_why(e, receiver, webhook)}", token)]
+    if 200 <= status < 300:
+        return []
+    return [f"{NOT_SENT}: {receiver} answered HTTP {status}"
+            f"{_reason(status)}, not a success."]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx answer stays an answer, and counts as a failure
+
+
+def _why(e: BaseException, receiver: str, webhook: Webhook) -> str:
+    reason = getattr(e, "reason", None)  # URLError wraps the socket's error
+    cause = reason if isinstance(reason, BaseException) else e
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (f"the certificate of {receiver} is not trusted "
+                f"({printable(cause.verify_message or str(cause))}); a private CA is named "
+                f"by ca_file.")
+    if isinstance(cause, TimeoutError):
+        return f"{receiver} did not answer within {webhook.timeout:g} seconds."
+    if isinstance(cause, FileNotFoundError) and webhook.ca_file:
+        return f"the CA certificates cannot be read from {printable(webhook.ca_file)}."
+    if isinstance(cause, http.client.HTTPException):
+        return f"{receiver} gave no valid HTTP answer ({type(cause).__name__})."
+    text = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+    return f"{receiver} cannot be reached ({printable(str(text))})."
+
+
+def _receiver(url: str) -> str:
+    """The receiver as a sentence names it: scheme, host and port, no path, no user."""
+    try:
+        parts = urlsplit(url)
+        where = parts.hostname or ""
+        if ":" in where:
+            where = f"[{where}]"
+        if parts.port:
+            where += f":{parts.port}"
+    except ValueError:
+        return "(an unreadable address)"
+    return printable(f"{parts.scheme}://{where}") if parts.scheme else "(an unreadable address)"
+
+
+def _reason(status: int) -> str:
+    try:
+        return f" ({HTTPStatus(status).phrase})"
+    except ValueError:
+        return ""
