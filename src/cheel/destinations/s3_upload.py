@@ -22,10 +22,20 @@ import hashlib
 import queue
 import re
 import threading
+from typing import Protocol
 
 from ..errors import DestinationError
-from .base import Published, SendingWriter, check_stored, stream_digest
-from .s3 import S3Destination
+from .base import Destination, Published, SendingWriter, check_stored, stream_digest
+
+
+class S3Destination(Destination, Protocol):
+    """What an upload uses of the bucket it writes to (s3.py's S3Destination)."""
+
+    store: object  # obstore's S3Store
+
+    def key(self, name: str) -> str: ...
+
+    def error(self, e: Exception) -> DestinationError: ...
 
 PART_SIZE = 5 << 20  # S3's least part (but the last): what memory holds of a part
 QUEUE_BLOCKS = 4  # blocks of the backup's writes (125 KiB on average) waiting to be sent

@@ -99,7 +99,10 @@ def run_plan(catalog: Catalog, options: RunOptions,
     if plan.notify.email or plan.notify.webhook:
         from ..notify import notify_run
 
-        report.notify_problems = notify_run(plan.notify, report, host=socket.gethostname())
+        newest = newest_verified(after)
+        report.notify_problems = notify_run(
+            plan.notify, report, host=socket.gethostname(),
+            newest_verified={n: newest.get(name_key(n)) for n in report.stale})
     save_report(catalog, report)
     return report
 
