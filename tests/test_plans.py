@@ -221,3 +221,35 @@ def test_installed_schedules_run_the_plan(catalog, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 of 1 organization(s) backed up" in done.stdout
     assert last_reports(catalog, "nightly")[0].ok
+
+
+def test_a_failed_run_is_told_once_by_email_and_webhook(catalog, tmp_path):
+    """A run where one organization fails and one is stale sends exactly one e-mail and
+    one webhook POST (real local receivers), naming exactly those; a good run sends none."""
+    from notify_servers import HttpReceiver, smtp_server
+
+    _orgs(catalog, "Alpha SA", "Beta Sàrl", "Gamma AG")
+    (tmp_path / "b").mkdir()
+    with smtp_server() as (port, handler), HttpReceiver() as hook:
+        added = run_cli(catalog, "plan", "add", "nightly", "--dest", str(tmp_path / "b"),
+                        "--email-to", "office@example.ch", "--email-from", "cheel@example.ch",
+                        "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--no-starttls",
+                        "--webhook", hook.url())
+        assert added.exit_code == 0, added.output
+        good = run_cli(catalog, "plan", "run", "nightly")
+        assert good.exit_code == 0, good.output
+        assert handler.received == [] and hook.posted == []
+
+        beta = catalog.find("Beta Sàrl")
+        (catalog.data_dir / beta.location).write_bytes(b"no longer a database" * 100)
+        bad = run_cli(catalog, "plan", "run", "nightly")
+        assert bad.exit_code == 1
+        assert len(handler.received) == 1 and len(hook.posted) == 1
+        mail = handler.received[0].message
+        assert "1 of 3 organizations failed" in mail["Subject"]
+        body = mail.get_content()
+        assert "Beta Sàrl" in body and "Alpha SA" not in body.split("Failed")[1][:200]
+        posted = json.loads(hook.posted[0].body)
+        assert [o["organization"] for o in posted["outcomes"] if o["status"] == "failed"] \
+            == ["Beta Sàrl"]
+        assert posted["stale"] == [] and posted["ok"] is False  # verified a minute ago

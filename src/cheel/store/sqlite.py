@@ -26,7 +26,14 @@ class SQLiteDatabase(Database):
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn = sqlite3.connect(str(self.path), isolation_level=None,
                                     check_same_thread=False, timeout=60)
-        self.conn.execute("PRAGMA journal_mode = WAL")
+        try:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as e:  # not a database at all: overwritten, damaged
+            self.conn.close()
+            raise disk_failure(e) or NotFound(
+                said("the database file {path} is not a database any more: {why}",
+                     path=self.path, why=str(e)[:200]),
+                hint=said("restore the organization from its newest verified backup")) from e
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
 
