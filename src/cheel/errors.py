@@ -131,6 +131,13 @@ class DestinationError(CheelError):
     exit_code = 1
 
 
+class NoVerifiedBackup(CheelError):
+    """A destination holds backups of an organization, but none that a verify passed last:
+    a recovery uses only verified ones."""
+
+    exit_code = 1
+
+
 class PasswordError(CheelError):
     """A password source failed (file unreadable, command failed, mismatch)."""
 

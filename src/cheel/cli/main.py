@@ -20,6 +20,7 @@ COMMANDS = {
     "demo": ("demo", "demo"), "backup": ("backup", "backup"),
     "inspect": ("inspect", "inspect_cmd"), "verify": ("inspect", "verify_cmd"),
     "restore": ("restore", "restore"), "import": ("imports", "import_group"),
+    "recover": ("recover", "recover"),
     "backups": ("backups", "backups_group"), "keygen": ("keys", "keygen"), "ui": ("ui", "ui"),
     "plan": ("plans", "plan_group"), "status": ("status", "status_cmd"),
 }

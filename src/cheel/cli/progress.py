@@ -31,7 +31,8 @@ def progress_bar(label: str, enabled: bool | None = None,
             if phase == CHECKS:  # the restored rows are checked before they commit
                 bar.update(task, description="Checking", unit="checks", completed=done,
                            total=total or None)
-            else:
-                bar.update(task, completed=done, total=total or None)
+            else:  # rows again after checks: the next file of a recovery
+                bar.update(task, description=label, unit="rows", completed=done,
+                           total=total or None)
 
         yield update

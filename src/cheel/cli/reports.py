@@ -11,10 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from ..errors import printable
 from .context import Ctx, human_size
 
 if TYPE_CHECKING:  # for the annotations only: `cheel inspect` need not import the restore code
-    from ..restore import RestoreReport
+    from ..restore import OwnOrgsReport, RestoreReport
     from ..verify import BackupInfo
     from ..winbiz import ImportReport
 
@@ -81,6 +82,34 @@ def print_report(ctx: Ctx, report: RestoreReport) -> None:
         if g.renamed and g.action != "copy":
             click.echo(f'Note: "{g.name}" was renamed "{g.target_name}" because the target '
                        "already has another group of that name.")
+
+
+def print_own_orgs_report(ctx: Ctx, report: OwnOrgsReport) -> None:
+    """``restore --each-as-own-org``: the groups of each organization made (or to make), then
+    a line per organization, with why when it failed."""
+    t = Table("Organization", "Group", "Companies", "Rows")
+    for r in report.organizations:
+        for g in r.groups:
+            t.add_row(escape(r.name), escape(g.target_name),
+                      escape(", ".join(g.company_names.get(c.uid, c.name) for c in g.companies)),
+                      str(sum(g.rows.values())))
+    ctx.console.print(t)
+    for r in report.organizations:
+        name, what = printable(r.name), f"{len(r.groups)} group(s), {sum(r.rows.values())} rows"
+        if report.dry_run:
+            click.echo(f'Would create "{name}" on {r.engine}: {what}.')
+        elif r.made:
+            click.echo(f'Created "{name}" on {r.engine}: {what} in {r.seconds:.1f} s.')
+        else:
+            message = getattr(r.error, "message", None) or \
+                printable(f"unexpected failure: {type(r.error).__name__}: {r.error}")
+            click.echo(f'Not created "{name}": {message}')
+            if getattr(r.error, "hint", None):
+                click.echo(f"Hint: {r.error.hint}")
+    made = sum(1 for r in report.organizations if r.made)
+    if not report.dry_run:
+        click.echo(f"{made} of {len(report.organizations)} organization(s) created in "
+                   f"{report.seconds:.1f} s.")
 
 
 def chf(cents: int) -> str:

@@ -10,7 +10,9 @@ in; the checks of :mod:`.checks` run on what was loaded, before the caller commi
 
 from __future__ import annotations
 
+import contextlib
 import operator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from ..archive.age import Unlocker
@@ -31,10 +33,15 @@ from .plan import REPLACE, GroupPlan
 class Loader:
     """Streams the backup's chunks into the open transaction and checks the result."""
 
-    def __init__(self, db: Database, groups: list[GroupPlan], bulk: bool = False):
+    def __init__(self, db: Database, groups: list[GroupPlan], bulk: bool = False,
+                 orgs: set[int] | None = None):
         self.db = db
         self.bulk = bulk  # a new database: its schema is completed after the load
         self.plans = {(g.org_index, g.key): g for g in groups if g.restored}
+        # The source organizations whose organization rows (users, languages) come along:
+        # those of the restored groups, unless the caller names them.
+        self.orgs = {g.org_index for g in self.plans.values()} if orgs is None else orgs
+        self.total = sum(sum(g.rows.values()) for g in self.plans.values())
         # A sound file's chunks hold the schema's backup columns, in its order.
         self.columns = {t.name: [c.name for c in t.backup_columns] for t in schema.TABLES}
         self.org_maps: dict[tuple[int, str], dict[int, int]] = {}
@@ -45,30 +52,37 @@ class Loader:
     def load(self, file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
         """Read the whole file (every rule of a sound file checked) into the open
         transaction."""
+        self.begin()
+        with self.writing():
+            load_file(file, unlocker, progress, dict.fromkeys(self.orgs, self))
+
+    def begin(self) -> None:
+        """Before the first chunk: replaced groups deleted, ids reserved, tables readied."""
         for g in self.plans.values():
             if g.action == REPLACE and g.replaces_id is not None:
                 self._delete_group(g.replaces_id)
         self._compute_deltas()
         if self.bulk:
             self.db.start_loading([t.name for t in schema.group_tables()])
-        total = sum(sum(g.rows.values()) for g in self.plans.values())
-        done = 0
-        if progress:
-            progress(0, total)
-        with open_location(file) as f, self.db.row_writer() as self.writer, no_cycle_scans():
-            # The database enforces unique keys and balances itself before it commits.
-            for chunk in SoundReader(BackupReader(f, unlocker), whole_file_rules=False):
-                if chunk.scope == "org":
-                    self.writer.flush()  # its rows are looked up and inserted one by one
-                    self._load_org_rows(chunk.org, chunk.table, chunk.rows)
-                    continue
-                plan = self.plans.get((chunk.org, chunk.scope))
-                if plan is None:
-                    continue
-                self._load_group_rows(plan, chunk.table, chunk.rows)
-                done += len(chunk.rows)
-                if progress:
-                    progress(done, total)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The block in which chunks are taken (the engine's writer of many batches)."""
+        with self.db.row_writer() as self.writer:
+            yield
+
+    def take(self, chunk) -> int:
+        """One chunk of the file into the target; the group rows it wrote."""
+        if chunk.scope == "org":
+            if chunk.org in self.orgs:
+                self.writer.flush()  # its rows are looked up and inserted one by one
+                self._load_org_rows(chunk.org, chunk.table, chunk.rows)
+            return 0
+        plan = self.plans.get((chunk.org, chunk.scope))
+        if plan is None:
+            return 0
+        self._load_group_rows(plan, chunk.table, chunk.rows)
+        return len(chunk.rows)
 
     def finish(self, connections: int = 1, progress: Progress | None = None) -> None:
         """Check what the load left in the target (a new database gets its keys first).
@@ -176,3 +190,36 @@ class Loader:
                 if v is not None:
                     r[i] = mapping[v]
         self.writer.write(table, cols, rows, shifts)
+
+
+def load_file(file: Path | str, unlocker: Unlocker, progress: Progress | None,
+              loaders: Mapping[int, Loader],
+              failed: Callable[[Loader, Exception], None] | None = None) -> None:
+    """One pass over the whole file (every rule of a sound file checked): each source
+    organization's chunks go to its loader in ``loaders`` (by the organization's index in
+    the file), inside the loader's :meth:`Loader.writing` block; others are read and
+    skipped. With ``failed``, what a loader raises is handed to it and that loader takes
+    no more chunks, while the others go on (the file's own faults still end the pass)."""
+    live = {o: loader for o, loader in loaders.items()}
+    total = sum(loader.total for loader in set(live.values()))
+    done = 0
+    if progress:
+        progress(0, total)
+    with open_location(file) as f, no_cycle_scans():
+        # The database enforces unique keys and balances itself before it commits.
+        for chunk in SoundReader(BackupReader(f, unlocker), whole_file_rules=False):
+            loader = live.get(chunk.org)
+            if loader is None:
+                continue
+            try:
+                n = loader.take(chunk)
+            except Exception as e:
+                if failed is None:
+                    raise
+                failed(loader, e)
+                live = {o: other for o, other in live.items() if other is not loader}
+                continue
+            if n:
+                done += n
+                if progress:
+                    progress(done, total)

@@ -30,6 +30,14 @@ class RestoreOptions:
     # per-group choice (source uid → replace/copy/skip), overriding ``on_conflict``
     decisions: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
+    # Every organization of the file becomes an organization of its own, under its own name
+    # (``into`` unused; with ``create``): see :mod:`.own`.
+    each_as_own_org: bool = False
+    # With ``each_as_own_org``: only these organizations of the file (names); empty: all.
+    organizations: list[str] = field(default_factory=list)
+    # With ``each_as_own_org`` and ``postgres``: only the organizations that were on
+    # PostgreSQL when backed up go to that server, the others become SQLite files.
+    keep_engines: bool = False
 
 
 @dataclass

@@ -75,6 +75,8 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     """Restore as ``options`` say, all or nothing. The file is read through the rules of a
     sound file (:mod:`cheel.soundness`) and nothing commits before its last byte is
     checked; ``--dry-run`` reads and checks the whole file too, and changes nothing."""
+    if options.each_as_own_org:
+        raise ValueError("each_as_own_org: call restore.own.restore_own_orgs")
     started = time.monotonic()
     unlocker = unlocker_of(unlock)
     if options.create:  # a new organization's name is stored as typed names are
@@ -88,12 +90,12 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
                            info.encrypted, groups)
     if options.dry_run:
-        _check_whole_file(options.file, unlocker, progress)
+        check_whole_file(options.file, unlocker, progress)
     else:
         entry = catalog.find(options.into)
         with locks.organization_in_use(catalog, entry.name):  # not deleted meanwhile
             _into_existing(catalog, entry, options, groups, unlocker, progress)
-    report.rows = _restored_rows(info.manifest, groups)
+    report.rows = restored_rows(info.manifest, groups)
     report.seconds = time.monotonic() - started
     return report
 
@@ -147,16 +149,18 @@ def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
         new.discard()
         raise
     report = RestoreReport(str(options.file), options.into, True, False, info.encrypted,
-                           groups, _restored_rows(info.manifest, groups))
+                           groups, restored_rows(info.manifest, groups))
     report.seconds = time.monotonic() - started
     return report
 
 
-def _restored_rows(manifest: Manifest, groups: list[GroupPlan]) -> dict[str, int]:
+def restored_rows(manifest: Manifest, groups: list[GroupPlan],
+                  orgs: set[int] | None = None) -> dict[str, int]:
     """Rows per table the restore writes: its groups' rows, and the organization rows of
-    their organizations (matched by natural key, or added)."""
+    their organizations (or of ``orgs``), matched by natural key, or added."""
     restored = [g for g in groups if g.restored]
-    orgs = {g.org_index for g in restored}
+    if orgs is None:
+        orgs = {g.org_index for g in restored}
     rows = {}
     for t in schema.TABLES:
         if t.scope == schema.ORG:
@@ -167,7 +171,7 @@ def _restored_rows(manifest: Manifest, groups: list[GroupPlan]) -> dict[str, int
     return rows
 
 
-def _check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
+def check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress | None) -> None:
     """Read the file through every rule of a sound file, as verify does."""
     with open_location(file) as f:
         sound = SoundReader(BackupReader(f, unlocker), whole_file_rules=True)
@@ -179,21 +183,30 @@ def _check_whole_file(file: Path | str, unlocker: Unlocker, progress: Progress |
 
 @contextlib.contextmanager
 def _refusals_are_damage() -> Iterator[None]:
-    """What the target's engine refuses in the restored rows (a value repeated that must be
-    unique, an entry that does not balance, a value its type refuses) is the file's fault:
-    said as ``DamagedFile``, as verify says it of the same file."""
+    """What the target's engine refuses in the restored rows, said as the file's fault
+    (:func:`refusal_as_damage`)."""
     try:
         yield
-    except IntegrityError as e:
-        if e.cause in ("unique", "balance"):
-            raise DamagedFile(e.text, e.hint_text) from None
-        raise
     except Exception as e:
-        why = _engine_refusal(e)
-        if why is None:
+        said_so = refusal_as_damage(e)
+        if said_so is e:
             raise
-        raise DamagedFile(said("the backup holds rows its target refuses ({why}); nothing was "
-                               "restored", why=why)) from None
+        raise said_so from None
+
+
+def refusal_as_damage(e: Exception) -> Exception:
+    """What the target's engine refuses in the restored rows (a value repeated that must be
+    unique, an entry that does not balance, a value its type refuses) is the file's fault:
+    said as ``DamagedFile``, as verify says it of the same file. Any other error: itself."""
+    if isinstance(e, IntegrityError):
+        if e.cause in ("unique", "balance"):
+            return DamagedFile(e.text, e.hint_text)
+        return e
+    why = _engine_refusal(e)
+    if why is None:
+        return e
+    return DamagedFile(said("the backup holds rows its target refuses ({why}); nothing was "
+                            "restored", why=why))
 
 
 def _engine_refusal(e: Exception) -> str | None:
