@@ -218,6 +218,15 @@ class IntegrityError(CheelError):
         self.cause = cause
 
 
+class DrillMismatch(CheelError):
+    """A drill restored the backup into a throwaway organization, but what it holds differs
+    from what the file declares (rows per table, or an account's balance): the file reads,
+    yet restoring it does not give back what was backed up. ``report`` is the drill's."""
+
+    exit_code = 6
+    report: object = None
+
+
 class Interrupted(CheelError):
     """The user interrupted the work."""
 

@@ -13,6 +13,7 @@ from typing import Protocol
 # The phases work goes through, as the interfaces name them to the user.
 ROWS = "rows"  # rows read, written or checked: done and total count rows
 CHECKS = "checks"  # a restore checks what it loaded (keys, counts, balances) before commit
+FIGURES = "figures"  # a drill reads the file's figures: done and total count bytes
 
 
 class Progress(Protocol):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import msgspec
+
 from ..destinations import Destination, open_destination
 from ..destinations.base import EXTENSION, StoredFile
 from .record import SUFFIX, BackupRecord, record_at
@@ -41,6 +43,8 @@ class Listed:
             "verified": r.verified if r else False,
             "verification_failed": r.failed if r else False,
             "last_verified_at": r.last_verified_at if r else None,
+            "last_drill": msgspec.to_builtins(r.last_drill) if r and r.last_drill else None,
+            "last_drilled_at": r.last_drilled_at if r else None,
         }
 
 

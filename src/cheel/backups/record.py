@@ -2,8 +2,10 @@
 
 What a listing and a pruning need without opening the backup, which may be encrypted: when
 it was made, its size and SHA-256, which organization, groups and companies it holds, the
-fiscal years of each company (for the legal floor), and every verification of it. Written
-by ``cheel backup`` once the file has its final name, added to by ``cheel verify``.
+fiscal years of each company (for the legal floor), every verification of it and every
+drill (a restore into a throwaway organization, compared with what the file declares).
+Written by ``cheel backup`` once the file has its final name, added to by ``cheel verify``
+and ``cheel drill``.
 
 An encrypted backup hides every name inside it: its record keeps the organization's name
 (the file's name says it already) and the uids of its groups and companies, never their
@@ -18,6 +20,7 @@ valid record is never deleted by a pruning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,6 +68,22 @@ class Verification(msgspec.Struct, frozen=True):
     error: str | None = None  # the error's class when not ok
 
 
+class DrillResult(msgspec.Struct, frozen=True):
+    """One drill of the backup: its figures, never a name or an amount (a record of an
+    encrypted backup tells no more than the file does)."""
+
+    at: str  # ISO 8601, UTC: when it started
+    ok: bool
+    cheel: str  # the version that drilled
+    seconds: float = 0.0  # from start to the throwaway removed
+    engine: str = "sqlite"  # what the throwaway organization was: sqlite or postgres
+    tables: int = 0  # tables whose row counts were compared
+    rows: int = 0  # rows restored and counted
+    accounts: int = 0  # accounts whose balances were compared
+    differences: int = 0  # figures that differed (DrillMismatch)
+    error: str | None = None  # the error's class when not ok
+
+
 class BackupRecord(msgspec.Struct):
     format: str
     version: int
@@ -75,6 +94,7 @@ class BackupRecord(msgspec.Struct):
     encrypted: bool
     organizations: list[OrganizationRecord]
     verifications: list[Verification] = []
+    drills: list[DrillResult] = []  # absent from records written before drills: none
 
     @property
     def verified(self) -> bool:
@@ -88,6 +108,15 @@ class BackupRecord(msgspec.Struct):
     @property
     def last_verified_at(self) -> str | None:
         return self.verifications[-1].at if self.verified else None
+
+    @property
+    def last_drill(self) -> DrillResult | None:
+        return self.drills[-1] if self.drills else None
+
+    @property
+    def last_drilled_at(self) -> str | None:
+        """When it was last drilled with success (an older success still proves it)."""
+        return next((d.at for d in reversed(self.drills) if d.ok), None)
 
 
 _decoder = msgspec.json.Decoder(BackupRecord)
@@ -146,11 +175,12 @@ def write_record(backup: Path, record: BackupRecord) -> None:
     write_record_to(FolderDestination(backup.parent), record)
 
 
-def add_verification(location: str, ok: bool, error: str | None = None,
-                     digest: tuple[int, str] | None = None) -> bool:
-    """Add a verification to the record of the backup at ``location``, if it has a valid
-    one; True if it was recorded. ``digest``: the size and SHA-256 of the bytes verified,
-    which must be the record's (else the file changed since it was written: a failure)."""
+KEPT = 20  # verifications, and drills, a record keeps (the newest)
+
+
+def _amend(location: str, amend: Callable[[BackupRecord, bool], None]) -> bool:
+    """``amend(record, matches)`` the record of the backup at ``location`` and write it
+    back, if it has a valid one; True if it was written."""
     destination, name = split_location(location)
     try:
         record, matches = record_at(destination, name)
@@ -158,15 +188,47 @@ def add_verification(location: str, ok: bool, error: str | None = None,
         return False
     if record is None:
         return False
-    if ok and (not matches or (digest is not None and digest != (record.size, record.sha256))):
-        ok, error = False, CHANGED
-    record.verifications = [*record.verifications,
-                            Verification(now_utc(), ok, __version__, error)][-20:]
+    amend(record, matches)
     try:
         write_record_to(destination, record)
     except (OSError, CheelError):
         return False
     return True
+
+
+def _changed(record: BackupRecord, matches: bool, digest: tuple[int, str] | None) -> bool:
+    """The file is not the one the record describes (by its size, or the size and SHA-256
+    of the bytes just read)."""
+    return not matches or (digest is not None and digest != (record.size, record.sha256))
+
+
+def add_verification(location: str, ok: bool, error: str | None = None,
+                     digest: tuple[int, str] | None = None) -> bool:
+    """Add a verification to the record of the backup at ``location``, if it has a valid
+    one; True if it was recorded. ``digest``: the size and SHA-256 of the bytes verified,
+    which must be the record's (else the file changed since it was written: a failure)."""
+
+    def amend(record: BackupRecord, matches: bool) -> None:
+        failed = ok and _changed(record, matches, digest)
+        record.verifications = [*record.verifications, Verification(
+            now_utc(), ok and not failed, __version__, CHANGED if failed else error)][-KEPT:]
+
+    return _amend(location, amend)
+
+
+def add_drill(location: str, result: DrillResult,
+              digest: tuple[int, str] | None = None) -> bool:
+    """Add a drill's result to the record of the backup at ``location``, as
+    :func:`add_verification` adds a verification (a drill that passed on a file that is no
+    longer the one the record describes is recorded as failed: ``ChangedSinceWritten``)."""
+
+    def amend(record: BackupRecord, matches: bool) -> None:
+        drill = result
+        if drill.ok and _changed(record, matches, digest):
+            drill = msgspec.structs.replace(drill, ok=False, error=CHANGED)
+        record.drills = [*record.drills, drill][-KEPT:]
+
+    return _amend(location, amend)
 
 
 def new_record(name: str, size: int, sha256: str, created_at: str, encrypted: bool,

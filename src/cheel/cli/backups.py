@@ -34,13 +34,22 @@ def _verified(b: Listed) -> str:
     return b.record.last_verified_at[:16].replace("T", " ") if b.record.verified else "not yet"
 
 
+def _drilled(b: Listed) -> str:
+    last = b.record.last_drill if b.record else None
+    if last is None:
+        return ""
+    when = last.at[:16].replace("T", " ")
+    return f"; last drill {'passed' if last.ok else 'FAILED'} {when}"
+
+
 @backups_group.command("list")
 @click.argument("dest", type=click.Path(file_okay=False))
 @click.option("--org", "organization", metavar="ORG", help="Only the backups of ORG.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @click.pass_obj
 def list_cmd(ctx: Ctx, dest: str, organization: str | None, as_json: bool) -> None:
-    """The backups in DEST: organization, groups, date, size, encryption, verification."""
+    """The backups in DEST: organization, groups, date, size, encryption, verification,
+    last drill."""
     found = list_backups(dest, organization)
     if as_json:
         print_json([b.as_dict() for b in found])
@@ -53,7 +62,7 @@ def list_cmd(ctx: Ctx, dest: str, organization: str | None, as_json: bool) -> No
         click.echo(f"{b.created_at[:16].replace('T', ' ')}  {human_size(b.size):>10}  "
                    f"{encrypted:<13}  {'verified ' if b.record and b.record.verified else ''}"
                    f"{_verified(b):<16}  {b.name}")
-        click.echo(f"    {', '.join(b.organizations) or '?'}: {_groups(b)}")
+        click.echo(f"    {', '.join(b.organizations) or '?'}: {_groups(b)}{_drilled(b)}")
     click.echo(f"{len(found)} backup(s), {human_size(sum(b.size for b in found))}.")
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 
-from ..progress import CHECKS, ROWS
+from ..progress import CHECKS, FIGURES, ROWS
 
 
 @contextlib.contextmanager
@@ -30,6 +30,9 @@ def progress_bar(label: str, enabled: bool | None = None,
         def update(done: int, total: int, phase: str = ROWS) -> None:
             if phase == CHECKS:  # the restored rows are checked before they commit
                 bar.update(task, description="Checking", unit="checks", completed=done,
+                           total=total or None)
+            elif phase == FIGURES:  # a drill reads the file's figures again
+                bar.update(task, description="Comparing", unit="bytes", completed=done,
                            total=total or None)
             else:  # rows again after checks: the next file of a recovery
                 bar.update(task, description=label, unit="rows", completed=done,

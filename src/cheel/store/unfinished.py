@@ -27,12 +27,13 @@ PG_MIN_AGE = 3600.0  # seconds
 MARKER = ".restoring"
 
 
-def pg_temporary_name() -> str:
-    return f"{PG_PREFIX}{int(time.time())}_{secrets.token_hex(5)}"
+def pg_temporary_name(prefix: str = PG_PREFIX) -> str:
+    return f"{prefix}{int(time.time())}_{secrets.token_hex(5)}"
 
 
-def pg_sweep(url: str, min_age: float = PG_MIN_AGE) -> list[str]:
-    """Drop the temporary databases of killed restores on this server; returns their names."""
+def pg_sweep(url: str, min_age: float = PG_MIN_AGE, prefix: str = PG_PREFIX) -> list[str]:
+    """Drop the temporary databases of killed restores on this server (or what else was
+    named by :func:`pg_temporary_name` with ``prefix``); returns their names."""
     import psycopg
     from psycopg import sql
 
@@ -43,9 +44,9 @@ def pg_sweep(url: str, min_age: float = PG_MIN_AGE) -> list[str]:
                              connect_timeout=10) as conn:
             names = [r[0] for r in conn.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                (PG_PREFIX.replace("_", r"\_") + "%",))]
+                (prefix.replace("_", r"\_") + "%",))]
             for name in names:
-                stamp = name[len(PG_PREFIX):].split("_")[0]
+                stamp = name[len(prefix):].split("_")[0]
                 if not stamp.isdigit() or now - int(stamp) < min_age:
                     continue
                 try:  # without FORCE: refused while anyone is connected
