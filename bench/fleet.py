@@ -86,12 +86,16 @@ def _dbname(i: int) -> str:
     return f"cheel_fleet_{i:03d}"
 
 
+def _drop(i: int, env: dict) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-q", "-c", "SET client_min_messages = warning",
+                    "-c", f'DROP DATABASE IF EXISTS "{_dbname(i)}" WITH (FORCE)'],
+                   check=True, env=env, stdout=subprocess.DEVNULL)
+
+
 def create_fleet(env: dict, orgs: int, lines: int) -> None:
     """N demo organizations, each in its own database, two created at a time."""
     def make(i: int) -> None:
-        subprocess.run(["psql", f"{PG}/postgres", "-qc",
-                        f'DROP DATABASE IF EXISTS "{_dbname(i)}" WITH (FORCE)'],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+        _drop(i, env)
         subprocess.run([CHEEL, "demo", "--name", f"Client {i:03d} SA", "--entries",
                         str(lines), "--seed", str(i), "--postgres", f"{PG}/{_dbname(i)}"],
                        check=True, env=env, stdout=subprocess.DEVNULL)
@@ -171,9 +175,7 @@ def main() -> int:
     print(text)
     if not args.keep:
         for i in range(1, args.orgs + 1):
-            subprocess.run(["psql", f"{PG}/postgres", "-qc",
-                            f'DROP DATABASE IF EXISTS "{_dbname(i)}" WITH (FORCE)'], env=env,
-                           stdout=subprocess.DEVNULL)
+            _drop(i, env)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

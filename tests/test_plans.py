@@ -253,3 +253,19 @@ def test_a_failed_run_is_told_once_by_email_and_webhook(catalog, tmp_path):
         assert [o["organization"] for o in posted["outcomes"] if o["status"] == "failed"] \
             == ["Beta Sàrl"]
         assert posted["stale"] == [] and posted["ok"] is False  # verified a minute ago
+
+
+def test_a_plan_drills_what_is_due(catalog, tmp_path):
+    """A plan that drills every 7 days drills each organization's new backup on its first
+    run (into a throwaway, recorded beside the backup), and status shows when."""
+    _orgs(catalog, "Alpha SA", "Beta Sàrl")
+    (tmp_path / "b").mkdir()
+    plan = Plan(name="nightly", destination=str(tmp_path / "b"), drill_every_days=7)
+    save_plan(catalog, plan)
+    report = run_plan(catalog, RunOptions(plan))
+    assert report.drills == 2 and report.ok
+    assert all(o.drilled for o in report.outcomes), report.outcomes
+    drilled = [b.record.last_drilled_at for b in list_backups(str(tmp_path / "b"))]
+    assert all(drilled)
+    status = fleet_status(catalog, "nightly")
+    assert sorted(o.newest_drilled for o in status.organizations) == sorted(drilled)

@@ -22,7 +22,7 @@ from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
 from ..store.languages import language_codes
 from ..store.organizations import GroupInfo
-from ..store.scope import range_sql, referenced_sql, select_range_sql, select_sql
+from ..store.scope import ranges_sql, references_sql, select_range_sql, select_sql
 
 HELPERS = 2  # threads reading the database besides the one writing the file
 # Rows per unit, roughly: bounds memory in flight. PostgreSQL pays a join setup per unit,
@@ -62,24 +62,37 @@ class SnapshotReader:
         """Counts, id ranges and referenced organization rows of the selection."""
         groups = []
         org_ids: dict[str, set[int]] = {t.name: set() for t in schema.org_tables()}
-        # All the counting queries at once, on the helpers (same snapshot), then collected.
-        ranges, refs = {}, []
+        tables = schema.group_tables()
+        columns = [(t, c) for t in tables for c in t.foreign_keys
+                   if schema.table(c.ref).scope == schema.ORG]
+        # The counting queries of a group batched into a few (one round trip each, not one
+        # per table: 150 queries of a 10,000-line organization took half of its backup),
+        # as many batches as helpers, which run them at once (same snapshot).
+        ranges: dict[tuple[int, str], tuple] = {}
+        batches = []
         for g in self.groups:
             ids = _company_ids(g)
-            for t in schema.group_tables():
-                ranges[(g.id, t.name)] = self._query(range_sql(t, ids), (g.id,))
-                refs += [(c.ref, self._query(referenced_sql(t, c.name, ids), (g.id,)))
-                         for c in t.foreign_keys if schema.table(c.ref).scope == schema.ORG]
+            for part in _split(tables, HELPERS):
+                batches.append((g.id, part, self._query(ranges_sql(part, ids),
+                                                        (g.id,) * len(part)), None))
+            for part in _split(columns, HELPERS):
+                batches.append((g.id, part, None, self._query(
+                    references_sql([(t, c.name) for t, c in part], ids), (g.id,) * len(part))))
         # The highest id of each table: how large the organization is, next to a group.
-        tops = {t.name: self._query(f"SELECT MAX(id) FROM {t.name}", ())
-                for t in schema.group_tables()}
-        for ref, future in refs:
-            org_ids[ref].update(r[0] for r in future.result())
-        self.top_ids = {name: int(f.result()[0][0] or 0) for name, f in tops.items()}
+        tops = self._query("SELECT " + ", ".join(f"(SELECT MAX(id) FROM {t.name})"
+                                                 for t in tables), ())
+        for group_id, part, counted, referenced in batches:
+            if counted is not None:
+                for k, n, lo, hi in counted.result():
+                    ranges[(group_id, part[k].name)] = (n, lo, hi)
+            else:
+                for k, value in referenced.result():
+                    org_ids[part[k][1].ref].add(value)
+        self.top_ids = {t.name: int(top or 0) for t, top in zip(tables, tops.result()[0])}
         for k, g in enumerate(self.groups, start=1):
             rows, ids = {}, {}
             for t in schema.group_tables():
-                n, lo, hi = ranges[(g.id, t.name)].result()[0]
+                n, lo, hi = ranges[(g.id, t.name)]
                 rows[t.name] = int(n)
                 if n:
                     ids[t.name] = [int(lo), int(hi)]
@@ -195,6 +208,12 @@ class SnapshotReader:
         with self._helper() as db, (_hash_joins(db) if bounded else contextlib.nullcontext()):
             joined = db.scalar(sql, params)
             return _utf8(joined) if joined else b""
+
+
+def _split(items: list, parts: int) -> list[list]:
+    """``items`` in at most ``parts`` slices of about equal length, none empty."""
+    size = max(1, -(-len(items) // max(1, parts)))
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ class PlanDrill:
     location: str
     report: DrillReport | None = None
     error: CheelError | None = None
+    organizations: list[str] = dataclasses.field(default_factory=list)  # the file's
 
     @property
     def ok(self) -> bool:
@@ -74,9 +75,10 @@ def drill_plan(plan: Plan, options: DrillOptions, now: datetime | None = None,
         try:
             report = run_drill(dataclasses.replace(options, file=location), unlocker, progress)
         except DrillMismatch as e:
-            out.append(PlanDrill(location, e.report, e))  # type: ignore[arg-type]
+            out.append(PlanDrill(location, e.report, e,  # type: ignore[arg-type]
+                                 backup.organizations))
         except CheelError as e:
-            out.append(PlanDrill(location, None, e))
+            out.append(PlanDrill(location, None, e, backup.organizations))
         else:
-            out.append(PlanDrill(location, report))
+            out.append(PlanDrill(location, report, None, backup.organizations))
     return out

@@ -85,6 +85,7 @@ def run_plan(catalog: Catalog, options: RunOptions,
     newest = newest_verified(before)
     entries.sort(key=lambda e: (newest.get(name_key(e.name), ""), name_key(e.name)))
     outcomes = _run_all(catalog, plan, entries, options, passphrase, told)
+    drills = _drill(plan, outcomes) if plan.drill_every_days > 0 else 0
     now = datetime.now(timezone.utc)
     try:
         after = list_backups(plan.destination)
@@ -93,7 +94,7 @@ def run_plan(catalog: Catalog, options: RunOptions,
     report = RunReport(plan=plan.name, started_at=started.isoformat(),
                        finished_at=now.replace(microsecond=0).isoformat(),
                        seconds=round(time.monotonic() - clock, 3), jobs=options.jobs,
-                       outcomes=outcomes,
+                       outcomes=outcomes, drills=drills,
                        stale=stale_organizations([e.name for e in entries], after,
                                                  plan.stale_after_hours, now))
     if plan.notify.email or plan.notify.webhook:
@@ -105,6 +106,34 @@ def run_plan(catalog: Catalog, options: RunOptions,
             newest_verified={n: newest.get(name_key(n)) for n in report.stale})
     save_report(catalog, report)
     return report
+
+
+def _drill(plan: Plan, outcomes: list[Outcome]) -> int:
+    """The plan's drills that are due (:func:`cheel.drill.due_drills`), each into a
+    throwaway SQLite organization; a failed one fails its organizations' outcomes."""
+    from ..drill.plans import drill_plan
+    from ..drill.run import DrillOptions
+
+    by_name = {name_key(o.organization): o for o in outcomes}
+    try:
+        drilled = drill_plan(plan, DrillOptions(file=""))
+    except CheelError as e:  # the destination or the plan's key cannot be read
+        for outcome in outcomes:
+            outcome.drilled = False
+            if outcome.status != FAILED:
+                outcome.status, outcome.error_code = FAILED, type(e).__name__
+                outcome.error = f"no drill could run: {e.message}"
+        return 0
+    for drill in drilled:
+        for name in drill.organizations:
+            outcome = by_name.get(name_key(name))
+            if outcome is None:
+                continue
+            outcome.drilled = drill.ok
+            if not drill.ok and outcome.status != FAILED:
+                outcome.status, outcome.error_code = FAILED, type(drill.error).__name__
+                outcome.error = f"the drill of {drill.location} failed: {drill.error.message}"
+    return len(drilled)
 
 
 def _run_all(catalog: Catalog, plan: Plan, entries: list[OrgEntry], options: RunOptions,

@@ -47,9 +47,7 @@ class FleetStatus:
 
 
 def _last_drill(backup: Listed) -> str | None:
-    drills = getattr(backup.record, "drills", None) or []
-    passed = [d.at for d in drills if getattr(d, "ok", False)]
-    return max(passed) if passed else None
+    return backup.record.last_drilled_at if backup.record else None
 
 
 def plan_status(catalog: Catalog, plan: Plan, now: datetime) -> list[OrganizationStatus]:

@@ -54,6 +54,17 @@ def range_sql(t: schema.Table, companies: Companies = None) -> str:
     return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
 
 
+def ranges_sql(tables: Sequence[schema.Table], companies: Companies = None) -> str:
+    """:func:`range_sql` of several tables in one query, a row ``(k, count, low, high)``
+    per table k (its place in ``tables``); the group's id is its parameter, once per
+    table."""
+    parts = []
+    for k, t in enumerate(tables):
+        frm, grp = scoped_from(t, companies=companies)
+        parts.append(f"SELECT {k}, count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?")
+    return " UNION ALL ".join(parts)
+
+
 def select_sql(t: schema.Table, exprs: list[str], ordered: bool = True,
                companies: Companies = None) -> str:
     frm, grp = scoped_from(t, companies=companies)
@@ -95,6 +106,18 @@ def select_range_sql(t: schema.Table, exprs: list[str], join: str = "JOIN",
                f"FROM {t.name} b WHERE b.id BETWEEN ? AND ?) {sql} "
                f"AND t1.id BETWEEN (SELECT lo FROM r) AND (SELECT hi FROM r)")
     return RangeQuery(sql, bounded)
+
+
+def references_sql(columns: Sequence[tuple[schema.Table, str]],
+                   companies: Companies = None) -> str:
+    """:func:`referenced_sql` of several (table, column) in one query, rows ``(k, value)``
+    for the k-th; the group's id is its parameter, once per column."""
+    parts = []
+    for k, (t, column) in enumerate(columns):
+        frm, grp = scoped_from(t, companies=companies)
+        parts.append(f"SELECT {k}, t0.{column} FROM {frm} "
+                     f"WHERE {grp} = ? AND t0.{column} IS NOT NULL")
+    return " UNION ".join(parts)
 
 
 def referenced_sql(t: schema.Table, column: str, companies: Companies = None) -> str:
