@@ -71,7 +71,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
                 db = open_database(catalog, sel.entry)
                 dbs.append(db)
                 reader = SnapshotReader(db, sel.groups, i, sel.entry.name, sel.entry.engine)
-                readers.append(stack.enter_context(reader.session()))
+                readers.append(stack.enter_context(reader.session(opts.readers)))
             orgs = [r.describe() for r in readers]
             for t in schema.TABLES:
                 totals[t.name] = sum(

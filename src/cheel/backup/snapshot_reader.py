@@ -43,10 +43,12 @@ class SnapshotReader:
         self.name, self.engine = name, engine
         self._pool: ThreadPoolExecutor | None = None
         self._free: queue.Queue[Database] = queue.Queue()
+        self._helpers = HELPERS
 
     @contextlib.contextmanager
     def session(self, helpers: int = HELPERS) -> Iterator["SnapshotReader"]:
         """Open the shared snapshot and the helper threads."""
+        self._helpers = max(1, helpers)
         with self.db.shared_snapshot(helpers) as clones:
             for c in clones:
                 self._free.put(c)
@@ -72,10 +74,10 @@ class SnapshotReader:
         batches = []
         for g in self.groups:
             ids = _company_ids(g)
-            for part in _split(tables, HELPERS):
+            for part in _split(tables, self._helpers):
                 batches.append((g.id, part, self._query(ranges_sql(part, ids),
                                                         (g.id,) * len(part)), None))
-            for part in _split(columns, HELPERS):
+            for part in _split(columns, self._helpers):
                 batches.append((g.id, part, None, self._query(
                     references_sql([(t, c.name) for t, c in part], ids), (g.id,) * len(part))))
         # The highest id of each table: how large the organization is, next to a group.

@@ -48,11 +48,13 @@ class Listed:
         }
 
 
-def list_backups(dest: str | Destination, organization: str | None = None) -> list[Listed]:
+def list_backups(dest: str | Destination, organization: str | None = None,
+                 prefix: str = "") -> list[Listed]:
     """The backups of ``dest`` (a folder or a URL), oldest first; with ``organization``,
-    only those whose record names it."""
+    only those whose record names it; with ``prefix``, only the files whose name begins so
+    (the others' records are not even read)."""
     destination = open_destination(dest) if isinstance(dest, str) else dest
-    stored = destination.files()
+    stored = destination.files(prefix)
     names = {f.name for f in stored}
 
     def read(f: StoredFile) -> Listed:

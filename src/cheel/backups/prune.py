@@ -22,6 +22,10 @@ class PruneOptions:
     # The backups a preview (a dry run) showed as deleted, when a user confirms it: the
     # pruning deletes them only if it decides the same, else nothing (PreviewOutdated).
     expected: list[str] | None = None
+    # Only the files whose name begins so: a plan's run prunes each organization's own
+    # files without reading the records of the whole destination each time (100
+    # organizations of 7 backups: 46 ms an organization, growing with the fleet)
+    prefix: str = ""
 
 
 @dataclass
@@ -45,7 +49,7 @@ def prune(options: PruneOptions, now: datetime | None = None) -> PruneReport:
     its file is ignored; a file without its record is never deleted)."""
     options.rules.check()
     destination = open_destination(options.dest)
-    backups = list_backups(destination, options.organization)
+    backups = list_backups(destination, options.organization, options.prefix)
     decisions = decide(backups, options.rules, now)
     doomed = sorted(d.backup.name for d in decisions if not d.keep)
     if options.expected is not None and not options.dry_run and \

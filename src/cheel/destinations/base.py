@@ -154,8 +154,9 @@ class Destination(Protocol):
     def check(self) -> None:
         """Raise ``DestinationError`` if files cannot be written here."""
 
-    def files(self) -> list[StoredFile]:
-        """The files here (not the unfinished ones)."""
+    def files(self, prefix: str = "") -> list[StoredFile]:
+        """The files here (not the unfinished ones), by name; with ``prefix``, only those
+        whose name begins so."""
 
     def upload(self, name: str) -> Upload:
         """A new file called ``name``, written as a stream."""

@@ -123,21 +123,21 @@ class S3Destination:
         except Exception as e:  # noqa: BLE001 - obstore's errors are many; all say the same
             raise self.error(e) from None
 
-    def files(self) -> list[StoredFile]:
+    def files(self, prefix: str = "") -> list[StoredFile]:
         import obstore
 
-        prefix = self.key("")
+        folder = self.key("")
         try:
-            listing = obstore.list_with_delimiter(self.store, prefix or None)
+            listing = obstore.list_with_delimiter(self.store, folder or None)
         except Exception as e:  # noqa: BLE001
             raise self.error(e) from None
         found = []
         for item in listing["objects"]:
-            name = item["path"][len(prefix):]
-            if name and "/" not in name:
+            name = item["path"][len(folder):]
+            if name and "/" not in name and name.startswith(prefix):
                 found.append(StoredFile(name, int(item["size"]), item["last_modified"]
                                         .astimezone(timezone.utc).isoformat()))
-        return found
+        return sorted(found, key=lambda f: f.name)
 
     def upload(self, name: str):
         from .s3_upload import S3Upload

@@ -128,14 +128,15 @@ class SFTPDestination:
         except OSError as e:
             raise self._error(e) from None
 
-    def files(self) -> list[StoredFile]:
+    def files(self, prefix: str = "") -> list[StoredFile]:
         try:
             entries = self._client().listdir_attr(self.folder)
         except OSError as e:
             raise self._error(e) from None
         return sorted((StoredFile(a.filename, int(a.st_size or 0), datetime.fromtimestamp(
             int(a.st_mtime or 0), timezone.utc).isoformat())
-            for a in entries if not a.filename.startswith(".") and stat.S_ISREG(a.st_mode or 0)),
+            for a in entries if not a.filename.startswith(".") and a.filename.startswith(prefix)
+            and stat.S_ISREG(a.st_mode or 0)),
             key=lambda f: f.name)
 
     def upload(self, name: str) -> SFTPUpload:

@@ -74,6 +74,7 @@ def _work(catalog: Catalog, job: WorkerJob, outcome: Outcome) -> None:
     from ..archive.age.key_files import read_identity_files
     from ..archive.age.unlock import Unlocker
     from ..backup import BackupOptions, plan_backup, run_backup
+    from ..backup.plan import own_file_prefix
     from ..backups.prune import PruneOptions, prune
     from ..backups.retention import KeepRules
     from ..verify import verify_backup
@@ -81,7 +82,8 @@ def _work(catalog: Catalog, job: WorkerJob, outcome: Outcome) -> None:
     plan, encryption = job.plan, job.plan.encryption
     options = BackupOptions(organizations=[job.organization], dest=plan.destination,
                             groups=list(plan.groups), password=job.passphrase,
-                            recipients=list(encryption.recipients), log2n=job.log2n)
+                            recipients=list(encryption.recipients), log2n=job.log2n,
+                            readers=1)
     result = run_backup(catalog, plan_backup(catalog, options))
     outcome.file, outcome.size = str(result.path), result.size
     if encryption.recipients and not encryption.identity_file:
@@ -96,5 +98,5 @@ def _work(catalog: Catalog, job: WorkerJob, outcome: Outcome) -> None:
         keep = plan.keep
         report = prune(PruneOptions(plan.destination, KeepRules(
             keep.last, keep.daily, keep.weekly, keep.monthly, keep.yearly),
-            organization=job.organization))
+            organization=job.organization, prefix=own_file_prefix(job.organization)))
         outcome.pruned = report.deleted
