@@ -113,7 +113,7 @@ def add_cmd(ctx: Ctx, name: str, dest: str, organizations: tuple[str, ...],
                       on_success=notify_success))
     path = save_plan(ctx.catalog, plan, replace=replace)
     click.echo(f"Plan {name} saved in {path}.")
-    click.echo(f"Run it now with: cheel plan run {name}; every {schedule} with: "
+    click.echo(f"Run it now with: cheel plan run {name}; on its schedule ({schedule}) with: "
                f"cheel plan install {name}")
 
 
@@ -198,7 +198,8 @@ def run_cmd(ctx: Ctx, name: str | None, all_plans: bool, jobs: int, as_json: boo
             click.echo(f"{len(report.outcomes) - failed} of {len(report.outcomes)} "
                        f"organization(s) backed up in {report.seconds:.1f} s; {failed} "
                        f"failed; {len(report.stale)} stale"
-                       + (f" ({', '.join(report.stale)})" if report.stale else "") + ".")
+                       + (f" ({', '.join(report.stale)})" if report.stale else "")
+                       + (f"; {report.drills} drilled" if report.drills else "") + ".")
             for problem in report.notify_problems:
                 click.echo(f"  notification not delivered: {problem}")
     if as_json:
