@@ -340,6 +340,10 @@ class Report:
         w("- `cheel demo` analyzes a PostgreSQL organization once filled (the planner's "
           "statistics, as after any bulk load); the groups restored into it as copies for "
           "section 5 are not analyzed again.")
+        fleet = Path(__file__).resolve().parent / "results-fleet.md"
+        if fleet.exists():  # measured by bench/fleet.py, on its own (it takes minutes)
+            w("\n## A fleet of organizations: `cheel plan run` (bench/fleet.py)\n")
+            w(fleet.read_text().strip())
         return "\n".join(L) + "\n"
 
     def busy(self) -> bool:
