@@ -11,6 +11,8 @@ from typing import Annotated
 
 import msgspec
 
+from ..errors import Text, printable
+
 PLAN_VERSION = 1
 OK, FAILED, STALE, SKIPPED = "ok", "failed", "stale", "skipped"
 
@@ -93,6 +95,24 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     version: int = PLAN_VERSION
 
 
+class Sentence(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A sentence of the core (:func:`cheel.errors.said`) kept with its template and
+    parameters, so that the web UI says a stored report in its own language."""
+
+    template: str
+    params: dict[str, str | int | float | Sentence] = {}
+
+    @classmethod
+    def of(cls, text: Text) -> Sentence:
+        return cls(text.template, {
+            k: cls.of(v) if isinstance(v, Text) else
+            v if isinstance(v, (str, int, float)) else str(v) for k, v in text.params.items()})
+
+    def text(self) -> Text:
+        return Text(self.template, {k: v.text() if isinstance(v, Sentence) else v
+                                    for k, v in self.params.items()})
+
+
 class Outcome(msgspec.Struct, forbid_unknown_fields=True):
     """What a run did for one organization."""
 
@@ -106,6 +126,11 @@ class Outcome(msgspec.Struct, forbid_unknown_fields=True):
     drilled: bool | None = None  # None: no drill this run
     error_code: str | None = None  # the error's class (what the web UI translates)
     error: str | None = None  # its sentence, in English
+    error_said: Sentence | None = None  # the same, for a translation (None: a plain str)
+
+    def say(self, text: Text) -> None:
+        """Keep ``text`` as the outcome's error (or note), in English and for a translation."""
+        self.error, self.error_said = printable(str(text)), Sentence.of(text)
 
 
 class RunReport(msgspec.Struct, forbid_unknown_fields=True):

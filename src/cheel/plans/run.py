@@ -122,7 +122,7 @@ def _drill(plan: Plan, outcomes: list[Outcome]) -> int:
             outcome.drilled = False
             if outcome.status != FAILED:
                 outcome.status, outcome.error_code = FAILED, type(e).__name__
-                outcome.error = f"no drill could run: {e.message}"
+                outcome.say(said("no drill could run: {why}", why=e.text))
         return 0
     for drill in drilled:
         for name in drill.organizations:
@@ -132,7 +132,8 @@ def _drill(plan: Plan, outcomes: list[Outcome]) -> int:
             outcome.drilled = drill.ok
             if not drill.ok and outcome.status != FAILED:
                 outcome.status, outcome.error_code = FAILED, type(drill.error).__name__
-                outcome.error = f"the drill of {drill.location} failed: {drill.error.message}"
+                outcome.say(said("the drill of {location} failed: {why}",
+                                 location=drill.location, why=drill.error.text))
     return len(drilled)
 
 
@@ -169,8 +170,9 @@ def _run_all(catalog: Catalog, plan: Plan, entries: list[OrgEntry], options: Run
                 try:
                     outcome = future.result()
                 except Exception as e:  # noqa: BLE001 - a worker that died: said, not raised
-                    outcome = Outcome(entry.name, FAILED, error_code=type(e).__name__,
-                                      error=f"the worker backing it up ended: {e}"[:300])
+                    outcome = Outcome(entry.name, FAILED, error_code=type(e).__name__)
+                    outcome.say(said("the worker backing it up ended: {why}",
+                                     why=str(e)[:250]))
                 outcomes.append(outcome)
                 if told:
                     told(outcome)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..backups.listing import Listed, list_backups
-from ..errors import CheelError
+from ..errors import CheelError, Text, printable, said
 from ..store.catalog import Catalog
 from ..store.names import name_key
 from .model import FAILED, OK, STALE, Plan
@@ -27,6 +27,11 @@ class OrganizationStatus:
     newest_verified: str | None = None
     newest_drilled: str | None = None
     reason: str | None = None  # why it is not OK, in English
+    reason_said: Text | str | None = None  # the same, for a translation (str: as it is)
+
+    def fail(self, state: str, reason: Text | str | None) -> None:
+        self.state, self.reason_said = state, reason
+        self.reason = None if reason is None else printable(str(reason))
 
     def as_dict(self) -> dict:
         return {"organization": self.organization, "plan": self.plan, "state": self.state,
@@ -56,7 +61,7 @@ def plan_status(catalog: Catalog, plan: Plan, now: datetime) -> list[Organizatio
         backups = list_backups(plan.destination)
         unreachable = None
     except CheelError as e:
-        backups, unreachable = [], e.message
+        backups, unreachable = [], e.text
     reports = last_reports(catalog, plan.name)
     last_outcome = {name_key(o.organization): o for o in reports[0].outcomes} \
         if reports else {}
@@ -72,16 +77,16 @@ def plan_status(catalog: Catalog, plan: Plan, now: datetime) -> list[Organizatio
         outcome = last_outcome.get(name_key(name))
         newest = max(mine, key=lambda b: b.created_at, default=None)
         if unreachable:
-            status.state, status.reason = FAILED, unreachable
+            status.fail(FAILED, unreachable)
         elif outcome is not None and outcome.status == FAILED:
-            status.state, status.reason = FAILED, outcome.error
+            status.fail(FAILED, outcome.error_said.text() if outcome.error_said
+                        else outcome.error)
         elif newest is not None and newest.record and newest.record.failed:
-            status.state = FAILED
-            status.reason = f"the verification of {newest.name} failed"
+            status.fail(FAILED, said("the verification of {name} failed", name=newest.name))
         elif (status.newest_verified or "") < limit:
-            status.state = STALE
-            status.reason = (f"no verified backup since {status.newest_verified}"
-                             if status.newest_verified else "no verified backup")
+            status.fail(STALE, said("no verified backup since {when}",
+                                    when=status.newest_verified)
+                        if status.newest_verified else said("no verified backup"))
         found.append(status)
     return found
 

@@ -57,12 +57,12 @@ def back_up_organization(job: WorkerJob) -> Outcome:
         with run_lock(catalog, job.organization) as held:
             if not held:
                 outcome.status = SKIPPED
-                outcome.error = str(said("another run is backing it up"))
+                outcome.say(said("another run is backing it up"))
                 return outcome
             _work(catalog, job, outcome)
     except CheelError as e:
         outcome.status, outcome.error_code = FAILED, type(e).__name__
-        outcome.error = e.message
+        outcome.say(e.text)
     except Exception as e:  # noqa: BLE001 - an unexpected failure is this organization's
         outcome.status, outcome.error_code = FAILED, type(e).__name__
         outcome.error = f"unexpected failure: {type(e).__name__}: {e}"[:300]
@@ -87,8 +87,8 @@ def _work(catalog: Catalog, job: WorkerJob, outcome: Outcome) -> None:
     result = run_backup(catalog, plan_backup(catalog, options))
     outcome.file, outcome.size = str(result.path), result.size
     if encryption.recipients and not encryption.identity_file:
-        outcome.error = str(said("not verified: the plan holds no private key (verify it "
-                                 "with cheel verify --identity where the key is)"))
+        outcome.say(said("not verified: the plan holds no private key (verify it with "
+                         "cheel verify --identity where the key is)"))
     else:
         identities = read_identity_files([encryption.identity_file]) \
             if encryption.identity_file else []
