@@ -28,8 +28,8 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import (api, backup_wizard, backups_page, desktop, import_wizard, restore_wizard,
-               verify_page, wizard_state)
+from . import (api, backup_wizard, backups_page, desktop, import_wizard, plans_page,
+               restore_wizard, verify_page, wizard_state)
 
 HERE = Path(__file__).parent
 
@@ -255,7 +255,7 @@ async def new_company(request: Request) -> Response:
 
 
 JOB_STEPS = {"backup": wizard_state.BACKUP_STEPS, "restore": wizard_state.RESTORE_STEPS,
-             "import": wizard_state.IMPORT_STEPS, "verify": []}
+             "import": wizard_state.IMPORT_STEPS, "verify": [], "plan": []}
 
 
 async def job_page(request: Request, revealed: bool = False) -> Response:
@@ -322,6 +322,8 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
         Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
         Route("/backups", backups_page.backups_page, methods=["GET", "POST"]),
+        Route("/plans", plans_page.plans_page),
+        Route("/plans/run", plans_page.run_now, methods=["POST"]),
         *api.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -35,6 +35,7 @@ DEFAULT = "fr"
 SOURCE = "fr"  # msgids are French
 LANGUAGES = {"fr": "Français", "de": "Deutsch", "en": "English"}
 LOCALES = {"fr": "fr_CH", "de": "de_CH", "en": "en_CH"}
+ORGANIZATIONS = "organizations"  # a job's phase: done and total count organizations
 
 
 def N_(text: str) -> str:
@@ -121,6 +122,9 @@ def progress_line(state: dict, lang: str) -> str:
         return _("Contrôle des données restaurées avant de les enregistrer…")
     if state.get("phase") == "preparing" or not state.get("total"):
         return _("Préparation…")
+    if state.get("phase") == ORGANIZATIONS:
+        return _("%(done)s organisation(s) sur %(total)s traitée(s)") % {
+            "done": fmt_number(state["done"], lang), "total": fmt_number(state["total"], lang)}
     return _("%(percent)s %% · %(done)s / %(total)s enregistrements") % {
         "percent": state["percent"], "done": fmt_number(state["done"], lang),
         "total": fmt_number(state["total"], lang)}
