@@ -269,3 +269,34 @@ def test_a_plan_drills_what_is_due(catalog, tmp_path):
     assert all(drilled)
     status = fleet_status(catalog, "nightly")
     assert sorted(o.newest_drilled for o in status.organizations) == sorted(drilled)
+
+
+def test_a_webhook_address_with_its_token_stays_out_of_the_plan(catalog, tmp_path):
+    """An address that carries a token (Slack's, Teams') is read from a file at each run:
+    never in the plan, argv or the report; the receiver gets the POST."""
+    from notify_servers import HttpReceiver
+
+    _orgs(catalog, "Alpha SA")
+    (tmp_path / "b").mkdir()
+    with HttpReceiver() as hook:
+        secret = tmp_path / "hook-url"
+        secret.write_text(hook.url("/services/T000/B000/s3cr3tT0ken") + "\n")
+        token = tmp_path / "hook-token"
+        token.write_text("bearer-s3cr3t\n")
+        added = run_cli(catalog, "plan", "add", "nightly", "--dest", str(tmp_path / "b"),
+                        "--webhook-file", str(secret), "--webhook-token-file", str(token),
+                        "--notify-success")
+        assert added.exit_code == 0, added.output
+        stored = (catalog.data_dir / "plans" / "nightly.json").read_text()
+        assert "s3cr3t" not in stored and str(secret) in stored
+        shown = run_cli(catalog, "plan", "show", "nightly")
+        assert "s3cr3t" not in shown.output
+        ran = run_cli(catalog, "plan", "run", "nightly", "--json")
+        assert ran.exit_code == 0, ran.output
+        assert "s3cr3t" not in ran.output
+        (posted,) = hook.posted
+        assert posted.path == "/services/T000/B000/s3cr3tT0ken"
+        assert posted.headers["Authorization"] == "Bearer bearer-s3cr3t"
+    both = run_cli(catalog, "plan", "add", "x", "--dest", str(tmp_path / "b"),
+                   "--webhook", "http://127.0.0.1:9/", "--webhook-file", str(secret))
+    assert both.exit_code == 2 and "one of them" in both.output

@@ -71,6 +71,11 @@ def _secret(file: str | None, command: str | None) -> Secret | None:
 @click.option("--smtp-password-command", metavar="CMD")
 @click.option("--no-starttls", is_flag=True, help="Talk to the SMTP server without STARTTLS.")
 @click.option("--webhook", metavar="URL", help="POST each run's report as JSON to URL.")
+@click.option("--webhook-file", type=click.Path(dir_okay=False),
+              help="The same, the URL read from FILE at each run (for an address that "
+                   "carries its own token: it then never lies in the plan).")
+@click.option("--webhook-token-file", type=click.Path(dir_okay=False),
+              help="Send the token in FILE as the webhook's Bearer authorization.")
 @click.option("--notify-success", is_flag=True, help="Tell also when everything went well.")
 @click.option("--replace", is_flag=True, help="Replace the plan of that name.")
 @click.pass_obj
@@ -83,6 +88,7 @@ def add_cmd(ctx: Ctx, name: str, dest: str, organizations: tuple[str, ...],
             email_to: tuple[str, ...], email_from: str | None, smtp_host: str | None,
             smtp_port: int, smtp_user: str | None, smtp_password_file: str | None,
             smtp_password_command: str | None, no_starttls: bool, webhook: str | None,
+            webhook_file: str | None, webhook_token_file: str | None,
             notify_success: bool, replace: bool) -> None:
     """Add a plan NAME (stored in the data folder, readable by you only, without secrets)."""
     from ..destinations import open_destination
@@ -109,8 +115,10 @@ def add_cmd(ctx: Ctx, name: str, dest: str, organizations: tuple[str, ...],
         keep=Keep(keep_last, keep_daily, keep_weekly, keep_monthly, keep_yearly),
         schedule=schedule, stale_after_hours=stale_after_hours,
         drill_every_days=drill_every_days,
-        notify=Notify(email=email, webhook=Webhook(webhook) if webhook else None,
-                      on_success=notify_success))
+        notify=Notify(email=email, webhook=Webhook(
+            webhook or "", url_secret=_secret(webhook_file, None),
+            token=_secret(webhook_token_file, None)) if webhook or webhook_file else None,
+            on_success=notify_success))
     path = save_plan(ctx.catalog, plan, replace=replace)
     click.echo(f"Plan {name} saved in {path}.")
     click.echo(f"Run it now with: cheel plan run {name}; on its schedule ({schedule}) with: "

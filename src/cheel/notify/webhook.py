@@ -37,11 +37,16 @@ def payload(report: RunReport, message: Message, host: str,
 
 def post(webhook: Webhook, data: bytes) -> list[str]:
     """POSTs ``data``; the problems met, one sentence each (none: the receiver took it)."""
-    receiver = _receiver(webhook.url)
-    parts = urlsplit(webhook.url)
+    url, token = webhook.url, None
+    if webhook.url_secret is not None:
+        try:
+            url = read_secret(webhook.url_secret, "the webhook's address")
+        except CheelError as e:
+            return [f"{NOT_SENT}: {e.message}"]
+    receiver = _receiver(url)
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [f"{NOT_SENT}: its address {receiver} is not an http:// or https:// URL."]
-    token = None
     try:
         if webhook.token is not None:
             token = read_secret(webhook.token, "the webhook's token")
@@ -52,7 +57,7 @@ def post(webhook: Webhook, data: bytes) -> list[str]:
                    "User-Agent": f"cheel/{__version__}"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(webhook.url, data=data, headers=headers,
+        request = urllib.request.Request(url, data=data, headers=headers,
                                          method="POST")
         with opener.open(request, timeout=webhook.timeout) as answer:
             answer.read(1 << 16)

@@ -68,7 +68,10 @@ class Email(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Webhook(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A JSON POST of the run's report; any answer but 2xx is a failure."""
 
-    url: str  # http:// or https://
+    url: str = ""  # http:// or https://
+    # An address that carries its own token (Slack's, Teams'…) is a secret: read from a
+    # file or a command at each run, then never in the plan, argv or a message
+    url_secret: Secret | None = None
     token: Secret | None = None  # sent as "Authorization: Bearer …"
     ca_file: str | None = None
     timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0

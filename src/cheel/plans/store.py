@@ -60,12 +60,16 @@ def check_plan(plan: Plan) -> None:
     for value in (plan.keep.last, plan.keep.daily, plan.keep.weekly, plan.keep.monthly,
                   plan.keep.yearly, plan.drill_every_days):
         if value < 0:
-            raise UsageError(said("a plan's counts are 0 or more"))
+            raise UsageError(said("--keep-… and --drill-every count from 0 up"))
     if plan.stale_after_hours < 1:
-        raise UsageError(said("a backup is stale after 1 hour at least"))
+        raise UsageError(said("--stale-after is 1 hour at least"))
     if not plan.schedule.strip() or any(c in plan.schedule for c in "\n\r\0"):
         raise UsageError(said("a plan's schedule is one line, such as daily or "
                               "\"*-*-* 02:30\""))
+    webhook = plan.notify.webhook
+    if webhook and bool(webhook.url) == bool(webhook.url_secret):
+        raise UsageError(said("a webhook has an address, or a file or command that gives it; "
+                              "one of them"))
     if plan.notify.email and not plan.notify.email.to:
         raise UsageError(said("an e-mail notification needs at least one address"))
 

@@ -121,7 +121,9 @@ def plan_view(catalog: Catalog, plan: Plan, now: datetime) -> dict:
         "schedule": schedule_view(plan), "next_run": next_run(plan, now),
         "stale_after_hours": plan.stale_after_hours, "drill_every_days": plan.drill_every_days,
         "emails": list(notify.email.to) if notify.email else [],
-        "webhook": webhook_place(notify.webhook.url) if notify.webhook else None,
+        # an address read from a secret is never shown, not even its host
+        "webhook": (webhook_place(notify.webhook.url) if notify.webhook.url else "•••")
+        if notify.webhook else None,
         "notify_success": notify.on_success,
         "last": report_view(reports[0]) if reports else None}
 
