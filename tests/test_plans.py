@@ -131,6 +131,8 @@ def test_one_failure_does_not_stop_the_others(catalog, tmp_path):
     assert "Traceback" not in by_name["Beta Sàrl"]["error"]
     assert by_name["Alpha SA"]["status"] == by_name["Gamma AG"]["status"] == "ok"
     assert report["stale"] == ["Beta Sàrl"]
+    (text,) = (catalog.data_dir / "plans" / "runs" / "nightly").glob("*.txt")
+    assert "Failed (1):\n- Beta Sàrl: " in text.read_text()  # the report, for people
 
     status = run_cli(catalog, "status", "--json")
     assert status.exit_code == 1

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..backups.listing import Listed, list_backups
 from ..errors import CheelError, UsageError, said
+from ..notify.message import compose
 from ..store.catalog import Catalog, OrgEntry
 from ..store.names import name_key
 from .budget import server_budgets, server_of
@@ -97,14 +98,15 @@ def run_plan(catalog: Catalog, options: RunOptions,
                        outcomes=outcomes, drills=drills,
                        stale=stale_organizations([e.name for e in entries], after,
                                                  plan.stale_after_hours, now))
+    newest = newest_verified(after)
+    ages = {n: newest.get(name_key(n)) for n in report.stale}
     if plan.notify.email or plan.notify.webhook:
         from ..notify import notify_run
 
-        newest = newest_verified(after)
-        report.notify_problems = notify_run(
-            plan.notify, report, host=socket.gethostname(),
-            newest_verified={n: newest.get(name_key(n)) for n in report.stale})
-    save_report(catalog, report)
+        report.notify_problems = notify_run(plan.notify, report, host=socket.gethostname(),
+                                            newest_verified=ages)
+    # kept as JSON (status, the web UI) and as the text a notification would say, for people
+    save_report(catalog, report, compose(report, socket.gethostname(), ages).body)
     return report
 
 

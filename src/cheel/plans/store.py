@@ -117,14 +117,18 @@ def _runs_dir(catalog: Catalog, name: str) -> Path:
     return plans_dir(catalog) / "runs" / _plan_path(catalog, name).stem
 
 
-def save_report(catalog: Catalog, report: RunReport) -> Path:
+def save_report(catalog: Catalog, report: RunReport, text: str | None = None) -> Path:
+    """Keep the run's report (JSON), and with ``text`` the same for people (``.txt``)."""
     folder = _runs_dir(catalog, report.plan)
     stamp = report.started_at.replace(":", "").replace("-", "").replace("+0000", "Z")
     # two runs may start within a second: the nanoseconds keep them apart, in order
     path = folder / f"{stamp}.{time.time_ns() % 10**9:09d}.json"
     _write(path, encode(report))
+    if text is not None:
+        _write(path.with_suffix(".txt"), text.encode("utf-8"))
     for old in sorted(folder.glob("*.json"))[:-REPORTS_KEPT]:
         old.unlink(missing_ok=True)
+        old.with_suffix(".txt").unlink(missing_ok=True)
     return path
 
 
