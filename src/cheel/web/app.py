@@ -28,8 +28,8 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import (api, backup_wizard, backups_page, desktop, import_wizard, plans_page,
-               restore_wizard, verify_page, wizard_state)
+from . import (api, backup_page, backup_wizard, backups_page, desktop, import_wizard,
+               plans_page, restore_wizard, verify_page, wizard_state)
 
 HERE = Path(__file__).parent
 
@@ -322,6 +322,8 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
         Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
         Route("/backups", backups_page.backups_page, methods=["GET", "POST"]),
+        Route("/backups/view", backup_page.backup_page, methods=["GET", "POST"]),
+        Route("/backups/view/{vid}/export", backup_page.export_download),
         Route("/plans", plans_page.plans_page),
         Route("/plans/run", plans_page.run_now, methods=["POST"]),
         *api.ROUTES,
