@@ -25,6 +25,11 @@ from ..store.organizations import GroupInfo
 from ..store.scope import ranges_sql, references_sql, select_range_sql, select_sql
 
 HELPERS = 2  # threads reading the database besides the one writing the file
+# A group of at most this many rows (documents aside) is read in one query, its tables
+# joined by UNION ALL, instead of one query a table: a 10,000-line organization's backup
+# made 116 queries, each a round trip and a plan on the server. Its JSON (~200 bytes a
+# row, 6 MiB at most) is held until written.
+SMALL_GROUP_ROWS = 30_000
 # Rows per unit, roughly: bounds memory in flight. PostgreSQL pays a join setup per unit,
 # so its units are larger; 25,000 rather than 100,000 made a 1 M-line backup faster (the
 # file is written while the next units are read: 4.7 s instead of 5.3 s), not the server
@@ -44,6 +49,7 @@ class SnapshotReader:
         self._pool: ThreadPoolExecutor | None = None
         self._free: queue.Queue[Database] = queue.Queue()
         self._helpers = HELPERS
+        self._small: dict[int, dict[str, list[bytes]] | None] = {}  # see _small_group
 
     @contextlib.contextmanager
     def session(self, helpers: int = HELPERS) -> Iterator["SnapshotReader"]:
@@ -133,6 +139,12 @@ class SnapshotReader:
             return
         cols = t.backup_columns
         builder = ChunkBuilder([c.type for c in cols])
+        small = self._small_group(k)
+        if small is not None and t.name in small:
+            yield from builder.add_lines(b"\n".join(small.pop(t.name)))
+            if not builder.empty:
+                yield builder.take()
+            return
         json_expr = self.db.json_row_expr(cols, "t0")
         binary = any(c.type == "binary" for c in cols)
         size = 16 if binary else 10_000  # documents can be large: fetch few at a time
@@ -165,6 +177,36 @@ class SnapshotReader:
                             else builder.add(batch))
         if not builder.empty:
             yield builder.take()
+
+    def _small_group(self, k: int) -> dict[str, list[bytes]] | None:
+        """The k-th group's rows as JSON texts per table, read in one query, when the group
+        is small (:data:`SMALL_GROUP_ROWS`); None otherwise. Tables whose rows the database
+        cannot encode (SQLite's documents) are left to :meth:`group_chunks`."""
+        if k in self._small:
+            return self._small[k]
+        self._small = {}  # the previous group's are written: let them go
+        info = self.described[k - 1]
+        if sum(info["rows"].values()) > SMALL_GROUP_ROWS:
+            self._small[k] = None
+            return None
+        ids = _company_ids(self.groups[k - 1])
+        tables, parts = [], []
+        for t in schema.group_tables():
+            json_expr = self.db.json_row_expr(t.backup_columns, "t0")
+            if not info["rows"][t.name] or json_expr is None or \
+                    any(c.type == "binary" for c in t.backup_columns):
+                continue
+            parts.append(select_sql(t, [str(len(tables)), "t0.id",
+                                        self.db.as_bytes(json_expr)],
+                                    ordered=False, companies=ids))
+            tables.append(t.name)
+        found: dict[str, list[bytes]] = {name: [] for name in tables}
+        if parts:  # in id order within each table, as the other paths read them
+            sql = " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+            for n, _, text in self._query(sql, (self.groups[k - 1].id,) * len(parts)).result():
+                found[tables[n]].append(_utf8(text))
+        self._small[k] = found
+        return found
 
     @contextlib.contextmanager
     def _helper(self) -> Iterator[Database]:
