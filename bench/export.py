@@ -1,0 +1,132 @@
+"""Exports out of a backup against a verify of the same file (issue 20, "Take data out").
+
+One demo organization of N journal entry lines, backed up once (not encrypted); then, each
+repeated and alternating: `cheel verify` of the file (the sound reader alone), and `cheel
+export` of the largest company's whole journal (CSV and xlsx) and of its latest year's
+general ledger (CSV), then the journals of the other companies (CSV), so that every line
+of the file has been exported once. Wall time and peak memory (the child's maximum
+resident set, from wait4), side by side with verify's.
+
+    .venv/bin/python bench/export.py                  # 1,000,000 lines, 3 repetitions
+    .venv/bin/python bench/export.py --lines 250000 --reps 2
+
+Writes bench/results-export.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
+LARGEST = "Helvetia Services SA"  # 40 % of the demo's lines
+OTHERS = ("Helvetia Holding SA", "Helvetia Immobilier SA", "Boulangerie Favre Sàrl",
+          "Atelier Keller GmbH")
+
+
+def run(argv: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command; its failure stops the run."""
+    started = time.monotonic()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv[1:3])} failed: {child.stderr.read().decode()[:500]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def rows_of(path: Path) -> int:
+    with open(path, encoding="utf-8", newline="") as f:
+        return sum(1 for _ in csv.reader(f)) - 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cheel-bench-export-") as tmp:
+        work = Path(tmp)
+        env = dict(os.environ, CHEEL_DATA_DIR=str(work / "data"))
+        env.pop("CHEEL_PASSWORD", None)
+        started = time.monotonic()
+        subprocess.run([CHEEL, "demo", "--entries", str(args.lines)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"demo of {args.lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
+        (work / "b").mkdir()
+        subprocess.run([CHEEL, "backup", "Demo SA", "--dest", str(work / "b")], env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        file = str(next((work / "b").glob("*.cheelbackup")))
+        out = work / "out"
+        out.mkdir()
+
+        def export(company: str, name: str, *more: str) -> list[str]:
+            return [CHEEL, "export", file, "--company", company, "--out", str(out / name),
+                    *more]
+
+        commands = {
+            "verify": [CHEEL, "verify", file],
+            "journal csv": export(LARGEST, "journal.csv"),
+            "journal xlsx": export(LARGEST, "journal.xlsx", "--format", "xlsx"),
+            "ledger csv": export(LARGEST, "ledger.csv", "--what", "ledger"),
+        }
+        for i, company in enumerate(OTHERS):
+            commands[f"journal csv ({company})"] = export(company, f"other{i}.csv")
+        samples: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+        for rep in range(args.reps):
+            for kind, argv in commands.items():
+                samples[kind].append(run(argv, env))
+                print(f"  {kind} rep {rep + 1}: {samples[kind][-1][0]:.2f} s, "
+                      f"{samples[kind][-1][1]:.0f} MiB", flush=True)
+        rows = {"journal csv": rows_of(out / "journal.csv"),
+                "ledger csv": rows_of(out / "ledger.csv")}
+        rows["journal xlsx"] = rows["journal csv"]
+        for i, company in enumerate(OTHERS):
+            rows[f"journal csv ({company})"] = rows_of(out / f"other{i}.csv")
+        size = Path(file).stat().st_size
+    results = {"lines": args.lines, "size": size, "reps": args.reps, "rows": rows,
+               "best_seconds": {k: round(min(s for s, _ in v), 3) for k, v in samples.items()},
+               "peak_mib": {k: round(max(m for _, m in v), 1) for k, v in samples.items()}}
+    text = report(results)
+    (ROOT / "bench" / "results-export.md").write_text(text)
+    (ROOT / "bench" / "results-export.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(text)
+    return 0
+
+
+def report(r: dict) -> str:
+    verify_s, verify_m = r["best_seconds"]["verify"], r["peak_mib"]["verify"]
+    lines = ["# Exports out of a backup against verify of the same file (bench/export.py)", "",
+             f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "
+             f"a demo organization of {r['lines']:,} journal entry lines, a backup of "
+             f"{r['size'] / 2**20:.1f} MiB (not encrypted); best time and largest peak RSS of "
+             f"{r['reps']} alternating runs. Every export reads the whole file through the "
+             "sound reader (as verify does), spools the company's entries and lines to a "
+             "temporary SQLite file and writes them out sorted.", "",
+             "| command | rows out | time | × verify | peak RSS | × verify |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for kind, s in r["best_seconds"].items():
+        m = r["peak_mib"][kind]
+        out = f"{r['rows'][kind]:,}" if kind in r["rows"] else ""
+        lines.append(f"| {kind} | {out} | {s:.2f} s | {s / verify_s:.2f}× | {m:.0f} MiB | "
+                     f"{m / verify_m:.2f}× |")
+    journals = [k for k in r["rows"] if k.startswith("journal csv")]
+    total_rows = sum(r["rows"][k] for k in journals)
+    total_s = sum(r["best_seconds"][k] for k in journals)
+    lines += ["", f"The five companies' journals as CSV: {total_rows:,} rows (every line of the "
+              f"file) in {total_s:.1f} s, {total_s / verify_s:.1f}× one verify (each export "
+              "reads the whole file once)."]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
