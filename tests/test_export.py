@@ -415,3 +415,30 @@ def test_memory_stays_at_the_readers_whatever_the_journal(tmp_path):
         extra = {n: peaks[(n, fmt)] - peaks[(n, "verify")] for n in (SMALL, LARGE)}
         assert extra[LARGE] < 30, (fmt, peaks)
         assert extra[LARGE] < extra[SMALL] + 8, (fmt, peaks)  # 4x the journal: no more
+
+
+def test_texts_stay_texts_in_a_spreadsheet(tmp_path):
+    """A name that begins with "=" is text in the xlsx, never a formula; a control
+    character XML cannot hold is shown as U+FFFD there; the CSV keeps both as they are."""
+    catalog = Catalog(tmp_path / "data")
+    make_org(catalog, "Gamma")
+    with organizations.opened(catalog, "Gamma") as (_, db):
+        organizations.create_company(db, "Gamma SA")
+        group = db.scalar("SELECT id FROM company_groups")
+        with db.transaction():
+            for i, name in enumerate(['=HYPERLINK("http://x.invalid","y")', "Bell\x07 AG"]):
+                db.execute("INSERT INTO contacts (id, group_id, kind, name, created_at) "
+                           "VALUES (?, ?, 'firm', ?, '2024-01-01 00:00:00')",
+                           (1000 + i, group, name))
+    (tmp_path / "b").mkdir()
+    file = backup(catalog, ["Gamma"], tmp_path / "b").path
+    names = {r["name"] for r in read_csv(export(file, tmp_path, company="Gamma SA",
+                                                what="contacts"))}
+    assert {'=HYPERLINK("http://x.invalid","y")', "Bell\x07 AG"} <= names
+    import openpyxl
+
+    path = export(file, tmp_path, company="Gamma SA", what="contacts", format="xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row[1:2]}
+    assert cells['=HYPERLINK("http://x.invalid","y")'] == "s"
+    assert "Bell\ufffd AG" in cells
