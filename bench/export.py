@@ -27,21 +27,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from destinations import run  # noqa: E402  (wall seconds and peak RSS of one command)
+
 CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
 LARGEST = "Helvetia Services SA"  # 40 % of the demo's lines
 OTHERS = ("Helvetia Holding SA", "Helvetia Immobilier SA", "Boulangerie Favre Sàrl",
           "Atelier Keller GmbH")
-
-
-def run(argv: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command; its failure stops the run."""
-    started = time.monotonic()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(argv[1:3])} failed: {child.stderr.read().decode()[:500]}")
-    return wall, usage.ru_maxrss / 1024
 
 
 def rows_of(path: Path) -> int:
