@@ -468,3 +468,30 @@ def test_create_on_postgres_stopped_before_loading_leaves_no_database(catalog, t
                                                  postgres=f"{pg_url}/{pg_dbname()}"), PW)
     assert report.created and restoring() == before
     assert contents(catalog, "New") == contents(catalog, "Src")
+
+
+@pytest.mark.parametrize("failing", ["check", "index"])
+def test_new_sqlite_checks_beside_the_indexes_fail_whole(demo, tmp_path, monkeypatch, failing):
+    """A new SQLite organization's checks run on a second connection while its indexes are
+    built: a failing check stops the index builds, a failing index build the checks, and
+    either failure is the one said, with nothing left behind."""
+    from cheel.restore import checks
+    from cheel.store import sqlite
+
+    path = backup(demo, "Demo SA", tmp_path)
+    if failing == "check":
+        def count_check(t, gids, bulk):
+            def run(db):
+                raise IntegrityError("a check said no", cause="counts")
+            return run
+        monkeypatch.setattr(checks, "count_check", count_check)
+        match = "a check said no"
+    else:
+        index_ddl = sqlite.index_ddl
+        monkeypatch.setattr(sqlite, "index_ddl",
+                            lambda: index_ddl() + ["CREATE INDEX ix_none ON no_table (x)"])
+        match = "no such table"
+    with pytest.raises(Exception, match=match):
+        run_restore(demo, RestoreOptions(path, "Fresh", create=True), PW)
+    assert not demo.exists("Fresh")
+    assert sorted(p.name for p in demo.data_dir.glob("fresh*")) == []

@@ -221,7 +221,6 @@ class _Making:
         self.catalog, self.plan, self.result = catalog, plan, result
         self.new: staging.NewOrganization | None = None
         self.loader: Loader | None = None
-        self.split = False
         self.started = time.monotonic()
         # unwound innermost first: the writer of many batches, the transaction, the load's
         # settings of the connection
@@ -239,9 +238,8 @@ class _Making:
             return
         try:
             db = self.new.open(self.plan.org.languages, bulk=True)
-            # As restore --create does: on PostgreSQL the rows commit before the keys are
+            # As restore --create does: the rows commit before the keys or indexes are
             # built on several connections (the database is unlisted until then).
-            self.split = db.engine == POSTGRES
             self.outer.enter_context(db.bulk_load(fresh=True))
             self.loader = Loader(db, self.plan.groups, bulk=True, orgs={self.plan.org.index})
             self.txn.enter_context(db.transaction())
@@ -254,11 +252,8 @@ class _Making:
         assert self.new is not None and self.loader is not None
         try:
             self.writer.close()
-            if not self.split:
-                self.loader.finish(progress=progress)
             self.txn.close()
-            if self.split:
-                self.loader.finish(connections=FINISH_CONNECTIONS, progress=progress)
+            self.loader.finish(connections=FINISH_CONNECTIONS, progress=progress)
             self.outer.close()
             self.new.publish()
         except Interrupted:

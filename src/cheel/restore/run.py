@@ -20,14 +20,13 @@ from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
 from ..store import locks, schema, staging
 from ..store.catalog import Catalog, OrgEntry
-from ..store.engines import POSTGRES
 from ..store.names import check_name
 from ..store.organizations import open_database
 from ..verify import BackupInfo, Unlock, inspect_backup, unlocker_of
 from .load import Loader
 from .plan import GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 
-FINISH_CONNECTIONS = 2  # keys and checks of a new PostgreSQL database, as pg_restore --jobs 2
+FINISH_CONNECTIONS = 2  # keys and checks of a new database, as pg_restore --jobs 2
 
 
 @dataclass
@@ -132,18 +131,15 @@ def _into_new(catalog: Catalog, options: RestoreOptions, unlocker: Unlocker,
         first = next((o for o in info.manifest.organizations
                       if any(g.org_index == o.index for g in groups)), None)
         db = new.open(first.languages if first else ["fr", "de", "it", "en"], bulk=True)
-        # A new PostgreSQL database stays unlisted (under a temporary name) until it is
-        # complete, so its rows may commit before its keys are built and checked on
-        # several connections, as pg_restore --jobs does. Anything else is one transaction.
-        split = db.engine == POSTGRES
+        # A new database stays unlisted (a PostgreSQL one under a temporary name, a SQLite
+        # file marked unfinished) until it is complete, so its rows may commit before its
+        # keys or indexes are built and checked on two connections, as pg_restore --jobs
+        # does.
         with db.bulk_load(fresh=True), _refusals_are_damage():
             loader = Loader(db, groups, bulk=True)
             with db.transaction():
                 loader.load(options.file, unlocker, progress)
-                if not split:
-                    loader.finish(progress=progress)
-            if split:
-                loader.finish(connections=FINISH_CONNECTIONS, progress=progress)
+            loader.finish(connections=FINISH_CONNECTIONS, progress=progress)
         new.publish()
     except BaseException:
         new.discard()

@@ -7,13 +7,15 @@ import itertools
 import math
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import CheelError, DiskError, DiskFull, NotFound, said
 from . import schema
-from .engines import SQLITE, Database
+from .ddl import index_ddl
+from .engines import SQLITE, Check, Database
 
 
 class SQLiteDatabase(Database):
@@ -128,6 +130,55 @@ class SQLiteDatabase(Database):
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+
+    def complete_schema(self, checks: Sequence[Check] = (), connections: int = 1) -> None:
+        if connections < 2 or self.conn.in_transaction:
+            super().complete_schema(checks)
+            return
+        # The loaded rows are committed in a new, unlisted file: the indexes are built on
+        # this connection while a second one runs the checks that need none of them, as
+        # pg_restore --jobs 2 does (both statements run in C without the GIL). WAL lets the
+        # reader go on while the writer writes; only the index pages pass through the WAL.
+        # 1,000,000 lines: 2.0 s -> 1.2 s for this phase (indexes 1.0 s, checks 1.0 s).
+        # A check walking an index (``analyze``: its columns) runs once that index exists.
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        beside = [c for c in checks if not c.analyze]
+        after = [c for c in checks if c.analyze]
+        helper = SQLiteDatabase(self.path)
+        helper.conn.execute("PRAGMA query_only = ON")
+        helper.conn.execute("PRAGMA cache_size = -4096")
+        failed: list[BaseException] = []
+
+        def check_beside() -> None:
+            try:
+                for check in beside:
+                    check.run(helper)
+            except BaseException as e:  # noqa: B036 - raised below, in the caller's thread
+                failed.append(e)
+                self.conn.interrupt()  # the indexes are not worth finishing
+
+        thread = threading.Thread(target=check_beside, name="cheel-checks", daemon=True)
+        thread.start()
+        try:
+            with self.transaction():
+                for stmt in index_ddl():
+                    self.execute(stmt)
+        except BaseException:
+            stopped = not failed  # this side failed first: the checks are stopped
+            if stopped:
+                helper.conn.interrupt()
+            thread.join()
+            helper.close()
+            if failed and not stopped:
+                raise failed[0] from None  # a check failed and interrupted the indexes
+            raise
+        thread.join()
+        helper.close()
+        if failed:
+            raise failed[0]
+        for check in after:
+            check.run(self)
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file, then fsynced
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
