@@ -495,3 +495,38 @@ def test_new_sqlite_checks_beside_the_indexes_fail_whole(demo, tmp_path, monkeyp
         run_restore(demo, RestoreOptions(path, "Fresh", create=True), PW)
     assert not demo.exists("Fresh")
     assert sorted(p.name for p in demo.data_dir.glob("fresh*")) == []
+
+
+def test_replace_that_rewrites_most_rows_builds_the_indexes_again(demo, tmp_path,
+                                                                  monkeypatch):
+    """Replacing a group that holds most of a table's rows drops that table's indexes in the
+    transaction and builds them after the load: the same indexes after it, the same ones
+    (and the same rows) after a replace that fails."""
+    from cheel.restore import checks, load
+
+    monkeypatch.setattr(load, "REBUILT_FROM", 1)
+    path = backup(demo, "Demo SA", tmp_path, groups=["Groupe Helvetia"])
+    original = contents(demo, "Demo SA")
+
+    def indexes():
+        with organizations.opened(demo, "Demo SA") as (_, db):
+            return db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                            "ORDER BY name")
+
+    before = indexes()
+    report = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
+    assert report.groups[0].action == "replace"
+    assert contents(demo, "Demo SA") == original and indexes() == before
+    fp = fingerprint(demo, "Demo SA")
+
+    def count_check(t, gids, bulk):
+        def run(db):
+            assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = "
+                             "'ix_entry_lines_entry_id'") == 1  # built before the checks
+            raise IntegrityError("a check said no", cause="counts")
+        return run
+
+    monkeypatch.setattr(checks, "count_check", count_check)
+    with pytest.raises(IntegrityError, match="a check said no"):
+        run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
+    assert fingerprint(demo, "Demo SA") == fp and indexes() == before

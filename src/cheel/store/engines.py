@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import NotFound, said
 from . import schema
-from .ddl import POSTGRES, SQLITE, ddl, index_ddl
+from .ddl import POSTGRES, SQLITE, ddl, foreign_key_indexes, index_ddl
 
 __all__ = ["Check", "Database", "RowWriter", "POSTGRES", "SQLITE", "shift_rows"]
 
@@ -127,6 +127,22 @@ class Database:
     def start_loading(self, tables: Sequence[str]) -> None:
         """In the open transaction of a new, unlisted database: these tables are about to
         be filled by :meth:`insert_rows` within this same transaction."""
+
+    # Whether dropping an index inside a transaction and building it again before commit
+    # holds nobody up (SQLite's readers keep their snapshot; PostgreSQL's would wait).
+    drops_indexes_cheaply = False
+
+    def drop_indexes(self, tables: Sequence[str]) -> None:
+        """In the open transaction: drop the foreign-key indexes of ``tables``."""
+        for name, table, _ in foreign_key_indexes():
+            if table in tables:
+                self.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def create_indexes(self, tables: Sequence[str]) -> None:
+        """Build again what :meth:`drop_indexes` dropped."""
+        for _, table, stmt in foreign_key_indexes():
+            if table in tables:
+                self.execute(stmt)
 
     def max_id(self, table: str) -> int:
         return self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0

@@ -20,6 +20,7 @@ from .engines import SQLITE, Check, Database
 
 class SQLiteDatabase(Database):
     engine = SQLITE
+    drops_indexes_cheaply = True
 
     def __init__(self, path: Path | str, create: bool = False):
         self.path = Path(path)
