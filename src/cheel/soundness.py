@@ -45,12 +45,13 @@ MAX_ORG_ROWS = {"languages": len(KNOWN_LANGUAGES), "users": 100_000}
 
 def table_declaration(t: schema.Table) -> TableDecl:
     """How a backup declares table ``t``: what the writer writes, and what a reader
-    demands of every manifest."""
+    demands of every manifest. A natural key is declared for the organization-level tables
+    only (a restore matches their rows by it), as every file since format 1 declares it."""
     return TableDecl(
         t.name, t.scope,
         [ColumnDecl(c.name, c.type, c.nullable, c.ref,
                     c.precision[1] if c.precision else None) for c in t.backup_columns],
-        list(t.natural_key), list(t.new_uid_on_copy))
+        list(t.natural_key) if t.scope == schema.ORG else [], list(t.new_uid_on_copy))
 
 
 DECLARATIONS = [table_declaration(t) for t in schema.TABLES]

@@ -23,7 +23,7 @@ COMMANDS = {
     "recover": ("recover", "recover"),
     "backups": ("backups", "backups_group"), "keygen": ("keys", "keygen"), "ui": ("ui", "ui"),
     "plan": ("plans", "plan_group"), "status": ("status", "status_cmd"),
-    "drill": ("drill", "drill"), "export": ("export", "export"),
+    "drill": ("drill", "drill"), "export": ("export", "export"), "diff": ("diff", "diff_cmd"),
 }
 
 

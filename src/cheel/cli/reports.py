@@ -82,6 +82,9 @@ def print_report(ctx: Ctx, report: RestoreReport) -> None:
         if g.renamed and g.action != "copy":
             click.echo(f'Note: "{g.name}" was renamed "{g.target_name}" because the target '
                        "already has another group of that name.")
+    for _, sentence in report.replacing:  # a dry run: what replacing each group loses
+        text = str(sentence)
+        click.echo(f"{text[:1].upper()}{text[1:]}.")
 
 
 def print_own_orgs_report(ctx: Ctx, report: OwnOrgsReport) -> None:

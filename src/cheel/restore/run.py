@@ -15,7 +15,8 @@ from ..archive.age import Unlocker
 from ..archive.manifest import Manifest
 from ..archive.reader import BackupReader
 from ..destinations import open_location
-from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, said
+from ..diff import GroupDiff, replaced_groups, replacing
+from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, Text, said
 from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
 from ..store import locks, schema, staging
@@ -24,7 +25,7 @@ from ..store.names import check_name
 from ..store.organizations import open_database
 from ..verify import BackupInfo, Unlock, inspect_backup, unlocker_of
 from .load import Loader
-from .plan import GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+from .plan import REPLACE, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
 
 FINISH_CONNECTIONS = 2  # keys and checks of a new database, as pg_restore --jobs 2
 
@@ -39,12 +40,20 @@ class RestoreReport:
     groups: list[GroupPlan]
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # a dry run: what replacing each group would lose (cheel.diff), in the groups' order
+    replacing: list[tuple[GroupDiff, Text]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "target": self.target, "created": self.created,
-                "dry_run": self.dry_run, "encrypted": self.encrypted,
-                "groups": [g.as_dict() for g in self.groups], "rows": self.rows,
-                "seconds": round(self.seconds, 3)}
+        out = {"file": self.file, "target": self.target, "created": self.created,
+               "dry_run": self.dry_run, "encrypted": self.encrypted,
+               "groups": [g.as_dict() for g in self.groups], "rows": self.rows,
+               "seconds": round(self.seconds, 3)}
+        if self.dry_run:
+            out["replacing"] = [{"group": d.name, "uid": d.uid, "sentence": str(text),
+                                 "rows": d.rows(),
+                                 "balances": [b.as_dict() for b in d.balances()]}
+                                for d, text in self.replacing]
+        return out
 
 
 def plan_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
@@ -89,7 +98,7 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     report = RestoreReport(str(options.file), options.into, options.create, options.dry_run,
                            info.encrypted, groups)
     if options.dry_run:
-        check_whole_file(options.file, unlocker, progress)
+        report.replacing = _replacing(catalog, options, info, groups, unlocker, progress)
     else:
         entry = catalog.find(options.into)
         with locks.organization_in_use(catalog, entry.name):  # not deleted meanwhile
@@ -97,6 +106,21 @@ def run_restore(catalog: Catalog, options: RestoreOptions, unlock: Unlock = None
     report.rows = restored_rows(info.manifest, groups)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _replacing(catalog: Catalog, options: RestoreOptions, info: BackupInfo,
+               groups: list[GroupPlan], unlocker: Unlocker, progress: Progress | None
+               ) -> list[tuple[GroupDiff, Text]]:
+    """A dry run's check of the whole file; with groups to replace, made by the diff of
+    each against the group it replaces (one pass over the file), and what it loses."""
+    replaced = [g for g in groups if g.action == REPLACE]
+    if not replaced:
+        check_whole_file(options.file, unlocker, progress)
+        return []
+    found = replaced_groups(catalog, options.file, unlocker, options.into,
+                            [g.uid for g in replaced], progress)
+    since = info.manifest.created_at[:10]
+    return [(found[g.uid], replacing(found[g.uid], since)) for g in replaced if g.uid in found]
 
 
 def _into_existing(catalog: Catalog, entry: OrgEntry, options: RestoreOptions,

@@ -1,8 +1,19 @@
 """The logical schema of an organization database, declared once as data.
 
 Every table states its scope (``org``, ``group`` or ``company``), the column through which it
-reaches that scope (``via``), and organization-level tables state their natural key. Backup
-and restore read these declarations; nothing about scope is hard-coded elsewhere.
+reaches that scope (``via``), and its natural key: what identifies a row to a person,
+whatever its id (an entry is its fiscal year and number, an account its number, a line its
+entry and its position among the entry's lines). Backup and restore read these declarations;
+nothing about scope or identity is hard-coded elsewhere.
+
+A natural key names columns of the table; a foreign key among them stands for the natural
+key of the row it points to (a line's entry is that entry's fiscal year and number, and the
+fiscal year its company's uid and start date), never for its id. :data:`POSITION`, last,
+stands for the row's rank by id among the rows whose other key columns are equal. Rows whose
+keys are equal are told apart the same way, by their order of ids. Organization-level rows
+are matched on restore by their natural key (a user by login); a diff matches every row by
+it (:mod:`cheel.diff`). A reference to the group itself (``group_id``) is the scope, the
+same for every row of a group.
 
 Logical column types and how each engine stores them:
 
@@ -33,6 +44,8 @@ TEXT_LIMIT = 1_000_000
 NAME, UID, LANGUAGE = "name", "uid", "language"  # rules a text column's values follow
 
 ORG, GROUP, COMPANY = "org", "group", "company"
+# In a natural key: the row's rank, by id, among the rows whose other key columns are equal.
+POSITION = "#position"
 GROUP_TABLE = "company_groups"
 COMPANY_TABLE = "companies"
 
@@ -57,7 +70,7 @@ class Table:
     scope: str
     columns: tuple[Column, ...]
     via: str | None = None  # foreign-key column leading towards the scope root
-    natural_key: tuple[str, ...] = ()  # org-level tables: matched on restore by this key
+    natural_key: tuple[str, ...] = ()  # what identifies a row (see the module)
     uniques: tuple[tuple[str, ...], ...] = ()
     indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
     new_uid_on_copy: tuple[str, ...] = ()  # columns that get a fresh uuid when copied
@@ -118,102 +131,108 @@ TABLES: tuple[Table, ...] = (
     Table("company_groups", GROUP, (
         _id(), _c("uid", "text", False, unique=True, rule=UID),
         _c("name", "text", False, unique=True, rule=NAME), _c("created_at", "timestamp", False),
-    ), new_uid_on_copy=("uid",)),
+    ), natural_key=("uid",), new_uid_on_copy=("uid",)),
     Table("currencies", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
         _c("name", "text", False), _c("decimals", "int", False),
-    ), via="group_id", uniques=(("group_id", "code"),)),
+    ), via="group_id", natural_key=("group_id", "code"),
+       uniques=(("group_id", "code"),)),
     Table("exchange_rates", GROUP, (
         _id(), _fk("currency_id", "currencies"), _c("valid_from", "date", False),
         _c("rate", "decimal", False, precision=(18, 6)),
-    ), via="currency_id"),
+    ), via="currency_id", natural_key=("currency_id", "valid_from")),
     Table("accounts", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("number", "text", False),
         _c("kind", "text", False), _fk("currency_id", "currencies", nullable=True),
         _c("active", "bool", False),
-    ), via="group_id", uniques=(("group_id", "number"),)),
+    ), via="group_id", natural_key=("group_id", "number"),
+       uniques=(("group_id", "number"),)),
     Table("account_names", GROUP, (
         _id(), _fk("account_id", "accounts"), _fk("language_id", "languages"),
         _c("name", "text", False),
-    ), via="account_id", uniques=(("account_id", "language_id"),)),
+    ), via="account_id", natural_key=("account_id", "language_id"),
+       uniques=(("account_id", "language_id"),)),
     Table("vat_codes", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
         _c("kind", "text", False), _c("rate", "decimal", False, precision=(5, 2)),
         _c("valid_from", "date", False), _c("valid_to", "date"),
         _fk("account_id", "accounts", nullable=True),
-    ), via="group_id"),
+    ), via="group_id", natural_key=("group_id", "code", "valid_from")),
     Table("contacts", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("kind", "text", False),
         _c("name", "text", False), _c("first_name", "text"),
         _fk("firm_id", "contacts", nullable=True), _c("language", "text"),
         _fk("created_by", "users", nullable=True), _c("created_at", "timestamp", False),
-    ), via="group_id"),
+    ), via="group_id", natural_key=("group_id", "created_at", POSITION)),
     Table("addresses", GROUP, (
         _id(), _fk("contact_id", "contacts"), _c("kind", "text", False),
         _c("street", "text"), _c("postcode", "text", False), _c("city", "text", False),
         _c("country", "text", False),
-    ), via="contact_id"),
+    ), via="contact_id", natural_key=("contact_id", "kind", POSITION)),
     Table("communications", GROUP, (
         _id(), _fk("contact_id", "contacts"), _c("kind", "text", False),
         _c("value", "text", False),
-    ), via="contact_id"),
+    ), via="contact_id", natural_key=("contact_id", "kind", POSITION)),
     Table("articles", GROUP, (
         _id(), _fk("group_id", GROUP_TABLE), _c("code", "text", False),
         _c("unit", "text", False), _money("price"),
         _fk("vat_code_id", "vat_codes", nullable=True),
         _fk("account_id", "accounts", nullable=True),
-    ), via="group_id", uniques=(("group_id", "code"),)),
+    ), via="group_id", natural_key=("group_id", "code"),
+       uniques=(("group_id", "code"),)),
     Table("article_names", GROUP, (
         _id(), _fk("article_id", "articles"), _fk("language_id", "languages"),
         _c("description", "text", False),
-    ), via="article_id", uniques=(("article_id", "language_id"),)),
+    ), via="article_id", natural_key=("article_id", "language_id"),
+       uniques=(("article_id", "language_id"),)),
     # -- company level ------------------------------------------------------------------
     Table("companies", COMPANY, (
         _id(), _fk("group_id", GROUP_TABLE), _c("uid", "text", False, unique=True, rule=UID),
         _c("name", "text", False, rule=NAME), _c("legal_form", "text"), _c("ide_number", "text"),
         _c("vat_number", "text"), _fk("contact_id", "contacts", nullable=True),
         _c("created_at", "timestamp", False),
-    ), via="group_id", new_uid_on_copy=("uid",)),
+    ), via="group_id", natural_key=("uid",), new_uid_on_copy=("uid",)),
     Table("fiscal_years", COMPANY, (
         _id(), _fk("company_id", "companies"), _c("name", "text", False),
         _c("start_date", "date", False), _c("end_date", "date", False),
         _c("closed", "bool", False),
-    ), via="company_id"),
+    ), via="company_id", natural_key=("company_id", "start_date")),
     Table("journal_entries", COMPANY, (
         _id(), _fk("company_id", "companies"), _fk("fiscal_year_id", "fiscal_years"),
         _c("number", "int", False), _c("date", "date", False), _c("reference", "text"),
         _c("description", "text", False), _c("journal", "text", False),
         _fk("created_by", "users", nullable=True), _c("created_at", "timestamp", False),
-    ), via="company_id"),
+    ), via="company_id", natural_key=("fiscal_year_id", "number")),
     Table("entry_lines", COMPANY, (
         _id(), _fk("entry_id", "journal_entries"), _fk("account_id", "accounts"),
         _money("debit"), _money("credit"),
         _fk("vat_code_id", "vat_codes", nullable=True),
         _fk("currency_id", "currencies", nullable=True), _money("amount_fc", nullable=True),
         _c("rate", "decimal", precision=(18, 6)), _c("text", "text"),
-    ), via="entry_id"),
+    ), via="entry_id", natural_key=("entry_id", POSITION)),
     Table("invoices", COMPANY, (
         _id(), _fk("company_id", "companies"), _c("number", "text", False),
         _fk("contact_id", "contacts"), _c("date", "date", False),
         _c("due_date", "date", False), _fk("currency_id", "currencies"),
         _c("qr_reference", "text", False), _money("total"),
         _c("status", "text", False), _fk("entry_id", "journal_entries", nullable=True),
-    ), via="company_id", uniques=(("company_id", "number"),)),
+    ), via="company_id", natural_key=("company_id", "number"),
+       uniques=(("company_id", "number"),)),
     Table("invoice_lines", COMPANY, (
         _id(), _fk("invoice_id", "invoices"), _fk("article_id", "articles", nullable=True),
         _c("description", "text", False), _c("quantity", "decimal", False, precision=(12, 3)),
         _money("unit_price"), _fk("vat_code_id", "vat_codes", nullable=True),
         _money("amount"),
-    ), via="invoice_id"),
+    ), via="invoice_id", natural_key=("invoice_id", POSITION)),
     Table("payments", COMPANY, (
         _id(), _fk("invoice_id", "invoices"), _c("date", "date", False),
         _money("amount"), _fk("entry_id", "journal_entries", nullable=True),
-    ), via="invoice_id"),
+    ), via="invoice_id", natural_key=("invoice_id", POSITION)),
     Table("documents", COMPANY, (
         _id(), _fk("company_id", "companies"), _fk("entry_id", "journal_entries", nullable=True),
         _c("filename", "text", False), _c("mime_type", "text", False),
         _c("content", "binary", False), _c("created_at", "timestamp", False),
-    ), via="company_id"),
+    ), via="company_id", natural_key=("company_id", "filename", "created_at")),
 )
 
 BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
@@ -259,14 +278,28 @@ def scope_chain(t: Table) -> list[tuple[str, str]]:
     return hops
 
 
+def _check_natural_key(t: Table) -> None:
+    """A natural key: columns of the table that are never NULL (a foreign key among them to
+    a table declared before, or the group itself), :data:`POSITION` only last."""
+    if not t.natural_key:
+        raise AssertionError(f"table {t.name} needs a natural key")
+    for i, name in enumerate(t.natural_key):
+        if name == POSITION:
+            if i != len(t.natural_key) - 1:
+                raise AssertionError(f"{t.name}: the position ends a natural key")
+            continue
+        c = t.column(name)
+        if c.nullable or c.type in ("binary", "decimal", "bool") or c.ref == t.name:
+            raise AssertionError(f"{t.name}.{name} cannot be part of a natural key")
+
+
 def _check() -> None:
     seen: set[str] = set()
     for t in TABLES:
         for c in t.foreign_keys:
             if c.ref != t.name and c.ref not in seen:
                 raise AssertionError(f"{t.name}.{c.name} references {c.ref} declared later")
-        if t.scope == ORG and not t.natural_key:
-            raise AssertionError(f"organization table {t.name} needs a natural key")
+        _check_natural_key(t)
         if t.scope in (GROUP, COMPANY):
             scope_chain(t)
         seen.add(t.name)

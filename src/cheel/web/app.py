@@ -28,8 +28,8 @@ from .i18n import COOKIE, LANGUAGES, N_, error_view, message
 from .jobs import JobRegistry
 from .render import render
 from .security import CROSS_SITE, CSRFError, Secrets, TokenMiddleware, checked_form, refusal
-from . import (api, backup_page, backup_wizard, backups_page, desktop, import_wizard,
-               plans_page, restore_wizard, verify_page, wizard_state)
+from . import (api, backup_page, backup_wizard, backups_page, desktop, diff_page,
+               import_wizard, plans_page, restore_wizard, verify_page, wizard_state)
 
 HERE = Path(__file__).parent
 
@@ -255,7 +255,7 @@ async def new_company(request: Request) -> Response:
 
 
 JOB_STEPS = {"backup": wizard_state.BACKUP_STEPS, "restore": wizard_state.RESTORE_STEPS,
-             "import": wizard_state.IMPORT_STEPS, "verify": [], "plan": []}
+             "import": wizard_state.IMPORT_STEPS, "verify": [], "plan": [], "diff": []}
 
 
 async def job_page(request: Request, revealed: bool = False) -> Response:
@@ -316,11 +316,13 @@ def create_app(catalog: Catalog, secrets_: Secrets | None = None) -> Starlette:
         Route("/import/new", import_wizard.start),
         Route("/import/{wid}/{step}", import_wizard.step_page, methods=["GET", "POST"]),
         Route("/restore/{wid}/check", restore_wizard.check_page, methods=["GET", "POST"]),
+        Route("/restore/{wid}/diff/{uid}", diff_page.restore_diff),
         Route("/restore/{wid}/{step}", restore_wizard.step_page, methods=["GET", "POST"]),
         Route("/jobs/{jid}", job_page),
         Route("/jobs/{jid}/cancel", cancel_job, methods=["POST"]),
         Route("/jobs/{jid}/reveal", reveal_folder, methods=["POST"]),
         Route("/verify", verify_page.verify_page, methods=["GET", "POST"]),
+        Route("/diff", diff_page.diff_page, methods=["GET", "POST"]),
         Route("/backups", backups_page.backups_page, methods=["GET", "POST"]),
         Route("/backups/view", backup_page.backup_page, methods=["GET", "POST"]),
         Route("/backups/view/{vid}/export", backup_page.export_download),

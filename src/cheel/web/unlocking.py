@@ -17,7 +17,7 @@ from ..archive.age.key_files import read_identity_files
 from ..errors import CheelError, KeyNeeded, PasswordNeeded, WrongPassword
 from ..verify import BackupInfo, inspect_backup
 from .i18n import N_, error_view, message
-from .paths import EXAMPLE_KEY, absolute_path
+from .paths import EXAMPLE_FILE, EXAMPLE_KEY, absolute_path, location
 
 # What opens a backup, and the name of the form field that gives it.
 PASSWORD, IDENTITY = "password", "identity"
@@ -42,6 +42,23 @@ async def lock_of(file: str) -> tuple[str, BackupInfo | None]:
         return PASSWORD, None
     except KeyNeeded:
         return IDENTITY, None
+
+
+async def typed_file(typed: str) -> tuple[str, str, dict | None]:
+    """A backup as a page's form names it: ``(file, lock, error)``, the path made absolute
+    (an address as given), what it asks for (:func:`lock_of`), and what is wrong with it
+    (None: nothing, or no file named)."""
+    if not typed:
+        return "", "", None
+    place = location(typed)
+    if place is None:
+        return typed, "", message(N_("Veuillez indiquer un chemin complet, par exemple "
+                                     "%(example)s."), example=EXAMPLE_FILE)
+    try:
+        lock, _ = await lock_of(place)
+    except CheelError as e:
+        return place, "", error_view(e)
+    return place, lock, None
 
 
 async def open_with(file: str, lock: str, form) -> tuple[Unlocker, BackupInfo]:

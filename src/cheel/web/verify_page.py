@@ -11,13 +11,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import CheelError
 from ..verify import verify_backup
-from .i18n import N_, error_view, message
-from .paths import EXAMPLE_FILE, location
+from .i18n import N_, message
 from .render import render
 from .security import checked_form
-from .unlocking import NotOpened, lock_of, open_with
+from .unlocking import NotOpened, open_with, typed_file
 from .wizard_state import redirect
 
 
@@ -28,18 +26,7 @@ async def verify_page(request: Request) -> Response:
         file = str(form.get("file", "")).strip()
     else:
         form, file = {}, request.query_params.get("file", "").strip()
-    lock, error = "", None
-    if file:
-        place = location(file)
-        if place is None:
-            error = message(N_("Veuillez indiquer un chemin complet, par exemple %(example)s."),
-                            example=EXAMPLE_FILE)
-        else:
-            file = place
-            try:
-                lock, _ = await lock_of(file)
-            except CheelError as e:
-                error = error_view(e)
+    file, lock, error = await typed_file(file)
     if request.method == "POST" and file and error is None:
         try:  # a wrong password or key is said here, not after a job started
             unlocker, _ = await open_with(file, lock, form)
