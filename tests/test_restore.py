@@ -470,11 +470,12 @@ def test_create_on_postgres_stopped_before_loading_leaves_no_database(catalog, t
     assert contents(catalog, "New") == contents(catalog, "Src")
 
 
-@pytest.mark.parametrize("failing", ["check", "index"])
+@pytest.mark.parametrize("failing", ["check", "balance", "index"])
 def test_new_sqlite_checks_beside_the_indexes_fail_whole(demo, tmp_path, monkeypatch, failing):
     """A new SQLite organization's checks run on a second connection while its indexes are
-    built: a failing check stops the index builds, a failing index build the checks, and
-    either failure is the one said, with nothing left behind."""
+    built (the balance check once the index it walks is there): a failing check stops the
+    index builds, a failing index build the checks, and either failure is the one said,
+    with nothing left behind."""
     from cheel.restore import checks
     from cheel.store import sqlite
 
@@ -486,10 +487,19 @@ def test_new_sqlite_checks_beside_the_indexes_fail_whole(demo, tmp_path, monkeyp
             return run
         monkeypatch.setattr(checks, "count_check", count_check)
         match = "a check said no"
+    elif failing == "balance":
+        def balance_check(table, lo, hi):
+            def run(db):
+                assert db.scalar("SELECT count(*) FROM sqlite_master WHERE name = "
+                                 "'ix_entry_lines_entry_id'") == 1
+                raise IntegrityError("entries do not balance", cause="balance")
+            return run
+        monkeypatch.setattr(checks, "balance_check", balance_check)
+        match = "entries do not balance"
     else:
-        index_ddl = sqlite.index_ddl
-        monkeypatch.setattr(sqlite, "index_ddl",
-                            lambda: index_ddl() + ["CREATE INDEX ix_none ON no_table (x)"])
+        indexes = sqlite.foreign_key_indexes
+        monkeypatch.setattr(sqlite, "foreign_key_indexes", lambda: indexes() + [
+            ("ix_none", "no_table", "CREATE INDEX ix_none ON no_table (x)")])
         match = "no such table"
     with pytest.raises(Exception, match=match):
         run_restore(demo, RestoreOptions(path, "Fresh", create=True), PW)

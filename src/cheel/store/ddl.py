@@ -63,10 +63,15 @@ def foreign_key_indexes() -> list[tuple[str, str, str]]:
     """``(index name, table, CREATE INDEX …)``: an index on every foreign key, for scope
     joins and key checks. Optional keys (mostly NULL, e.g. an entry line's VAT code) get a
     partial index of their set values."""
-    return [(f"ix_{t.name}_{c.name}", t.name,
-             f"CREATE INDEX IF NOT EXISTS ix_{t.name}_{c.name} ON {t.name} ({c.name})"
+    return [(index_name(t.name, c.name), t.name,
+             f"CREATE INDEX IF NOT EXISTS {index_name(t.name, c.name)} ON {t.name} ({c.name})"
              + (f" WHERE {c.name} IS NOT NULL" if c.nullable else ""))
             for t in schema.TABLES for c in t.foreign_keys]
+
+
+def index_name(table: str, column: str) -> str:
+    """The name of the index on foreign key ``column`` of ``table``."""
+    return f"ix_{table}_{column}"
 
 
 def index_ddl() -> list[str]:
