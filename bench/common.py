@@ -21,6 +21,8 @@ LABELS = {
         "restore_enc": "cheel restore --create (encrypted file)",
         "restore_plain": "cheel restore --create (unencrypted file)",
         "base_restore": "zstd -dc | sqlite3 NEW.db",
+        "base_restore_floor": "floor: sqlite3 copies the rows from the attached file, "
+                              "then its indexes",
     },
     "postgres": {
         "backup_enc": "cheel backup (encrypted)",

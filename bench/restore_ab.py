@@ -15,7 +15,9 @@ Cases: ``new`` (restore --create of the whole file into a new SQLite organizatio
 replacing itself in a copy of the organization, made afresh before each run), ``verify``,
 ``pg-new`` (restore --create into a new PostgreSQL database, dropped after each run) and
 ``pg-restore`` (``createdb`` + ``pg_restore --jobs 2`` of a ``pg_dump -Fc`` of the same
-organization on PostgreSQL, as version A's reference: B is cheel's ``pg-new``).
+organization on PostgreSQL). ``--case-a`` gives A another case than B, for a ratio of two
+cases of one version: ``--a . --case-a group-new --case replace``, or ``--case-a pg-restore
+--case pg-new``.
 ``--encrypted`` backs up with a password (in ``CHEEL_PASSWORD``, never in argv).
 The machine's load average is printed with every pair: other work on a 2-core machine
 shows in both sides of a pair alike, which is why only ratios within a pair are compared.
@@ -24,6 +26,7 @@ shows in both sides of a pair alike, which is why only ratios within a pair are 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "restore-ab-throwaway"
+CASES = ["new", "group-new", "replace", "verify", "pg-new", "pg-restore"]
 GROUP = "Groupe Helvetia"  # the demo's largest group (80 % of the lines)
 
 
@@ -81,8 +85,8 @@ def main() -> None:
     p.add_argument("--b", default=str(ROOT), help="version B (default: this tree)")
     p.add_argument("--env-a", action="append", default=[], help="NAME=VALUE for A's runs")
     p.add_argument("--env-b", action="append", default=[], help="NAME=VALUE for B's runs")
-    p.add_argument("--case", default="new",
-                   choices=["new", "group-new", "replace", "verify", "pg-new", "pg-restore"])
+    p.add_argument("--case", default="new", choices=CASES)
+    p.add_argument("--case-a", default=None, choices=CASES, help="A's case (default: --case)")
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--encrypted", action="store_true")
@@ -100,17 +104,20 @@ def main() -> None:
     trees = {"A": version(args.a, temp, "a"), "B": version(args.b, temp, "b")}
     extra = {"A": dict(e.split("=", 1) for e in args.env_a),
              "B": dict(e.split("=", 1) for e in args.env_b)}
-    pg = args.case in ("pg-new", "pg-restore")
+    cases = {"A": args.case_a or args.case, "B": args.case}
+    pg = bool({"pg-new", "pg-restore"} & set(cases.values()))
     try:
-        backup, org_file, dump = prepare(work, args, trees["B"], base_env, pg)
+        backup, org_file, dump = prepare(work, args, trees["B"], base_env, pg,
+                                         "pg-restore" in cases.values())
         ratios = []
-        print(f"case {args.case}, {args.lines:,} lines, {'encrypted' if args.encrypted else 'plain'}"
-              f"; A = {args.a} {extra['A'] or ''}; B = {args.b} {extra['B'] or ''}")
+        kind = "encrypted" if args.encrypted else "plain"
+        print(f"case {cases['A']} / {cases['B']}, {args.lines:,} lines, {kind}; "
+              f"A = {args.a} {extra['A'] or ''}; B = {args.b} {extra['B'] or ''}")
         for i in range(args.pairs):
             walls = {}
             for side in ("AB" if i % 2 == 0 else "BA"):
-                walls[side] = run_one(args, side, trees[side], dict(base_env, **extra[side]),
-                                      temp, backup, org_file, dump)
+                walls[side] = run_one(args, cases[side], side, trees[side],
+                                      dict(base_env, **extra[side]), temp, backup, org_file, dump)
             (wa, ca), (wb, cb) = walls["A"], walls["B"]
             ratios.append(wb / wa)
             load = os.getloadavg()[0]
@@ -127,7 +134,8 @@ def main() -> None:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def prepare(work: Path, args, tree: Path, env: dict, pg: bool) -> tuple[Path, Path, Path | None]:
+def prepare(work: Path, args, tree: Path, env: dict, pg: bool, want_dump: bool
+            ) -> tuple[Path, Path, Path | None]:
     """The organization (SQLite, and PostgreSQL for the pg cases), its backup, its dump."""
     data = work / f"data-{args.lines}"
     dest = work / f"dest-{args.lines}{'-enc' if args.encrypted else ''}"
@@ -150,31 +158,31 @@ def prepare(work: Path, args, tree: Path, env: dict, pg: bool) -> tuple[Path, Pa
         cheel(tree, "backup", source, "--dest", str(dest), env=env)
     backup = next(dest.glob("*.cheelbackup"))
     dump = None
-    if args.case == "pg-restore":
+    if want_dump:
         dump = work / f"dump-{args.lines}.pgc"
         if not dump.exists():
-            url = cheel(tree, "org", "show", pg_org, "--json", env=env).stdout
-            import json
-            location = json.loads(url).get("location") or json.loads(url)["database"]
+            entries = json.loads((data / "catalog.json").read_text())
+            location = next(o["location"] for o in entries["organizations"]
+                            if o["name"] == pg_org)
             subprocess.run(["pg_dump", "-Fc", "-d", location, "-f", str(dump)], check=True)
     return backup, org_file, dump
 
 
-def run_one(args, side: str, tree: Path, env: dict, temp: Path, backup: Path, org_file: Path,
-            dump: Path | None) -> tuple[float, float]:
+def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backup: Path,
+            org_file: Path, dump: Path | None) -> tuple[float, float]:
     env = dict(env, PYTHONPATH=str(tree / "src"))
     run = temp / f"run-{side}"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir()
     env["CHEEL_DATA_DIR"] = str(run)
-    if args.case == "new":
+    if case == "new":
         return timed(cheel_argv("restore", str(backup), "--into", "X", "--create"), env)
-    if args.case == "group-new":
+    if case == "group-new":
         return timed(cheel_argv("restore", str(backup), "--into", "X", "--create",
                                 "--group", GROUP), env)
-    if args.case == "verify":
+    if case == "verify":
         return timed(cheel_argv("verify", str(backup)), env)
-    if args.case == "replace":
+    if case == "replace":
         # A copy of the organization, as it was, before every run.
         shutil.copy(org_file.parent / "catalog.json", run / "catalog.json")
         shutil.copy(org_file, run / org_file.name)
@@ -183,7 +191,7 @@ def run_one(args, side: str, tree: Path, env: dict, temp: Path, backup: Path, or
     db = f"restore_ab_{os.getpid()}_{side.lower()}"
     url = f"{args.pg_url}/{db}"
     try:
-        if args.case == "pg-restore" and side == "A":
+        if case == "pg-restore":
             return timed(["sh", "-c", f'createdb --maintenance-db="{args.pg_url}/postgres" {db} '
                           f'&& pg_restore --jobs 2 -d "{url}" "{dump}"'], env)
         return timed(cheel_argv("restore", str(backup), "--into", "X", "--create",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common import ENGINE_NAMES, KELLER, BenchError, Sample, Step
 from harness import Harness
-from machine import cpu_snapshot, machine_info, src_fingerprint
+from machine import cpu_snapshot, machine_info, others_cpu, src_fingerprint
 from report import Report
 
 
@@ -150,6 +150,40 @@ class Bench(Harness):
             self.drop_db(db)
             self.pg_dbs.remove(db)
 
+    def run_floor_restore(self, lines: int, rep: int) -> Sample:
+        """What SQLite itself needs for a restore's work: a new file (no journal, as cheel
+        loads one) with the organization's tables, every row copied from the attached
+        organization's file (no decoding, no checks), then the same indexes."""
+        org = self.data_dir / self._sqlite_location(self.orgs[("sqlite", lines)])
+        scratch = self.tmp / "restore" / f"r{self.next_id()}"
+        scratch.mkdir(parents=True)
+        schema = [tuple(line.split("\t", 2)) for line in self.sqlite_lines(
+            org, "SELECT type, name, replace(replace(sql, char(10), ' '), char(9), ' ') "
+                 "FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")]
+        tables = [(name, sql) for kind, name, sql in schema if kind == "table"]
+        script = scratch / "floor.sql"
+        script.write_text("\n".join(
+            ["PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;",
+             "PRAGMA cache_size = -4096;", f"ATTACH '{org}' AS src;", "BEGIN;"]
+            + [f"{sql};" for _, sql in tables]
+            + [f"INSERT INTO main.{name} SELECT * FROM src.{name};" for name, _ in tables]
+            + [f"{sql};" for kind, _, sql in schema if kind == "index"]
+            + ["COMMIT;"]) + "\n")
+        new = scratch / "new.db"
+        pipes = [[Step(["sqlite3", str(new)], stdin=script, stdout=scratch / "sqlite3.out")]]
+        m = self.measure(pipes, self.env(self.data_dir), f"attach-and-copy floor of {org.name}")
+        s = self.record("restore", "sqlite", lines, "base_restore_floor", rep, m,
+                        new.stat().st_size)
+        self._cleanup_restore(scratch, None)
+        return s
+
+    def sqlite_lines(self, db: Path, sql: str) -> list[str]:
+        import subprocess
+
+        out = subprocess.run(["sqlite3", "-separator", "\t", str(db), sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [line for line in out.splitlines() if line]
+
     def run_base_restore(self, engine: str, lines: int, rep: int, jobs: int | None = None
                          ) -> Sample:
         dump = self.files[(engine, lines, "dump")]
@@ -187,6 +221,7 @@ class Bench(Harness):
         reps = self.args.reps
         for lines in self.sizes:
             for engine in self.engines:
+                start = cpu_snapshot(self)
                 self.log(f"{ENGINE_NAMES[engine]} {lines:,} lines: backup")
                 self.alternate(reps, [
                     lambda r, e=engine, n=lines: self.run_backup(e, n, r, True, keep_as="enc"),
@@ -203,7 +238,21 @@ class Bench(Harness):
                 if engine == "postgres" and self.jobs > 1:
                     jobs.append(lambda r, n=lines: self.run_base_restore("postgres", n, r,
                                                                          jobs=self.jobs))
+                if engine == "sqlite":
+                    jobs.append(lambda r, n=lines: self.run_floor_restore(n, r))
                 self.alternate(reps, jobs)
+                self.note_others(engine, start)
+
+    def note_others(self, engine: str, start: dict | None) -> None:
+        """Add what other processes used while this engine's comparisons ran (CPU
+        seconds, and the seconds they ran) to the run's record of it."""
+        others = others_cpu(start, cpu_snapshot(self))
+        if others is None or start is None:
+            return
+        wall = time.monotonic() - start["time"]
+        seen = self.meta.setdefault("others_by_engine", {}).setdefault(engine, [0.0, 0.0])
+        seen[0] += others[0] * wall
+        seen[1] += wall
 
     # ---- section 4: a small group out of a large organization
     def groups(self) -> None:
