@@ -221,6 +221,19 @@ def books(request, tmp_path_factory):
         drop_database(catalog, entry)
 
 
+@pytest.fixture(params=["whole", "by-range", "given-up"])
+def mode(request, monkeypatch):
+    """How a backup is read against its own organization: every row spooled ("whole"),
+    every family compared by id range first ("by-range", cheel.diff.aligned), or by range
+    and then given up for too many touched units ("given-up"): the same differences."""
+    from cheel.diff import aligned
+
+    monkeypatch.setattr(aligned, "ALIGN_ROWS", 10**12 if request.param == "whole" else 1)
+    if request.param == "given-up":
+        monkeypatch.setattr(aligned, "MAX_TOUCHED", 0)
+    return request.param
+
+
 def _group(report, name=GROUP):
     return next(g for g in report.groups if g.name == name)
 
@@ -279,13 +292,13 @@ def _check_names_the_changes(report, x: Expected) -> None:
         assert b.difference.as_tuple().exponent == -2
 
 
-def test_a_diff_names_exactly_the_scripted_changes(books):
+def test_a_diff_names_exactly_the_scripted_changes(books, mode):
     report = diff(books.catalog, DiffOptions(books.before, against=ORG))
     assert report.differs
     _check_names_the_changes(report, books.expected)
 
 
-def test_two_backups_around_the_changes_name_the_same(books):
+def test_two_backups_around_the_changes_name_the_same(books, mode):
     against = diff(books.catalog, DiffOptions(books.before, against=ORG)).as_dict()
     between = diff(books.catalog, DiffOptions(books.before, other=books.after)).as_dict()
     _check_names_the_changes(diff(books.catalog, DiffOptions(books.before, other=books.after)),
@@ -299,11 +312,11 @@ def test_two_backups_around_the_changes_name_the_same(books):
     assert not same.differs
 
 
-def test_a_restored_copy_with_other_ids_shows_no_change(books, tmp_path):
+def test_a_restored_copy_with_other_ids_shows_no_change(books, tmp_path, mode):
     """The backup restored into an organization that already holds rows (so that every id
     is shifted), on the same engine: the diff of the file against it names no change in
     any of the file's groups."""
-    copy = f"Copie {books.engine}"
+    copy = f"Copie {books.engine} {mode}"
     postgres = f"{books.server}/cheel_test_diffcopy_{uuid.uuid4().hex[:10]}" \
         if books.server else None
     create_demo(books.catalog, DemoOptions(copy, 400, seed=8, postgres=postgres))
@@ -347,7 +360,7 @@ def test_the_command_prints_the_changes_and_json(books):
     assert json.loads(between.output)["differs"] is True
 
 
-def test_restore_dry_run_says_what_replacing_loses(books):
+def test_restore_dry_run_says_what_replacing_loses(books, mode):
     x = books.expected
     out = run_cli(books.catalog, "restore", str(books.before), "--into", ORG, "--group", GROUP,
                   "--on-conflict", "replace", "--dry-run", env={"COLUMNS": "300"})
@@ -417,3 +430,119 @@ def test_memory_stays_flat_as_the_books_grow(tmp_path, lines):
             n // 97
         peaks.append(run.max_rss_mib)
     assert peaks[1] < peaks[0] * 1.10, peaks
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres",
+                                                               marks=pytest.mark.postgres)])
+def renumbered(request, tmp_path_factory):
+    """A demo organization backed up, then an account with lines renumbered and an entry
+    that a payment points to renumbered: what points to them changes with them."""
+    from cheel.store.catalog import Catalog
+
+    root = tmp_path_factory.mktemp(f"diff-renumbered-{request.param}")
+    catalog = Catalog(root / "data")
+    server = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    postgres = f"{server}/cheel_test_diffnum_{uuid.uuid4().hex[:10]}" if server else None
+    create_demo(catalog, DemoOptions(ORG, LINES, seed=5, postgres=postgres))
+    dest = root / "out"
+    dest.mkdir()
+    file = Path(backup(catalog, [ORG], dest).path)
+    with opened(catalog, ORG) as (_, db):
+        gid = db.scalar("SELECT id FROM company_groups WHERE name = ?", (GROUP,))
+        account, number = db.query(
+            "SELECT a.id, a.number FROM accounts a WHERE a.group_id = ? AND EXISTS "
+            "(SELECT 1 FROM entry_lines l WHERE l.account_id = a.id) ORDER BY a.number",
+            (gid,))[0]
+        entry, payment = db.query(
+            "SELECT p.entry_id, p.id FROM payments p JOIN invoices i ON i.id = p.invoice_id "
+            "JOIN companies c ON c.id = i.company_id WHERE c.group_id = ? "
+            "AND p.entry_id IS NOT NULL ORDER BY p.id", (gid,))[0]
+        lines = int(db.scalar("SELECT count(*) FROM entry_lines WHERE account_id = ?",
+                              (account,)))
+        in_entry = int(db.scalar("SELECT count(*) FROM entry_lines WHERE entry_id = ?",
+                                 (entry,)))
+        both = int(db.scalar("SELECT count(*) FROM entry_lines WHERE entry_id = ? AND "
+                             "account_id = ?", (entry, account)))
+        others = int(db.scalar("SELECT count(DISTINCT entry_id) FROM entry_lines WHERE "
+                               "account_id = ? AND entry_id <> ?", (account, entry)))
+        with db.transaction():
+            db.execute("UPDATE accounts SET number = ? WHERE id = ?", (number + "9", account))
+            db.execute("UPDATE journal_entries SET number = number + 100000 WHERE id = ?",
+                       (entry,))
+    yield catalog, file, {"number": number, "lines": lines, "in_entry": in_entry,
+                          "both": both, "entries": others}
+    for entry in catalog.list():
+        drop_database(catalog, entry)
+
+
+def test_renumbered_rows_change_what_points_to_them(renumbered, monkeypatch):
+    """An account renumbered: it is removed and added (its number is its key), and each of
+    its lines changed; an entry renumbered: removed and added with its lines, and the
+    payment pointing to it changed. The same read by range (the account's lines and the
+    payment unchanged in the file, their references' keys not) as read whole."""
+    from cheel.diff import aligned
+
+    catalog, file, x = renumbered
+    reports = []
+    for rows, touched in ((10**12, 10**9), (1, 10**9), (1, 0)):
+        monkeypatch.setattr(aligned, "ALIGN_ROWS", rows)
+        monkeypatch.setattr(aligned, "MAX_TOUCHED", touched)
+        report = diff(catalog, DiffOptions(file, against=ORG)).as_dict()
+        report.pop("seconds")
+        reports.append(report)
+    for other in reports[1:]:
+        for mine, theirs in zip(reports[0]["groups"], other["groups"]):
+            assert mine["rows"] == theirs["rows"], (mine["name"], mine["rows"], theirs["rows"])
+        assert other == reports[0]
+    g = next(g for g in reports[0]["groups"] if g["name"] == GROUP)
+    rows = g["rows"]
+    assert rows["accounts"] == {"added": 1, "removed": 1, "changed": 0}
+    # its lines on the account make the other entries changed
+    assert rows["journal_entries"] == {"added": 1, "removed": 1, "changed": x["entries"]}
+    assert rows["entry_lines"] == {"added": x["in_entry"], "removed": x["in_entry"],
+                                   "changed": x["lines"] - x["both"]}
+    assert rows["payments"] == {"added": 0, "removed": 0, "changed": 1}
+    accounts = [c for c in g["tables"]["accounts"]["changes"]]
+    assert sorted((c["kind"], c["label"]) for c in accounts) == \
+        [("added", x["number"] + "9"), ("removed", x["number"])]
+    company = g["companies"][0]
+    payment = company["tables"]["invoices"]["changes"][0]["parts"]["payments"][0]
+    assert [c["field"] for c in payment["changes"]] == ["entry_id"]
+    line = next(c for c in company["tables"]["journal_entries"]["changes"])
+    assert line["kind"] in ("added", "removed")
+    balances = company["balances"]
+    assert balances and {b["account"] for b in balances} == {x["number"], x["number"] + "9"}
+
+
+@pytest.mark.parametrize("how", ["reversed", "swapped"])
+def test_rows_out_of_id_order_compare_the_same(books, tmp_path, monkeypatch, how):
+    """A file whose group's entry lines are not in id order (as a sparse group's may be):
+    reversed (each family given up as its chunks come), or two rows of a chunk swapped
+    (compared row by row there): the same differences, read by range as read whole."""
+    from cheel.diff import aligned
+    from sound_fixtures import reseal, take_apart
+
+    parts = take_apart(books.before.read_bytes())
+    key = next(g["key"] for g in parts.manifest["organizations"][0]["groups"]
+               if g["name"] == GROUP)
+    names = parts.names("entry_lines", key)
+    if how == "reversed":
+        rows = parts.rows("entry_lines", key)[::-1]
+        for name in names:
+            n = len(parts.chunks[name])
+            parts.chunks[name], rows = rows[:n], rows[n:]
+    else:
+        chunk = parts.chunks[names[0]]
+        chunk[1], chunk[2] = chunk[2], chunk[1]
+    crafted = tmp_path / f"{how}.cheelbackup"
+    crafted.write_bytes(reseal(parts))
+    reports = []
+    for rows in (10**12, 1):
+        monkeypatch.setattr(aligned, "ALIGN_ROWS", rows)
+        for file in (books.before, crafted):
+            report = diff(books.catalog, DiffOptions(file, against=ORG)).as_dict()
+            report.pop("seconds"), report.pop("before")
+            reports.append(report)
+    assert all(r == reports[0] for r in reports[1:])
+    _check_names_the_changes(diff(books.catalog, DiffOptions(crafted, against=ORG)),
+                             books.expected)

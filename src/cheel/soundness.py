@@ -190,6 +190,7 @@ class SoundChunk:
     table: str
     rows: list[tuple]
     name: str
+    data: bytes | memoryview = b""  # the chunk's JSON, as the file holds it
 
 
 # Tables that rows of a group point to, and the foreign keys that point to them.
@@ -251,7 +252,7 @@ class SoundReader:
             self._chunk_rows[chunk.name] = len(rows)
             self.rows += len(rows)
             self.chunks += 1
-            yield SoundChunk(where.org, where.scope, where.table, rows, chunk.name)
+            yield SoundChunk(where.org, where.scope, where.table, rows, chunk.name, chunk.data)
         if self._group is not None:
             self._end_group()
         self._end_file()

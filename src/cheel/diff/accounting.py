@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ..errors import Text, joined, said
 from ..store import schema
-from .keys import LAYOUTS, PARTS, WHOLE, keyed_sql
+from .keys import LAYOUTS, PARTS, WHOLE, ids_param, keyed_sql
 from .merge import CHANGED, Event, by_whole, merge
 from .report import (DIFFERENT, LISTED, ONLY_AFTER, ONLY_BEFORE, SAME, Balance, Change,
                      CompanyDiff, GroupDiff, Scope, shown)
@@ -30,11 +30,18 @@ _CREDIT = next(f for f in _LINE.content if f.name == schema.BALANCED.credit)
 Counted = Callable[[int], None] | None
 
 
-def _events(a: GroupAt, b: GroupAt, table: str, counted: Counted):
-    assert a.db is not None and b.db is not None
-    return merge(a.db.stream(keyed_sql(a.db, table), (a.id,)),
-                 b.db.stream(keyed_sql(b.db, table), (b.id,)),
-                 LAYOUTS[table].key_width, counted)
+def _events(a: GroupAt, b: GroupAt, table: str, counted: Counted,
+            only: tuple[list[int], list[int]] | None = None):
+    """The differences of ``table``; ``only``: of these wholes' rows (ids before, after)."""
+    streams = []
+    for side, ids in zip((a, b), only or (None, None)):
+        db = side.db
+        assert db is not None
+        if only is None:
+            streams.append(db.stream(keyed_sql(db, table), (side.id,)))
+        else:
+            streams.append(db.stream(keyed_sql(db, table, True), (side.id, ids_param(db, ids))))
+    return merge(*streams, LAYOUTS[table].key_width, counted)
 
 
 class _Group:
@@ -100,15 +107,22 @@ class _Group:
                     self.moved[where] = self.moved.get(where, 0) + sign * amount
 
 
-def compare_group(a: GroupAt, b: GroupAt, counted: Counted = None) -> GroupDiff:
-    """The differences between a group on two sides (``a`` before, ``b`` after)."""
+def compare_group(a: GroupAt, b: GroupAt, counted: Counted = None,
+                  only: dict[str, tuple[list[int], list[int]]] | None = None) -> GroupDiff:
+    """The differences between a group on two sides (``a`` before, ``b`` after); ``only``:
+    the families of these wholes are compared on these wholes' rows only (ids before,
+    after; see :mod:`.aligned`), the other rows being the same."""
     g = _Group(a, b)
+    only = only or {}
     for t in schema.group_tables():
         if t.name in WHOLE:
             continue
-        events = _events(a, b, t.name, counted)
+        these = only.get(t.name)
+        if these is not None and not these[0] and not these[1]:
+            continue  # the whole family is the same on both sides
+        events = _events(a, b, t.name, counted, these)
         if t.name in PARTS:
-            parts = {p: _events(a, b, p, counted) for p in PARTS[t.name]}
+            parts = {p: _events(a, b, p, counted, these) for p in PARTS[t.name]}
             for key, own, found in by_whole(events, parts, LAYOUTS[t.name].key_width):
                 g.unit(t.name, key, own, found)
         else:
@@ -126,8 +140,8 @@ def compare_group(a: GroupAt, b: GroupAt, counted: Counted = None) -> GroupDiff:
 
 
 def _balances(g: _Group, a: GroupAt, b: GroupAt) -> None:
-    """The companies' fiscal years, and the balances the changed lines move, as each side
-    holds them."""
+    """The companies' fiscal years, and the balances the changed lines move: after as the
+    after side holds them, before that less what they moved."""
     years = {**_fiscal_years(a), **_fiscal_years(b)}
     for (company, start), name in sorted(years.items()):
         if company in g.companies:
@@ -135,10 +149,13 @@ def _balances(g: _Group, a: GroupAt, b: GroupAt) -> None:
     moved = {k for k, v in g.moved.items() if v}
     if not moved:
         return
-    numbers = sorted({n for _, _, n in moved})
-    sides = [_sums(side, numbers) for side in (a, b)]
+    after_sums = _sums(b, sorted({n for _, _, n in moved}))
     for company, start, number in sorted(moved):
-        before, after = (Decimal(s.get((company, start, number), 0)).scaleb(-2) for s in sides)
+        # before: after less what the lines that differ moved (exact, and the file's side
+        # need not hold the lines that are the same)
+        total = after_sums.get((company, start, number), 0)
+        before = Decimal(total - g.moved[(company, start, number)]).scaleb(-2)
+        after = Decimal(total).scaleb(-2)
         if before != after:
             c = g.companies.get(company)
             if c is not None:

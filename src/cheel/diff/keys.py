@@ -21,6 +21,7 @@ referenced row's rank among its siblings, computed by the database.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ..store import schema
@@ -188,9 +189,42 @@ class _Joins:
         raise AssertionError("scope chain does not reach the group table")
 
 
-def keyed_sql(db: Database, table: str) -> str:
+def ids_in(db: Database, column: str) -> str:
+    """``column`` among a list of ids, the query parameter :func:`ids_param` makes."""
+    if db.engine == POSTGRES:
+        return f"{column} = ANY(?)"
+    return f"{column} IN (SELECT value FROM json_each(?))"
+
+
+def ids_param(db: Database, ids) -> object:
+    values = [int(i) for i in ids]
+    return values if db.engine == POSTGRES else json.dumps(values)
+
+
+def raw_key(table: str) -> list[str]:
+    """The columns of a table's natural key as it holds them (references as ids)."""
+    return [k for k in schema.table(table).natural_key if k != schema.POSITION]
+
+
+def id_keys_sql(db: Database, table: str, only: bool = False) -> str:
+    """``(id, natural key values…)`` of one group's rows of ``table`` (of the whole table
+    for an organization-level one), as references see them (with a position); ``only``:
+    of the ids of a second parameter (:func:`ids_param`)."""
+    t = schema.table(table)
+    joins = _Joins(db)
+    values = [v for v, _ in joins.key(table, "t0", False)]
+    where = [f"{joins.group(t)} = ?"] if t.scope != schema.ORG else []
+    if only:
+        where.append(ids_in(db, "t0.id"))
+    return (f"SELECT t0.id, {', '.join(values)} FROM {table} t0 {' '.join(joins.clauses)}"
+            + (f" WHERE {' AND '.join(where)}" if where else ""))
+
+
+def keyed_sql(db: Database, table: str, restricted: bool = False) -> str:
     """One group's keyed rows of ``table`` on ``db``, in key order, then id order; the
-    group's id is the query's one parameter."""
+    group's id is the query's parameter. ``restricted``: only the rows of some of its
+    whole's rows (:data:`PARTS`; a table that is no part is its own whole), whose ids are
+    a second parameter (:func:`ids_param`)."""
     t = schema.table(table)
     joins = _Joins(db)
     keys = joins.key(table, "t0", False, own=True)
@@ -203,9 +237,11 @@ def keyed_sql(db: Database, table: str) -> str:
             values += [v for v, _ in joins.reference("t0", c, False)]
         else:
             values.append(db.select_expr(c, "t0"))
-    where = joins.group(t)
+    where = f"{joins.group(t)} = ?"
+    if restricted:  # a part by its reference to its whole (indexed), a whole by its id
+        where += f" AND {ids_in(db, 't0.' + (t.natural_key[0] if table in WHOLE else 'id'))}"
     order = ", ".join([o for _, o in keys] + ["t0.id"])
     sql = (f"SELECT {', '.join(values)} FROM {table} t0 {' '.join(joins.clauses)} "
-           f"WHERE {where} = ? ORDER BY {order}")
+           f"WHERE {where} ORDER BY {order}")
     assert len(values) == LAYOUTS[table].width, table
     return sql

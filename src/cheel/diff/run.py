@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from ..verify import BackupInfo, Unlock, inspect_backup, unlocker_of
 from .accounting import compare_group, replacing
 from .report import (DIFFERENT, ONLY_AFTER, ONLY_BEFORE, SAME, DiffReport, GroupDiff,
                      TableDiff)
-from .sides import GroupAt, Spool, live_side
+from .aligned import Aligner
+from .sides import GroupAt, Live, Spool, live_side
 
 
 @dataclass
@@ -44,12 +46,13 @@ class _FileGroup:
     org: int
     key: str
     group: GroupAt
+    ids: dict[str, tuple[int, int]]  # the manifest's id ranges
 
 
 def _file_groups(info: BackupInfo) -> list[_FileGroup]:
     return [_FileGroup(o.index, g.key, GroupAt(None, 0, g.uid, g.name, o.name,
                                                {c.uid: c.name for c in g.companies},
-                                               dict(g.rows)))
+                                               dict(g.rows)), dict(g.ids))
             for o in info.manifest.organizations for g in o.groups]
 
 
@@ -160,8 +163,9 @@ def diff(catalog: Catalog, options: DiffOptions, unlock: Unlock = None,
     if options.against is not None:
         with live_side(catalog, options.against) as live:
             report = DiffReport(_side(info), {"organization": options.against})
-            pairs = pair_groups([f.group for f in mine], live, options.groups)
-            report.groups = list(_against(options.file, unlocker, info, mine, pairs, progress))
+            pairs = pair_groups([f.group for f in mine], live.groups, options.groups)
+            report.groups = list(_against(options.file, unlocker, info, mine, pairs, live,
+                                          progress))
     else:
         assert options.other is not None
         other = inspect_backup(options.other, unlocker)
@@ -175,9 +179,8 @@ def diff(catalog: Catalog, options: DiffOptions, unlock: Unlock = None,
         steps = _Progress(progress, info.manifest.total_rows + other.manifest.total_rows
                           + sum(sum(f.group.rows.values()) for f in mine_chosen))
         with Spool() as first, Spool() as second:
-            steps(first.read(options.file, unlocker, {(f.org, f.key) for f in mine_chosen}))
-            steps(second.read(options.other, unlocker,
-                              {(f.org, f.key) for f in theirs_chosen}))
+            first.read(options.file, unlocker, {(f.org, f.key) for f in mine_chosen}, steps)
+            second.read(options.other, unlocker, {(f.org, f.key) for f in theirs_chosen}, steps)
             found = {**_spooled(first, mine_chosen, info),
                      **_spooled(second, theirs_chosen, other)}
             report.groups = _compare([(found.get(id(a), a) if a else None,
@@ -188,17 +191,29 @@ def diff(catalog: Catalog, options: DiffOptions, unlock: Unlock = None,
 
 
 def _against(file: Path | str, unlocker, info: BackupInfo, mine: list[_FileGroup],
-             pairs, progress: Progress | None, whole_file_rules: bool = False
+             pairs, live: Live, progress: Progress | None, whole_file_rules: bool = False
              ) -> Iterator[GroupDiff]:
-    chosen_ids = {id(a) for a, b in pairs if a is not None and b is not None}
-    chosen = [f for f in mine if id(f.group) in chosen_ids]
+    """The file's groups against the live ones they are paired with; those of the same
+    id read by id range first (:mod:`.aligned`)."""
+    partner = {id(a): b for a, b in pairs if a is not None and b is not None}
+    chosen = [f for f in mine if id(f.group) in partner]
     steps = _Progress(progress, info.manifest.total_rows
                       + sum(sum(f.group.rows.values()) for f in chosen))
-    with Spool() as spool:
-        steps(spool.read(file, unlocker, {(f.org, f.key) for f in chosen},
-                         whole_file_rules=whole_file_rules))
+    with Spool() as spool, ThreadPoolExecutor(1, thread_name_prefix="cheel-diff") as pool:
+        aligners = {(f.org, f.key): Aligner(spool.database(f.org), partner[id(f.group)],
+                                            live.helper, f.group.rows, f.ids, pool)
+                    for f in chosen if f.ids.get(schema.GROUP_TABLE, [0])[0] ==
+                    partner[id(f.group)].id}
+        spool.read(file, unlocker, {(f.org, f.key) for f in chosen}, steps, whole_file_rules,
+                   aligners)
         found = _spooled(spool, chosen, info)
-        yield from _compare([(found.get(id(a), a) if a else None, b) for a, b in pairs], steps)
+        only = {id(f.group): aligners[(f.org, f.key)].only(found[id(f.group)])
+                for f in chosen if (f.org, f.key) in aligners and id(f.group) in found}
+        for a, b in pairs:
+            if a is not None and b is not None and id(a) in found:
+                yield compare_group(found[id(a)], b, steps, only.get(id(a)))
+            else:
+                yield from _compare([(a, b)], steps)
 
 
 def replaced_groups(catalog: Catalog, file: Path | str, unlock: Unlock, into: str,
@@ -211,9 +226,10 @@ def replaced_groups(catalog: Catalog, file: Path | str, unlock: Unlock, into: st
     check_manifest(info.manifest)
     mine = _file_groups(info)
     with live_side(catalog, into) as live:
-        pairs = [(a, b) for a, b in pair_groups([f.group for f in mine], live, list(uids))
+        pairs = [(a, b) for a, b in pair_groups([f.group for f in mine], live.groups,
+                                                list(uids))
                  if a is not None and b is not None and a.uid in uids]
-        found = {d.uid: d for d in _against(file, unlocker, info, mine, pairs, progress,
+        found = {d.uid: d for d in _against(file, unlocker, info, mine, pairs, live, progress,
                                             whole_file_rules=True)
                  if d.status in (DIFFERENT, SAME)}
     return found

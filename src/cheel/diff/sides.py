@@ -18,14 +18,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..archive.age import Unlocker
 from ..archive.reader import BackupReader
 from ..destinations import open_location
-from ..progress import Progress
 from ..soundness import SoundReader
 from ..store import schema
 from ..store.catalog import Catalog
@@ -50,15 +49,24 @@ class GroupAt:
     rows: dict[str, int] = field(default_factory=dict)  # rows per table, when known
 
 
+@dataclass
+class Live:
+    """A live organization's groups, and a second connection to the same snapshot."""
+
+    groups: list[GroupAt]
+    helper: Database
+
+
 @contextlib.contextmanager
-def live_side(catalog: Catalog, name: str) -> Iterator[list[GroupAt]]:
+def live_side(catalog: Catalog, name: str) -> Iterator[Live]:
     """The groups of organization ``name``, read in one snapshot while the block runs."""
     entry = catalog.find(name)
     db = open_database(catalog, entry)
     try:
-        with db.snapshot():
-            yield [GroupAt(db, g.id, g.uid, g.name, entry.name,
-                           {c.uid: c.name for c in g.companies}) for g in list_groups(db)]
+        with db.shared_snapshot(1) as helpers:
+            yield Live([GroupAt(db, g.id, g.uid, g.name, entry.name,
+                                {c.uid: c.name for c in g.companies})
+                        for g in list_groups(db)], helpers[0])
     finally:
         db.close()
 
@@ -96,21 +104,37 @@ class Spool:
         return db
 
     def read(self, file: Path | str, unlocker: Unlocker, wanted: set[tuple[int, str]],
-             progress: Progress | None = None, done: int = 0, total: int = 0,
-             whole_file_rules: bool = False) -> int:
+             counted: Callable[[int], None] | None = None, whole_file_rules: bool = False,
+             takers: dict | None = None) -> int:
         """Read the whole file through the sound reader, writing the rows of the groups
         ``wanted`` (organization index, group key) and of their organizations; returns the
-        rows read (``done`` and ``total`` place them in a longer progress)."""
+        rows read (``counted``: told the rows of each chunk). ``takers``: by group, what
+        may take a chunk instead (``take(table, rows, data)`` true), told its group's ``end()``."""
         orgs = {o for o, _ in wanted}
+        takers = takers or {}
+        current = None
         with open_location(file) as f:
-            sound = SoundReader(BackupReader(f, unlocker), whole_file_rules=whole_file_rules)
+            reader = BackupReader(f, unlocker)
+            if takers:
+                reader = _Peeking(reader, takers)  # type: ignore[assignment]
+            sound = SoundReader(reader, whole_file_rules=whole_file_rules)
             for chunk in sound:
-                if (chunk.org, chunk.scope) in wanted or \
-                        (chunk.scope == "org" and chunk.org in orgs):
+                where = (chunk.org, chunk.scope)
+                if current is not None and where != current:
+                    takers[current].end()
+                    current = None
+                if where in takers:
+                    current = where
+                    taken = takers[where].take(chunk.table, chunk.rows, chunk.data)
+                else:
+                    taken = False
+                if not taken and (where in wanted or (chunk.scope == "org" and chunk.org in orgs)):
                     cols = [c.name for c in schema.table(chunk.table).backup_columns]
                     self.database(chunk.org).insert_rows(chunk.table, cols, chunk.rows)
-                if progress:
-                    progress(done + sound.rows, total)
+                if counted:
+                    counted(len(chunk.rows))
+            if current is not None:
+                takers[current].end()
             rows = sound.rows
         for db in self.dbs.values():
             if db.conn.in_transaction:
@@ -124,3 +148,21 @@ class Spool:
             return []
         return [GroupAt(db, g.id, g.uid, g.name, org_name,
                         {c.uid: c.name for c in g.companies}) for g in list_groups(db)]
+
+
+class _Peeking:
+    """A backup reader whose chunks are shown (``peek(table, data)``) to their group's
+    taker before the sound reader decodes them."""
+
+    def __init__(self, reader: BackupReader, takers: dict):
+        self._reader, self._takers = reader, takers
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
+
+    def chunks(self):
+        for chunk in self._reader.chunks():
+            taker = self._takers.get((chunk.where.org, chunk.where.scope))
+            if taker is not None:
+                taker.peek(chunk.where.table, chunk.data)
+            yield chunk

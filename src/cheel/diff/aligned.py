@@ -1,0 +1,407 @@
+"""A backup compared with the live organization it was made from: by id range first.
+
+A backup's group read against the live group of the same id holds, for the most part, the
+live rows of the same ids, unchanged. Each large family of tables (an entry with its lines,
+an invoice with its lines and payments: :data:`keys.PARTS`) is then first compared chunk
+by chunk: the live rows of the chunk's id range, encoded by the database as the backup
+encodes them (one text a range, made on a helper connection of the same snapshot while
+the file is read), against the chunk's bytes. Equal bytes: the same rows, nothing kept
+but the range. A chunk that differs is written to the spool, and the ids that differ on
+each side are remembered (bitmaps). Afterwards only the units these ids touch, and those
+of the same natural key, are compared by natural key (:mod:`.accounting`), both sides
+restricted to them, the spool completed with their unchanged rows and the rows they point
+to (from the live database: they are the file's rows); the others, the same rows pointing
+to the same rows, would compare equal.
+
+That last point holds while every row they point to keeps its natural key: a family that
+points to a row whose key changed (an account renumbered, a fiscal year moved), or that
+touches more than :data:`MAX_TOUCHED` units, or whose chunks are not in id order, is
+compared whole, its ranges copied into the spool. The result is the same either way; only
+the time differs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import operator
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from pyroaring import BitMap64
+
+from ..store import schema
+from ..store.engines import POSTGRES, SQLITE, Database
+from ..store.scope import scoped_from, select_range_sql
+from .keys import PARTS, WHOLE, id_keys_sql, ids_in, ids_param, raw_key
+from .sides import GroupAt
+
+ALIGN_ROWS = 20_000  # a family of fewer rows in a group is spooled whole
+MAX_TOUCHED = 20_000  # units; more: the family is compared whole
+DEPTH = 2  # chunks waiting for their live text while the next ones are read
+BATCH = 5_000  # ids a query names at once
+_REFERENCED = {c.ref for t in schema.TABLES for c in t.columns if c.ref}
+ALIGNABLE = {t.name: PARTS.get(t.name, ()) for t in schema.group_tables()
+             if t.name not in WHOLE and t.name not in (schema.GROUP_TABLE, schema.COMPANY_TABLE)
+             and not (schema.POSITION in t.natural_key and t.name in _REFERENCED)}
+Only = dict[str, tuple[list[int], list[int]]]  # whole → its rows' ids before, after
+
+
+def _last_id(tail: bytes) -> int | None:
+    """The id of a chunk's last row, read from the chunk's end (``…],[ID,…]]``); None when
+    it cannot be read there (a guess: the decoded rows say whether it was right)."""
+    start = tail.rfind(b"],[")
+    start = start + 3 if start >= 0 else (2 if tail.startswith(b"[[") else -1)
+    end = start
+    while 0 <= end < len(tail) and 48 <= tail[end] <= 57:
+        end += 1
+    return int(tail[start:end]) if end > start >= 0 else None
+
+
+def _columns(table: str) -> list[str]:
+    return [c.name for c in schema.table(table).backup_columns]
+
+
+class Aligner:
+    """One group's large families while the file is read (:meth:`take` each chunk), then
+    the units to compare (:meth:`only`)."""
+
+    def __init__(self, spool: Database, live: GroupAt, helper: Database,
+                 rows: dict[str, int], ids: dict[str, tuple[int, int]],
+                 pool: ThreadPoolExecutor):
+        self.spool, self.live, self.helper, self.pool = spool, live, helper, pool
+        assert live.db is not None
+        self.db: Database = live.db
+        self.families = {w: parts for w, parts in ALIGNABLE.items()
+                         if sum(rows.get(t, 0) for t in (w, *parts)) >= ALIGN_ROWS}
+        self.family = {t: w for w, parts in self.families.items() for t in (w, *parts)}
+        self.clean: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (after, upto]
+        self.touched = (defaultdict(BitMap64), defaultdict(BitMap64))  # before, after
+        self.pending: deque = deque()
+        self.asked: dict[str, deque] = defaultdict(deque)  # (low, high, future) by table
+        self.guessed: dict[str, int] = {}
+        # Tables whose every id in the file's range is the group's: their live text is read
+        # by id alone (no join to the group; a row of another group in the range since
+        # would only make the text differ, and the range be compared row by row).
+        # (each table's first range, from id 0, read through the joins, so that no live
+        # row of the group below the file's ids goes unseen)
+        self.alone = {t: low - 1 for t, (low, high) in ids.items()
+                      if rows.get(t) == high - low + 1}
+        self.last: dict[str, int] = {}
+        self.read = False  # the group's last chunk has gone by
+        self.given_up: set[str] = set()
+        self.abandoned: set[str] = set()
+
+    # -- while the file is read ------------------------------------------------------------
+    def peek(self, table: str, data) -> None:
+        """A chunk of ``table`` about to be decoded: its live text asked for now (the range
+        read from its last row's id), so that the helper reads it while the chunk is
+        decoded and checked."""
+        if table not in self.family:
+            return
+        high = _last_id(bytes(data[-4096:]) if len(data) > 4096 else bytes(data))
+        if high is None:
+            return
+        low = self.guessed.get(table, self.last.get(table, 0))
+        self.guessed[table] = high
+        self.asked[table].append((low, high, self.pool.submit(self._live_text, table, low,
+                                                              high)))
+
+    def take(self, table: str, rows: list[tuple], data) -> bool:
+        """Compare a chunk of ``table`` with the live rows of its range; False: not
+        compared (the caller spools it)."""
+        asked = self.asked[table].popleft() if self.asked.get(table) else None
+        whole = self.family.get(table)
+        if whole is None:
+            return False
+        # The range (low, high] of its first and last ids: equal to the live text, the
+        # chunk is that range's rows in id order; otherwise its ids are checked (settle).
+        low, high = self.last.get(table, 0), rows[-1][0]
+        if rows[0][0] <= low or high < rows[0][0]:
+            self.give_up(whole)  # not in id order: spooled whole
+            return False
+        self.last[table] = high
+        if asked is None or asked[:2] != (low, high):  # guessed wrong: asked again
+            self.asked.pop(table, None)
+            self.guessed[table] = high
+            asked = (low, high, self.pool.submit(self._live_text, table, low, high))
+        self.pending.append((table, low, high, rows, data, asked[2]))
+        while len(self.pending) > DEPTH:
+            self._settle(*self.pending.popleft())
+        return True
+
+    def _range_sql(self, db: Database, table: str, exprs: list[str]):
+        t = schema.table(table)
+        return select_range_sql(t, exprs, "CROSS JOIN" if db.engine == SQLITE else "JOIN",
+                                bound_parent=db.engine == POSTGRES)
+
+    def _live_text(self, table: str, low: int, high: int) -> bytes | None:
+        """The live rows of ids (low, high] as the backup encodes a chunk (None: the
+        database does not encode them)."""
+        db = self.helper
+        cols = schema.table(table).backup_columns
+        row = db.json_row_expr(cols, "t0")
+        if row is None:
+            return None
+        if low >= self.alone.get(table, high):
+            inner = f"SELECT {row} AS j, t0.id AS i FROM {table} t0 WHERE t0.id BETWEEN ? AND ?"
+            params: tuple = (low + 1, high)
+        else:
+            query = self._range_sql(db, table, [f"{row} AS j", "t0.id AS i"])
+            inner, params = query.sql, query.params(self.live.id, low + 1, high)
+        if db.engine == POSTGRES:
+            sql = f"SELECT '[' || string_agg(j, ',' ORDER BY i) || ']' FROM ({inner}) s"
+        else:
+            sql = (f"SELECT CAST('[' || group_concat(j, ',') || ']' AS BLOB) "
+                   f"FROM ({inner} ORDER BY i) s")
+        text = db.scalar(sql, params)
+        if text is None:
+            return b"[]"
+        return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+    def _settle(self, table: str, low: int, high: int, rows: list[tuple], data,
+                text: Future) -> None:
+        if table not in self.family:  # its family was given up
+            self.spool.insert_rows(table, _columns(table), rows)
+            return
+        live = text.result()
+        if live is not None and live == bytes(data):  # (a memoryview compares 10x slower)
+            self.clean[table].append((low, high))
+            return
+        ids = list(map(operator.itemgetter(0), rows))
+        if min(ids) <= low or max(ids) > high:  # not in id order
+            whole = self.family.get(table)
+            if whole is not None:
+                self.pending.appendleft((table, low, high, rows, data, text))
+                self.give_up(whole)  # (which settles this chunk again, spooling it)
+                return
+        exprs = [self.db.select_expr(c, "t0") for c in schema.table(table).backup_columns]
+        query = self._range_sql(self.db, table, exprs)
+        theirs = {r[0]: tuple(r) for r in self.db.query(query.sql,
+                                                        query.params(self.live.id, low + 1, high))}
+        mine = {r[0]: r for r in rows}
+        self.touched[0][table].update(i for i, r in mine.items() if theirs.get(i) != r)
+        self.touched[1][table].update(i for i, r in theirs.items() if mine.get(i) != r)
+        self.spool.insert_rows(table, _columns(table), rows)
+
+    def end(self) -> None:
+        """The group's last chunk has gone by: the rest compared, and the live rows above
+        the file's last range are ids only the live side holds."""
+        while self.pending:
+            self._settle(*self.pending.popleft())
+        self.read = True
+        for table, whole in self.family.items():
+            frm, grp = scoped_from(schema.table(table),
+                                   "CROSS JOIN" if self.db.engine == SQLITE else "JOIN")
+            added = [r[0] for r in self.db.query(
+                f"SELECT t0.id FROM {frm} WHERE {grp} = ? AND t0.id > ?",
+                (self.live.id, self.last.get(table, 0)))]
+            self.touched[1][table].update(added)
+
+    def give_up(self, whole: str) -> None:
+        """Compare ``whole``'s family whole: its clean ranges copied into the spool. While
+        the file is read, the rest of its rows are spooled as they come, unchecked: what it
+        touched is not known (its family is *abandoned*)."""
+        if whole not in self.families:
+            return
+        self.given_up.add(whole)
+        if not self.read:
+            self.abandoned.add(whole)
+        tables = (whole, *self.families.pop(whole))
+        for table in tables:
+            del self.family[table]
+        while self.pending:  # (its chunks spooled as they are)
+            self._settle(*self.pending.popleft())
+        for table in tables:
+            for low, high in self.clean.pop(table, []):
+                exprs = [self.db.select_expr(c, "t0")
+                         for c in schema.table(table).backup_columns]
+                query = self._range_sql(self.db, table, exprs)
+                for batch in self.db.stream(query.sql, query.params(self.live.id, low + 1,
+                                                                    high)):
+                    self.spool.insert_rows(table, _columns(table), batch)
+
+    # -- afterwards ----------------------------------------------------------------------------
+    def only(self, spooled: GroupAt) -> Only:
+        """The units of each large family to compare, by the ids of their wholes on each
+        side, the spool completed with their rows and the rows they point to."""
+        for whole in list(self.families):
+            if self._points_to(whole, self.abandoned) or self._rekeyed_small(whole, spooled):
+                self.give_up(whole)
+        self._copy_references()  # what the spooled rows point to, for their keys
+        out: Only = {}
+        extra: dict[str, set[int]] = defaultdict(set)  # wholes touched by a rekeyed entry
+        compared = set(self.families) | (self.given_up - self.abandoned)
+        for whole in [t.name for t in schema.group_tables() if t.name in compared]:
+            if whole in self.families:
+                keys = self._touched_keys(whole, spooled, extra[whole])
+                if len(keys) > MAX_TOUCHED:
+                    self.give_up(whole)
+                else:
+                    out[whole] = self._units(whole, keys, spooled)
+            # (a family given up after the file was read still knows what it touched)
+            for referencing, ids in self._rekeyed_aligned(whole, spooled).items():
+                extra[referencing] |= ids
+        self._copy_references(out)
+        return out
+
+    def _points_to(self, whole: str, wholes: set[str]) -> bool:
+        """A table of ``whole``'s family points to a table of one of ``wholes``' families."""
+        tables = {t for w in wholes for t in (w, *ALIGNABLE[w])}
+        return any(c.ref in tables for t in (whole, *self.families[whole])
+                   for c in schema.table(t).foreign_keys)
+
+    def _rekeyed_small(self, whole: str, spooled: GroupAt) -> bool:
+        """A table the family points to, spooled whole, holds a row whose natural key is
+        not the same on both sides."""
+        for table in (whole, *self.families[whole]):
+            for c in schema.table(table).foreign_keys:
+                if c.ref == schema.GROUP_TABLE or c.ref in self.family:
+                    continue
+                org = schema.table(c.ref).scope == schema.ORG
+                sides = [{r[0]: tuple(r[1:]) for r in db.query(
+                    id_keys_sql(db, c.ref), () if org else (gid,))}
+                    for db, gid in ((self.spool, spooled.id), (self.db, self.live.id))]
+                if any(sides[1].get(i, k) != k for i, k in sides[0].items()):
+                    return True
+        return False
+
+    def _wholes_of(self, db: Database, table: str, ids: Iterable[int]) -> set[int]:
+        ids = list(ids)
+        if not ids:
+            return set()
+        if table not in WHOLE:
+            return set(ids)
+        column = schema.table(table).natural_key[0]
+        return {r[0] for r in db.query(f"SELECT DISTINCT {column} FROM {table} t0 WHERE "
+                                       f"{ids_in(db, 't0.id')}", (ids_param(db, ids),))}
+
+    def _raw_keys(self, db: Database, whole: str, ids: set[int]) -> dict[int, tuple]:
+        if not ids:
+            return {}
+        t = schema.table(whole)
+        exprs = [db.select_expr(t.column(k), "t0") for k in raw_key(whole)]
+        return {r[0]: tuple(r[1:]) for r in db.query(
+            f"SELECT t0.id, {', '.join(exprs)} FROM {whole} t0 "
+            f"WHERE {ids_in(db, 't0.id')}", (ids_param(db, ids),))}
+
+    def _touched_keys(self, whole: str, spooled: GroupAt, extra: set[int]) -> set[tuple]:
+        members = (whole, *self.families[whole])
+        before = set().union(*(self._wholes_of(self.spool, t, self.touched[0][t])
+                               for t in members))
+        after = set().union(*(self._wholes_of(self.db, t, self.touched[1][t])
+                              for t in members)) | extra
+        mine = self._raw_keys(self.spool, whole, before)
+        mine.update(self._raw_keys(self.db, whole, before - set(mine)))  # clean: as live
+        return set(mine.values()) | set(self._raw_keys(self.db, whole, after).values())
+
+    def _with_keys(self, db: Database, gid: int, whole: str, keys: set[tuple]) -> list[int]:
+        """The ids of the group's ``whole`` rows whose raw natural key is in ``keys``: the
+        group's rows scanned by the database (never looked up a key at a time through an
+        index on part of the key), each probed in the list of keys."""
+        t = schema.table(whole)
+        frm, grp = scoped_from(t)
+        columns = raw_key(whole)
+        if db.engine == POSTGRES:
+            casts = {"int": "bigint", "date": "date", "timestamp": "timestamp"}
+            listed = ", ".join(f"(v->>{i})::{casts.get(t.column(k).type, 'text')}"
+                               for i, k in enumerate(columns))
+            keyed = f"SELECT {listed} FROM jsonb_array_elements(?::jsonb) v"
+            mine = ", ".join(f"t0.{k}" for k in columns)
+        else:
+            listed = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+            keyed = f"SELECT {listed} FROM json_each(?)"
+            mine = ", ".join(f"+t0.{k}" for k in columns)
+        return [r[0] for r in db.query(
+            f"SELECT t0.id FROM {frm} WHERE {grp} = ? AND ({mine}) IN ({keyed})",
+            (gid, json.dumps(sorted(keys))))]
+
+    def _units(self, whole: str, keys: set[tuple], spooled: GroupAt) -> tuple[list[int],
+                                                                            list[int]]:
+        if not keys:
+            return [], []
+        after = self._with_keys(self.db, self.live.id, whole, keys)
+        self._copy(whole, "id", after)  # the unchanged ones are the file's too
+        before = self._with_keys(self.spool, spooled.id, whole, keys)
+        for part in self.families[whole]:
+            self._copy(part, schema.table(part).natural_key[0], before)
+        return before, after
+
+    def _in_clean(self, table: str, i: int) -> bool:
+        ranges = self.clean.get(table, [])
+        k = bisect.bisect_left(ranges, (i,)) - 1  # the last range beginning below i
+        return k >= 0 and i <= ranges[k][1]
+
+    def _copy(self, table: str, column: str, values: Iterable[int]) -> None:
+        """Live rows of ``table`` whose ``column`` is among ``values``, that the file holds
+        unchanged (in a clean range) and the spool does not yet, into the spool, a batch
+        at a time."""
+        values = sorted(set(values))
+        if not values or not self.clean.get(table):
+            return
+        exprs = [self.db.select_expr(c, "t0") for c in schema.table(table).backup_columns]
+        for k in range(0, len(values), BATCH):
+            for batch in self.db.stream(
+                    f"SELECT {', '.join(exprs)} FROM {table} t0 WHERE "
+                    f"{ids_in(self.db, 't0.' + column)}",
+                    (ids_param(self.db, values[k:k + BATCH]),)):
+                rows = [r for r in batch if self._in_clean(table, r[0])]
+                if rows:
+                    held = {r[0] for r in self.spool.query(
+                        f"SELECT id FROM {table} t0 WHERE {ids_in(self.spool, 't0.id')}",
+                        (ids_param(self.spool, [r[0] for r in rows]),))}
+                    self.spool.insert_rows(table, _columns(table),
+                                           [r for r in rows if r[0] not in held])
+
+    def _rekeyed_aligned(self, whole: str, spooled: GroupAt) -> dict[str, set[int]]:
+        """Rows of other large families pointing to a ``whole`` row whose natural key
+        changed: their wholes' ids, by family."""
+        if not any(c.ref == whole for t in self.family for c in schema.table(t).foreign_keys):
+            return {}
+        ids = list(self.touched[0][whole] | self.touched[1][whole])
+        if not ids:
+            return {}
+        keys = [{r[0]: tuple(r[1:]) for r in db.query(id_keys_sql(db, whole, True),
+                                                       (gid, ids_param(db, ids)))}
+                for db, gid in ((self.spool, spooled.id), (self.db, self.live.id))]
+        moved = [i for i, k in keys[0].items() if keys[1].get(i, k) != k]
+        out: dict[str, set[int]] = defaultdict(set)
+        for table, w in self.family.items():
+            for c in schema.table(table).foreign_keys:
+                if c.ref == whole and w != whole and moved:
+                    rows = [r[0] for r in self.db.query(
+                        f"SELECT id FROM {table} t0 WHERE {ids_in(self.db, 't0.' + c.name)}",
+                        (ids_param(self.db, moved),))]
+                    out[w] |= self._wholes_of(self.db, table, rows)
+        return out
+
+    def _copy_references(self, units: Only | None = None) -> None:
+        """The rows of large families that the spool's rows to be compared point to (all
+        of a table spooled whole; of a large family, the rows it touched, and ``units``),
+        unchanged in the file, copied from the live database."""
+        for _ in range(3):  # rows copied may point to more (an entry to its fiscal year)
+            copied = False
+            for t in schema.TABLES:
+                whole = self.family.get(t.name)
+                if whole is None:
+                    where, params = "", ()
+                elif units and whole in units:  # the compared units' rows
+                    column = "id" if t.name == whole else t.natural_key[0]
+                    where = f" AND {ids_in(self.spool, 't0.' + column)}"
+                    params = (ids_param(self.spool, units[whole][0]),)
+                else:  # the rows it touched
+                    where = f" AND {ids_in(self.spool, 't0.id')}"
+                    params = (ids_param(self.spool, self.touched[0][t.name]),)
+                for c in t.foreign_keys:
+                    if c.ref not in self.family:
+                        continue
+                    missing = [r[0] for r in self.spool.query(
+                        f"SELECT DISTINCT t0.{c.name} FROM {t.name} t0 WHERE t0.{c.name} "
+                        f"IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {c.ref} r "
+                        f"WHERE r.id = t0.{c.name}){where}", params)]
+                    if missing:
+                        self._copy(c.ref, "id", missing)
+                        copied = True
+            if not copied:
+                return
