@@ -465,10 +465,20 @@ def renumbered(request, tmp_path_factory):
                              "account_id = ?", (entry, account)))
         others = int(db.scalar("SELECT count(DISTINCT entry_id) FROM entry_lines WHERE "
                                "account_id = ? AND entry_id <> ?", (account, entry)))
+        moved = db.query("SELECT a.id, a.contact_id FROM addresses a JOIN contacts c ON "
+                         "c.id = a.contact_id WHERE c.group_id = ? ORDER BY a.id", (gid,))[0]
         with db.transaction():
             db.execute("UPDATE accounts SET number = ? WHERE id = ?", (number + "9", account))
             db.execute("UPDATE journal_entries SET number = number + 100000 WHERE id = ?",
                        (entry,))
+            # a contact's address moved (the contact itself unchanged); two contacts made in
+            # the same second, the second with an address
+            db.execute("UPDATE addresses SET city = 'Ailleurs' WHERE id = ?", (moved[0],))
+            for name in ("Jumelle A SA", "Jumelle B SA"):
+                twin = db.insert("contacts", {"group_id": gid, "kind": "firm", "name": name,
+                                              "created_at": "2026-12-03 10:00:00"})
+            db.insert("addresses", {"contact_id": twin, "kind": "main", "postcode": "1000",
+                                    "city": "Lausanne", "country": "CH"})
     yield catalog, file, {"number": number, "lines": lines, "in_entry": in_entry,
                           "both": both, "entries": others}
     for entry in catalog.list():
@@ -502,6 +512,17 @@ def test_renumbered_rows_change_what_points_to_them(renumbered, monkeypatch):
     assert rows["entry_lines"] == {"added": x["in_entry"], "removed": x["in_entry"],
                                    "changed": x["lines"] - x["both"]}
     assert rows["payments"] == {"added": 0, "removed": 0, "changed": 1}
+    assert rows["contacts"] == {"added": 2, "removed": 0, "changed": 1}
+    assert rows["addresses"] == {"added": 1, "removed": 0, "changed": 1}
+    contacts = {c["label"]: c for c in g["tables"]["contacts"]["changes"]}
+    twin = contacts["Jumelle B SA"]
+    assert twin["position"] == 2 and [p["kind"] for p in twin["parts"]["addresses"]] == \
+        ["added"]
+    assert contacts["Jumelle A SA"].get("parts", {}) == {}
+    moved = next(c for c in contacts.values() if c["kind"] == "changed")
+    assert moved["values"] == {} and [p["changes"] for p in moved["parts"]["addresses"]] == \
+        [[{"field": "city", "before": moved["parts"]["addresses"][0]["changes"][0]["before"],
+           "after": "Ailleurs"}]]
     accounts = [c for c in g["tables"]["accounts"]["changes"]]
     assert sorted((c["kind"], c["label"]) for c in accounts) == \
         [("added", x["number"] + "9"), ("removed", x["number"])]
@@ -546,3 +567,20 @@ def test_rows_out_of_id_order_compare_the_same(books, tmp_path, monkeypatch, how
     assert all(r == reports[0] for r in reports[1:])
     _check_names_the_changes(diff(books.catalog, DiffOptions(crafted, against=ORG)),
                              books.expected)
+
+
+def test_a_backup_at_an_address_is_compared_where_it_is(books, sftp_server, tmp_path):
+    """``cheel diff sftp://…/FILE --against ORG``: read where it is, streaming; the same
+    differences as the file on this disk."""
+    if books.engine != "sqlite":
+        pytest.skip("the address is the point here, not the engine")
+    folder = tmp_path / "remote"
+    folder.mkdir()
+    (folder / books.before.name).write_bytes(books.before.read_bytes())
+    url = sftp_server.url(folder / books.before.name)
+    remote = run_cli(books.catalog, "diff", url, "--against", ORG, "--group", GROUP, "--json")
+    local = run_cli(books.catalog, "diff", str(books.before), "--against", ORG, "--group", GROUP,
+                    "--json")
+    assert remote.exit_code == 0, remote.output
+    mine, theirs = json.loads(remote.output), json.loads(local.output)
+    assert mine["before"]["file"] == url and mine["groups"] == theirs["groups"]

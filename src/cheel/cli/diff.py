@@ -71,23 +71,25 @@ def _side(side: dict) -> str:
 def print_diff(ctx: Ctx, report: DiffReport) -> None:
     out = ctx.console
     out.print(escape(f"{_side(report.before)} → {_side(report.after)}"))
+    two_files = "file" in report.after
+    places = ("the first backup", "the second backup") if two_files else \
+        ("the backup", "the organization")
     for g in report.groups:
         out.print()
-        _group(ctx, g)
+        _group(ctx, g, places)
     changed = sum(1 for g in report.groups if g.status != SAME)
     click.echo(f"\n{changed} of {len(report.groups)} group(s) differ "
                f"({report.seconds:.1f} s)." if report.groups else "\nNo group to compare.")
 
 
-def _group(ctx: Ctx, g: GroupDiff) -> None:
+def _group(ctx: Ctx, g: GroupDiff, places: tuple[str, str]) -> None:
     out = ctx.console
     if g.status == ONLY_BEFORE:
-        out.print(f"[bold]{escape(g.name)}[/] ({escape(g.org_before)}): only in the backup "
+        out.print(f"[bold]{escape(g.name)}[/] ({escape(g.org_before)}): only in {places[0]} "
                   f"({sum(t.removed for t in g.tables.values())} rows)")
         return
     if g.status == ONLY_AFTER:
-        where = "organization" if g.org_after and not g.org_before else "later side"
-        out.print(f"[bold]{escape(g.name)}[/] ({escape(g.org_after)}): only in the {where} "
+        out.print(f"[bold]{escape(g.name)}[/] ({escape(g.org_after)}): only in {places[1]} "
                   f"({sum(t.added for t in g.tables.values())} rows)")
         return
     if g.status == SAME:

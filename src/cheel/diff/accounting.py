@@ -75,7 +75,7 @@ class _Group:
                        if listed else None, e.kind)
 
     def unit(self, table: str, key: tuple, own: Event | None,
-             parts: dict[str, list[Event]]) -> None:
+             parts: dict[str, list[Event]], position: int = 1) -> None:
         scope = self.scope(table, key)
         table_diff = scope.table(table)
         kind = own.kind if own is not None else CHANGED
@@ -86,7 +86,7 @@ class _Group:
                 change = Change.of(table, kind, key, own.before, own.after, own.position)
             else:
                 change = Change(table, CHANGED, {f.name: shown(f.value(key)) for f in
-                                                 LAYOUTS[table].key})
+                                                 LAYOUTS[table].key}, position)
         for part, events in parts.items():
             part_diff = scope.table(part)
             for e in events:
@@ -123,8 +123,15 @@ def compare_group(a: GroupAt, b: GroupAt, counted: Counted = None,
         events = _events(a, b, t.name, counted, these)
         if t.name in PARTS:
             parts = {p: _events(a, b, p, counted, these) for p in PARTS[t.name]}
-            for key, own, found in by_whole(events, parts, LAYOUTS[t.name].key_width):
-                g.unit(t.name, key, own, found)
+            positional = schema.POSITION in t.natural_key  # (a contact: its rank too)
+            for key, own, found in by_whole(events, parts, LAYOUTS[t.name].key_width,
+                                            positional):
+                position = 1
+                if positional:
+                    key, position = key[:-1], key[-1]
+                    if own is not None:
+                        own = own._replace(key=key)
+                g.unit(t.name, key, own, found, position)
         else:
             for e in events:
                 g.row(t.name, e)

@@ -234,7 +234,9 @@ def keyed_sql(db: Database, table: str, restricted: bool = False) -> str:
         if c.name in key_names or c.type == "id" or c.ref == schema.GROUP_TABLE:
             continue
         if c.ref:
-            values += [v for v, _ in joins.reference("t0", c, False)]
+            # (outer: a reference to a row that is not there reads as none, never drops
+            # the row)
+            values += [v for v, _ in joins.reference("t0", c, True)]
         else:
             values.append(db.select_expr(c, "t0"))
     where = f"{joins.group(t)} = ?"

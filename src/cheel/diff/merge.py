@@ -149,11 +149,16 @@ def _differing(a: _Side, b: _Side) -> Iterator[Event]:
         yield from (Event(ADDED, ka, None, r, pos + n + k) for k, r in enumerate(right[n:]))
 
 
-def by_whole(whole: Iterator[Event], parts: dict[str, Iterator[Event]], width: int
+def by_whole(whole: Iterator[Event], parts: dict[str, Iterator[Event]], width: int,
+             positional: bool = False
              ) -> Iterator[tuple[tuple, Event | None, dict[str, list[Event]]]]:
     """The events of a table and of its parts (an entry's lines) together, by the whole's
-    key (``width`` values, which begin every part's key): ``(key, the whole's event or
-    None, {part: its events})``, in key order."""
+    key (``width`` values, which begin every part's key; ``positional``: and the whole's
+    position, which follows them there): ``(key, the whole's event or None, {part: its
+    events})``, in key order."""
+    if positional:
+        whole = (e._replace(key=e.key + (e.position,)) for e in whole)
+        width += 1
     streams = [_tagged(whole, width, 0, "")]
     streams += [_tagged(events, width, i, name)
                 for i, (name, events) in enumerate(parts.items(), start=1)]

@@ -64,7 +64,7 @@ class Change:
     def label(self) -> str:
         """How a person names the row: an entry or invoice its number, a contact its name,
         a line its position, a VAT code its code and start…"""
-        if self.table == "contacts":
+        if self.table == "contacts" and self.values:
             return " ".join(str(v) for v in (self.values.get("name"),
                                              self.values.get("first_name")) if v)
         own = [str(v) for v in self.key.values() if not isinstance(v, list)]
