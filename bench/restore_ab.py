@@ -15,7 +15,10 @@ Cases: ``new`` (restore --create of the whole file into a new SQLite organizatio
 replacing itself in a copy of the organization, made afresh before each run), ``verify``,
 ``pg-new`` (restore --create into a new PostgreSQL database, dropped after each run) and
 ``pg-restore`` (``createdb`` + ``pg_restore --jobs 2`` of a ``pg_dump -Fc`` of the same
-organization on PostgreSQL). ``--case-a`` gives A another case than B, for a ratio of two
+organization on PostgreSQL), ``sqlite-load`` (``zstd -dc dump.sql.zst | sqlite3 NEW.db``,
+the dump made once by ``sqlite3 .dump | zstd -3``) and ``sqlite-floor`` (bench/run.py's
+attach-and-copy floor: the organization's rows copied into a new file, then its
+indexes). ``--case-a`` gives A another case than B, for a ratio of two
 cases of one version: ``--a . --case-a group-new --case replace``, or ``--case-a pg-restore
 --case pg-new``.
 ``--encrypted`` backs up with a password (in ``CHEEL_PASSWORD``, never in argv).
@@ -40,7 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "restore-ab-throwaway"
-CASES = ["new", "group-new", "replace", "verify", "pg-new", "pg-restore"]
+CASES = ["new", "group-new", "replace", "verify", "pg-new", "pg-restore", "sqlite-load",
+         "sqlite-floor"]
 GROUP = "Groupe Helvetia"  # the demo's largest group (80 % of the lines)
 
 
@@ -182,6 +186,17 @@ def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backu
                                 "--group", GROUP), env)
     if case == "verify":
         return timed(cheel_argv("verify", str(backup)), env)
+    if case == "sqlite-load":
+        dump = org_file.parent.parent / f"dump-{args.lines}.sql.zst"
+        if not dump.exists():
+            subprocess.run(["sh", "-c", f'sqlite3 "{org_file}" .dump | zstd -3 -q > "{dump}"'],
+                           check=True)
+        return timed(["sh", "-c", f'zstd -dc "{dump}" | sqlite3 "{run / "new.db"}" '
+                      '> /dev/null'], env)
+    if case == "sqlite-floor":
+        script = run / "floor.sql"
+        script.write_text(floor_script(org_file))
+        return timed(["sh", "-c", f'sqlite3 "{run / "new.db"}" < "{script}" > /dev/null'], env)
     if case == "replace":
         # A copy of the organization, as it was, before every run.
         shutil.copy(org_file.parent / "catalog.json", run / "catalog.json")
@@ -199,6 +214,24 @@ def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backu
     finally:
         subprocess.run(["dropdb", "--if-exists", f"--maintenance-db={args.pg_url}/postgres",
                         db], capture_output=True)
+
+
+def floor_script(org_file: Path) -> str:
+    """bench/run.py's floor of a SQLite restore (see scenarios.run_floor_restore)."""
+    def rows(sql: str) -> list[list[str]]:
+        out = subprocess.run(["sqlite3", "-separator", "\t", str(org_file), sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [line.split("\t", 2) for line in out.splitlines() if line]
+
+    schema = rows("SELECT type, name, replace(replace(sql, char(10), ' '), char(9), ' ') "
+                  "FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+    tables = [(name, sql) for kind, name, sql in schema if kind == "table"]
+    return "\n".join(["PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;",
+                      "PRAGMA cache_size = -4096;", f"ATTACH '{org_file}' AS src;", "BEGIN;"]
+                     + [f"{sql};" for _, sql in tables]
+                     + [f"INSERT INTO main.{n} SELECT * FROM src.{n};" for n, _ in tables]
+                     + [f"{sql};" for kind, _, sql in schema if kind == "index"]
+                     + ["COMMIT;"]) + "\n"
 
 
 if __name__ == "__main__":
