@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,26 @@ GROUP_LABELS = {
     "group_whole": "cheel backup (whole organization)",
 }
 ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def floor_script(org_file: Path) -> str:
+    """The SQL with which ``sqlite3 NEW.db`` does what a SQLite restore into a new
+    organization asks of SQLite itself: the organization's file attached, its tables made in
+    a new file without a journal (as cheel loads one), every table's rows copied (no
+    decoding, no checks), then the same indexes."""
+    out = subprocess.run(
+        ["sqlite3", "-separator", "\t", str(org_file),
+         "SELECT type, name, replace(replace(sql, char(10), ' '), char(9), ' ') "
+         "FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"],
+        check=True, capture_output=True, text=True).stdout
+    schema = [line.split("\t", 2) for line in out.splitlines() if line]
+    tables = [(name, sql) for kind, name, sql in schema if kind == "table"]
+    return "\n".join(["PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;",
+                      "PRAGMA cache_size = -4096;", f"ATTACH '{org_file}' AS src;", "BEGIN;"]
+                     + [f"{sql};" for _, sql in tables]
+                     + [f"INSERT INTO main.{n} SELECT * FROM src.{n};" for n, _ in tables]
+                     + [f"{sql};" for kind, _, sql in schema if kind == "index"]
+                     + ["COMMIT;"]) + "\n"
 
 
 class BenchError(Exception):

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import floor_script
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -214,24 +216,6 @@ def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backu
     finally:
         subprocess.run(["dropdb", "--if-exists", f"--maintenance-db={args.pg_url}/postgres",
                         db], capture_output=True)
-
-
-def floor_script(org_file: Path) -> str:
-    """bench/run.py's floor of a SQLite restore (see scenarios.run_floor_restore)."""
-    def rows(sql: str) -> list[list[str]]:
-        out = subprocess.run(["sqlite3", "-separator", "\t", str(org_file), sql], check=True,
-                             capture_output=True, text=True).stdout
-        return [line.split("\t", 2) for line in out.splitlines() if line]
-
-    schema = rows("SELECT type, name, replace(replace(sql, char(10), ' '), char(9), ' ') "
-                  "FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
-    tables = [(name, sql) for kind, name, sql in schema if kind == "table"]
-    return "\n".join(["PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;",
-                      "PRAGMA cache_size = -4096;", f"ATTACH '{org_file}' AS src;", "BEGIN;"]
-                     + [f"{sql};" for _, sql in tables]
-                     + [f"INSERT INTO main.{n} SELECT * FROM src.{n};" for n, _ in tables]
-                     + [f"{sql};" for kind, _, sql in schema if kind == "index"]
-                     + ["COMMIT;"]) + "\n"
 
 
 if __name__ == "__main__":

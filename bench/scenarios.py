@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ENGINE_NAMES, KELLER, BenchError, Sample, Step
+from common import ENGINE_NAMES, KELLER, BenchError, Sample, Step, floor_script
 from harness import Harness
 from machine import cpu_snapshot, machine_info, others_cpu, src_fingerprint
 from report import Report
@@ -157,18 +157,8 @@ class Bench(Harness):
         org = self.data_dir / self._sqlite_location(self.orgs[("sqlite", lines)])
         scratch = self.tmp / "restore" / f"r{self.next_id()}"
         scratch.mkdir(parents=True)
-        schema = [tuple(line.split("\t", 2)) for line in self.sqlite_lines(
-            org, "SELECT type, name, replace(replace(sql, char(10), ' '), char(9), ' ') "
-                 "FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")]
-        tables = [(name, sql) for kind, name, sql in schema if kind == "table"]
         script = scratch / "floor.sql"
-        script.write_text("\n".join(
-            ["PRAGMA journal_mode = OFF;", "PRAGMA synchronous = OFF;",
-             "PRAGMA cache_size = -4096;", f"ATTACH '{org}' AS src;", "BEGIN;"]
-            + [f"{sql};" for _, sql in tables]
-            + [f"INSERT INTO main.{name} SELECT * FROM src.{name};" for name, _ in tables]
-            + [f"{sql};" for kind, _, sql in schema if kind == "index"]
-            + ["COMMIT;"]) + "\n")
+        script.write_text(floor_script(org))
         new = scratch / "new.db"
         pipes = [[Step(["sqlite3", str(new)], stdin=script, stdout=scratch / "sqlite3.out")]]
         m = self.measure(pipes, self.env(self.data_dir), f"attach-and-copy floor of {org.name}")
@@ -176,13 +166,6 @@ class Bench(Harness):
                         new.stat().st_size)
         self._cleanup_restore(scratch, None)
         return s
-
-    def sqlite_lines(self, db: Path, sql: str) -> list[str]:
-        import subprocess
-
-        out = subprocess.run(["sqlite3", "-separator", "\t", str(db), sql], check=True,
-                             capture_output=True, text=True).stdout
-        return [line for line in out.splitlines() if line]
 
     def run_base_restore(self, engine: str, lines: int, rep: int, jobs: int | None = None
                          ) -> Sample:
