@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,15 @@ def changes(data_dir: Path) -> dict:
     return {"journal_entries": {"added": 3, "removed": 1, "changed": 2}}
 
 
+def measured(argv: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system, every thread) of one
+    command: the CPU time does not depend on what else the machine runs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, peak = run(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, peak, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -122,14 +132,17 @@ def main() -> int:
                 results["flat"][str(lines)] = run(commands["diff"], env)[1]
                 continue
             results["size"] = Path(file).stat().st_size
-            samples: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+            results["load"] = [round(x, 2) for x in os.getloadavg()]
+            samples: dict[str, list[tuple[float, float, float]]] = {k: [] for k in commands}
             for rep in range(args.reps):
                 for kind, argv in commands.items():
-                    samples[kind].append(run(argv, env))
-                    print(f"  {kind} rep {rep + 1}: {samples[kind][-1][0]:.2f} s, "
-                          f"{samples[kind][-1][1]:.0f} MiB", flush=True)
-            results["flat"][str(lines)] = max(m for _, m in samples["diff"])
-            results["runs"] = {k: [[round(s, 3), round(m, 1)] for s, m in v]
+                    samples[kind].append(measured(argv, env))
+                    wall, peak, cpu = samples[kind][-1]
+                    print(f"  {kind} rep {rep + 1}: {wall:.2f} s, {peak:.0f} MiB, "
+                          f"{cpu:.2f} s of CPU", flush=True)
+            results["load"] += [round(x, 2) for x in os.getloadavg()]
+            results["flat"][str(lines)] = max(m for _, m, _ in samples["diff"])
+            results["runs"] = {k: [[round(s, 3), round(m, 1), round(c, 3)] for s, m, c in v]
                                for k, v in samples.items()}
     text = report(results)
     (ROOT / "bench" / "results-diff.md").write_text(text)
@@ -141,19 +154,26 @@ def main() -> int:
 def report(r: dict) -> str:
     runs = r["runs"]
     verify = runs["verify"]
+    load = r["load"]
     lines = ["# A diff of a backup against its organization, and a verify (bench/diff.py)",
              "", f"{platform.node()}: {os.cpu_count()} cores, Python "
              f"{platform.python_version()}; {r['lines']:,} journal entry lines (SQLite), a "
              f"file of {r['size'] / 2**20:.1f} MiB; {r['reps']} repetitions, the commands "
              "alternating; time: the median of each repetition's ratio to verify's run just "
              "before it (the machine's load changes between repetitions, not within one); "
-             "peak RSS: the largest.", "",
-             "| command | median time | ratio to verify | peak RSS |", "|---|---:|---:|---:|"]
+             "CPU: user + system of all the command's threads (what the machine's load does "
+             "not change); peak RSS: the largest. Load average (1, 5, 15 min) "
+             f"{load[0]} / {load[1]} / {load[2]} at the start, {load[3]} / {load[4]} / "
+             f"{load[5]} at the end.", "",
+             "| command | median time | ratio to verify | CPU | CPU ratio | peak RSS |",
+             "|---|---:|---:|---:|---:|---:|"]
     for kind, samples in runs.items():
-        ratio = statistics.median(s / v for (s, _), (v, _) in zip(samples, verify))
+        ratio = statistics.median(s / v[0] for (s, _, _), v in zip(samples, verify))
+        cpu = statistics.median(c / v[2] for (_, _, c), v in zip(samples, verify))
         ok = "" if kind == "verify" else (" ✓" if ratio <= TIME_LIMIT else " ✗")
-        lines.append(f"| {kind} | {statistics.median(s for s, _ in samples):.2f} s | "
-                     f"{ratio:.2f}×{ok} | {max(m for _, m in samples):.0f} MiB |")
+        lines.append(f"| {kind} | {statistics.median(s for s, _, _ in samples):.2f} s | "
+                     f"{ratio:.2f}×{ok} | {statistics.median(c for _, _, c in samples):.2f} s "
+                     f"| {cpu:.2f}× | {max(m for _, m, _ in samples):.0f} MiB |")
     small, large = (r["flat"][k] for k in sorted(r["flat"], key=int))
     quarter = r["lines"] // 4
     lines += ["", f"Memory of `diff --against {ORG}`: {small:.0f} MiB at {quarter:,} lines, "

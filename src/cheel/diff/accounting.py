@@ -171,21 +171,28 @@ def _balances(g: _Group, a: GroupAt, b: GroupAt) -> None:
 
 
 def _sums(side: GroupAt, numbers: list[str]) -> dict[tuple[str, str, str], int]:
+    """Debit − credit of the group's accounts ``numbers`` per company and fiscal year:
+    their lines summed by the entry's fiscal year id (one join a line), the ids then named."""
     db = side.db
     assert db is not None
     start = db.select_expr(schema.table("fiscal_years").column("start_date"), "f")
+    years = {fid: (uid, day) for fid, uid, day in db.query(
+        f"SELECT f.id, c.uid, {start} FROM fiscal_years f JOIN companies c "
+        f"ON c.id = f.company_id WHERE c.group_id = ?", (side.id,))}
     out: dict[tuple[str, str, str], int] = {}
     for i in range(0, len(numbers), 500):
         part = numbers[i:i + 500]
-        for company, day, number, total in db.query(
-                f"SELECT c.uid, {start}, a.number, SUM(l.debit) - SUM(l.credit) "
-                f"FROM entry_lines l JOIN accounts a ON a.id = l.account_id "
-                f"JOIN journal_entries e ON e.id = l.entry_id "
-                f"JOIN fiscal_years f ON f.id = e.fiscal_year_id "
-                f"JOIN companies c ON c.id = f.company_id "
-                f"WHERE a.group_id = ? AND a.number IN ({', '.join('?' * len(part))}) "
-                f"GROUP BY c.uid, f.start_date, a.number", (side.id, *part)):
-            out[(company, day, number)] = int(total)
+        accounts = dict(db.query(f"SELECT id, number FROM accounts WHERE group_id = ? AND "
+                                 f"number IN ({', '.join('?' * len(part))})", (side.id, *part)))
+        if not accounts:
+            continue
+        for year, account, total in db.query(
+                f"SELECT e.fiscal_year_id, l.account_id, SUM(l.debit) - SUM(l.credit) "
+                f"FROM entry_lines l JOIN journal_entries e ON e.id = l.entry_id "
+                f"WHERE l.account_id IN ({', '.join('?' * len(accounts))}) "
+                f"GROUP BY e.fiscal_year_id, l.account_id", tuple(accounts)):
+            if year in years:
+                out[(*years[year], accounts[account])] = int(total)
     return out
 
 
