@@ -22,11 +22,8 @@ the time differs.
 
 from __future__ import annotations
 
-import bisect
-import json
 import operator
 from collections import defaultdict, deque
-from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from pyroaring import BitMap64
@@ -34,7 +31,7 @@ from pyroaring import BitMap64
 from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
 from ..store.scope import scoped_from, select_range_sql
-from .keys import PARTS, WHOLE, id_keys_sql, ids_in, ids_param, raw_key
+from .keys import PARTS, WHOLE
 from .sides import GroupAt
 
 # A family of fewer rows in a group is spooled whole and compared whole. Compared by range,
@@ -62,7 +59,7 @@ def _last_id(tail: bytes) -> int | None:
     return int(tail[start:end]) if end > start >= 0 else None
 
 
-def _columns(table: str) -> list[str]:
+def columns(table: str) -> list[str]:
     return [c.name for c in schema.table(table).backup_columns]
 
 
@@ -166,7 +163,7 @@ class Aligner:
     def _settle(self, table: str, low: int, high: int, rows: list[tuple], data,
                 text: Future) -> None:
         if table not in self.family:  # its family was given up
-            self.spool.insert_rows(table, _columns(table), rows)
+            self.spool.insert_rows(table, columns(table), rows)
             return
         live = text.result()
         if live is not None and live == bytes(data):  # (a memoryview compares 10x slower)
@@ -186,7 +183,7 @@ class Aligner:
         mine = {r[0]: r for r in rows}
         self.touched[0][table].update(i for i, r in mine.items() if theirs.get(i) != r)
         self.touched[1][table].update(i for i, r in theirs.items() if mine.get(i) != r)
-        self.spool.insert_rows(table, _columns(table), rows)
+        self.spool.insert_rows(table, columns(table), rows)
 
     def end(self) -> None:
         """The group's last chunk has gone by: the rest compared, and the live rows above
@@ -223,189 +220,4 @@ class Aligner:
                 query = self._range_sql(self.db, table, exprs)
                 for batch in self.db.stream(query.sql, query.params(self.live.id, low + 1,
                                                                     high)):
-                    self.spool.insert_rows(table, _columns(table), batch)
-
-    # -- afterwards ----------------------------------------------------------------------------
-    def only(self, spooled: GroupAt) -> Only:
-        """The units of each family to compare, by the ids of their wholes on each
-        side, the spool completed with their rows and the rows they point to."""
-        for whole in list(self.families):
-            if self._points_to(whole, self.abandoned) or self._rekeyed_small(whole, spooled):
-                self.give_up(whole)
-        self._copy_references()  # what the spooled rows point to, for their keys
-        out: Only = {}
-        extra: dict[str, set[int]] = defaultdict(set)  # wholes touched by a rekeyed entry
-        compared = set(self.families) | (self.given_up - self.abandoned)
-        for whole in [t.name for t in schema.group_tables() if t.name in compared]:
-            if whole in self.families:
-                keys = self._touched_keys(whole, spooled, extra[whole])
-                if len(keys) > MAX_TOUCHED:
-                    self.give_up(whole)
-                else:
-                    out[whole] = self._units(whole, keys, spooled)
-            # (a family given up after the file was read still knows what it touched)
-            for referencing, ids in self._rekeyed_aligned(whole, spooled).items():
-                extra[referencing] |= ids
-        self._copy_references(out)
-        return out
-
-    def _points_to(self, whole: str, wholes: set[str]) -> bool:
-        """A table of ``whole``'s family points to a table of one of ``wholes``' families."""
-        tables = {t for w in wholes for t in (w, *ALIGNABLE[w])}
-        return any(c.ref in tables for t in (whole, *self.families[whole])
-                   for c in schema.table(t).foreign_keys)
-
-    def _rekeyed_small(self, whole: str, spooled: GroupAt) -> bool:
-        """A table the family points to, spooled whole, holds a row whose natural key is
-        not the same on both sides."""
-        for table in (whole, *self.families[whole]):
-            for c in schema.table(table).foreign_keys:
-                if c.ref == schema.GROUP_TABLE or c.ref in self.family:
-                    continue
-                org = schema.table(c.ref).scope == schema.ORG
-                sides = [{r[0]: tuple(r[1:]) for r in db.query(
-                    id_keys_sql(db, c.ref), () if org else (gid,))}
-                    for db, gid in ((self.spool, spooled.id), (self.db, self.live.id))]
-                if any(sides[1].get(i, k) != k for i, k in sides[0].items()):
-                    return True
-        return False
-
-    def _wholes_of(self, db: Database, table: str, ids: Iterable[int]) -> set[int]:
-        ids = list(ids)
-        if not ids:
-            return set()
-        if table not in WHOLE:
-            return set(ids)
-        column = schema.table(table).natural_key[0]
-        return {r[0] for r in db.query(f"SELECT DISTINCT {column} FROM {table} t0 WHERE "
-                                       f"{ids_in(db, 't0.id')}", (ids_param(db, ids),))}
-
-    def _raw_keys(self, db: Database, whole: str, ids: set[int]) -> dict[int, tuple]:
-        if not ids:
-            return {}
-        t = schema.table(whole)
-        exprs = [db.select_expr(t.column(k), "t0") for k in raw_key(whole)]
-        return {r[0]: tuple(r[1:]) for r in db.query(
-            f"SELECT t0.id, {', '.join(exprs)} FROM {whole} t0 "
-            f"WHERE {ids_in(db, 't0.id')}", (ids_param(db, ids),))}
-
-    def _touched_keys(self, whole: str, spooled: GroupAt, extra: set[int]) -> set[tuple]:
-        members = (whole, *self.families[whole])
-        before = set().union(*(self._wholes_of(self.spool, t, self.touched[0][t])
-                               for t in members))
-        after = set().union(*(self._wholes_of(self.db, t, self.touched[1][t])
-                              for t in members)) | extra
-        mine = self._raw_keys(self.spool, whole, before)
-        mine.update(self._raw_keys(self.db, whole, before - set(mine)))  # clean: as live
-        return set(mine.values()) | set(self._raw_keys(self.db, whole, after).values())
-
-    def _with_keys(self, db: Database, gid: int, whole: str, keys: set[tuple]) -> list[int]:
-        """The ids of the group's ``whole`` rows whose raw natural key is in ``keys``: the
-        group's rows scanned by the database (never looked up a key at a time through an
-        index on part of the key), each probed in the list of keys."""
-        t = schema.table(whole)
-        frm, grp = scoped_from(t)
-        columns = raw_key(whole)
-        if db.engine == POSTGRES:
-            casts = {"int": "bigint", "date": "date", "timestamp": "timestamp"}
-            listed = ", ".join(f"(v->>{i})::{casts.get(t.column(k).type, 'text')}"
-                               for i, k in enumerate(columns))
-            keyed = f"SELECT {listed} FROM jsonb_array_elements(?::jsonb) v"
-            mine = ", ".join(f"t0.{k}" for k in columns)
-        else:
-            listed = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-            keyed = f"SELECT {listed} FROM json_each(?)"
-            mine = ", ".join(f"+t0.{k}" for k in columns)
-        return [r[0] for r in db.query(
-            f"SELECT t0.id FROM {frm} WHERE {grp} = ? AND ({mine}) IN ({keyed})",
-            (gid, json.dumps(sorted(keys))))]
-
-    def _units(self, whole: str, keys: set[tuple], spooled: GroupAt) -> tuple[list[int],
-                                                                            list[int]]:
-        if not keys:
-            return [], []
-        after = self._with_keys(self.db, self.live.id, whole, keys)
-        self._copy(whole, "id", after)  # the unchanged ones are the file's too
-        before = self._with_keys(self.spool, spooled.id, whole, keys)
-        for part in self.families[whole]:
-            self._copy(part, schema.table(part).natural_key[0], before)
-        return before, after
-
-    def _in_clean(self, table: str, i: int) -> bool:
-        ranges = self.clean.get(table, [])
-        k = bisect.bisect_left(ranges, (i,)) - 1  # the last range beginning below i
-        return k >= 0 and i <= ranges[k][1]
-
-    def _copy(self, table: str, column: str, values: Iterable[int]) -> None:
-        """Live rows of ``table`` whose ``column`` is among ``values``, that the file holds
-        unchanged (in a clean range) and the spool does not yet, into the spool, a batch
-        at a time."""
-        values = sorted(set(values))
-        if not values or not self.clean.get(table):
-            return
-        exprs = [self.db.select_expr(c, "t0") for c in schema.table(table).backup_columns]
-        for k in range(0, len(values), BATCH):
-            for batch in self.db.stream(
-                    f"SELECT {', '.join(exprs)} FROM {table} t0 WHERE "
-                    f"{ids_in(self.db, 't0.' + column)}",
-                    (ids_param(self.db, values[k:k + BATCH]),)):
-                rows = [r for r in batch if self._in_clean(table, r[0])]
-                if rows:
-                    held = {r[0] for r in self.spool.query(
-                        f"SELECT id FROM {table} t0 WHERE {ids_in(self.spool, 't0.id')}",
-                        (ids_param(self.spool, [r[0] for r in rows]),))}
-                    self.spool.insert_rows(table, _columns(table),
-                                           [r for r in rows if r[0] not in held])
-
-    def _rekeyed_aligned(self, whole: str, spooled: GroupAt) -> dict[str, set[int]]:
-        """Rows of other families pointing to a ``whole`` row whose natural key
-        changed: their wholes' ids, by family."""
-        if not any(c.ref == whole for t in self.family for c in schema.table(t).foreign_keys):
-            return {}
-        ids = list(self.touched[0][whole] | self.touched[1][whole])
-        if not ids:
-            return {}
-        keys = [{r[0]: tuple(r[1:]) for r in db.query(id_keys_sql(db, whole, True),
-                                                       (gid, ids_param(db, ids)))}
-                for db, gid in ((self.spool, spooled.id), (self.db, self.live.id))]
-        moved = [i for i, k in keys[0].items() if keys[1].get(i, k) != k]
-        out: dict[str, set[int]] = defaultdict(set)
-        for table, w in self.family.items():
-            for c in schema.table(table).foreign_keys:
-                if c.ref == whole and w != whole and moved:
-                    rows = [r[0] for r in self.db.query(
-                        f"SELECT id FROM {table} t0 WHERE {ids_in(self.db, 't0.' + c.name)}",
-                        (ids_param(self.db, moved),))]
-                    out[w] |= self._wholes_of(self.db, table, rows)
-        return out
-
-    def _copy_references(self, units: Only | None = None) -> None:
-        """The rows of compared families that the spool's rows to be compared point to (all
-        of a table spooled whole; of a family compared by range, the rows it touched, and
-        ``units``),
-        unchanged in the file, copied from the live database."""
-        for _ in range(3):  # rows copied may point to more (an entry to its fiscal year)
-            copied = False
-            for t in schema.TABLES:
-                whole = self.family.get(t.name)
-                if whole is None:
-                    where, params = "", ()
-                elif units and whole in units:  # the compared units' rows
-                    column = "id" if t.name == whole else t.natural_key[0]
-                    where = f" AND {ids_in(self.spool, 't0.' + column)}"
-                    params = (ids_param(self.spool, units[whole][0]),)
-                else:  # the rows it touched
-                    where = f" AND {ids_in(self.spool, 't0.id')}"
-                    params = (ids_param(self.spool, self.touched[0][t.name]),)
-                for c in t.foreign_keys:
-                    if c.ref not in self.family:
-                        continue
-                    missing = [r[0] for r in self.spool.query(
-                        f"SELECT DISTINCT t0.{c.name} FROM {t.name} t0 WHERE t0.{c.name} "
-                        f"IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {c.ref} r "
-                        f"WHERE r.id = t0.{c.name}){where}", params)]
-                    if missing:
-                        self._copy(c.ref, "id", missing)
-                        copied = True
-            if not copied:
-                return
+                    self.spool.insert_rows(table, columns(table), batch)

@@ -28,6 +28,7 @@ from .report import (DIFFERENT, ONLY_AFTER, ONLY_BEFORE, SAME, DiffReport, Group
                      TableDiff)
 from .aligned import Aligner
 from .sides import GroupAt, Live, Spool, live_side
+from .touched import units
 
 
 @dataclass
@@ -207,7 +208,7 @@ def _against(file: Path | str, unlocker, info: BackupInfo, mine: list[_FileGroup
         spool.read(file, unlocker, {(f.org, f.key) for f in chosen}, steps, whole_file_rules,
                    aligners)
         found = _spooled(spool, chosen, info)
-        only = {id(f.group): aligners[(f.org, f.key)].only(found[id(f.group)])
+        only = {id(f.group): units(aligners[(f.org, f.key)], found[id(f.group)])
                 for f in chosen if (f.org, f.key) in aligners and id(f.group) in found}
         for a, b in pairs:
             if a is not None and b is not None and id(a) in found:
