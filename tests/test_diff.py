@@ -535,11 +535,14 @@ def test_renumbered_rows_change_what_points_to_them(renumbered, monkeypatch):
     assert balances and {b["account"] for b in balances} == {x["number"], x["number"] + "9"}
 
 
-@pytest.mark.parametrize("how", ["reversed", "swapped"])
+@pytest.mark.parametrize("how", ["reversed", "swapped", "moved"])
 def test_rows_out_of_id_order_compare_the_same(books, tmp_path, monkeypatch, how):
-    """A file whose group's entry lines are not in id order (as a sparse group's may be):
-    reversed (each family given up as its chunks come), or two rows of a chunk swapped
-    (compared row by row there): the same differences, read by range as read whole."""
+    """A file whose group's rows are not in id order (as a sparse group's may be, in the
+    order PostgreSQL returns them: an updated row moves): the entry lines reversed (their
+    family given up as its chunks come), two lines of a chunk swapped (compared row by row
+    there), or the first invoice moved last (the invoices compared whole, pointing to
+    entries compared by range, and through them to fiscal years): the same differences,
+    read by range as read whole."""
     from cheel.diff import aligned
     from sound_fixtures import reseal, take_apart
 
@@ -552,9 +555,12 @@ def test_rows_out_of_id_order_compare_the_same(books, tmp_path, monkeypatch, how
         for name in names:
             n = len(parts.chunks[name])
             parts.chunks[name], rows = rows[:n], rows[n:]
-    else:
+    elif how == "swapped":
         chunk = parts.chunks[names[0]]
         chunk[1], chunk[2] = chunk[2], chunk[1]
+    else:
+        invoices = parts.names("invoices", key)
+        parts.chunks[invoices[-1]].append(parts.chunks[invoices[0]].pop(0))
     crafted = tmp_path / f"{how}.cheelbackup"
     crafted.write_bytes(reseal(parts))
     reports = []

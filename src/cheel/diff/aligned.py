@@ -78,6 +78,7 @@ class Aligner:
         self.family = {t: w for w, parts in self.families.items() for t in (w, *parts)}
         self.clean: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (after, upto]
         self.touched = (defaultdict(BitMap64), defaultdict(BitMap64))  # before, after
+        self.copied: dict[str, BitMap64] = defaultdict(BitMap64)  # from live into the spool
         self.pending: deque = deque()
         self.asked: dict[str, deque] = defaultdict(deque)  # (low, high, future) by table
         self.guessed: dict[str, int] = {}

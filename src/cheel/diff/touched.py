@@ -16,6 +16,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
+from pyroaring import BitMap64
+
 from ..store import schema
 from ..store.engines import POSTGRES, Database
 from ..store.scope import scoped_from
@@ -165,8 +167,9 @@ def _copy(al: Aligner, table: str, column: str, values: Iterable[int]) -> None:
                 held = {r[0] for r in al.spool.query(
                     f"SELECT id FROM {table} t0 WHERE {ids_in(al.spool, 't0.id')}",
                     (ids_param(al.spool, [r[0] for r in rows]),))}
-                al.spool.insert_rows(table, columns(table),
-                                       [r for r in rows if r[0] not in held])
+                rows = [r for r in rows if r[0] not in held]
+                al.spool.insert_rows(table, columns(table), rows)
+                al.copied[table].update(r[0] for r in rows)
 
 
 def _rekeyed_aligned(al: Aligner, whole: str, spooled: GroupAt) -> dict[str, set[int]]:
@@ -193,32 +196,40 @@ def _rekeyed_aligned(al: Aligner, whole: str, spooled: GroupAt) -> dict[str, set
 
 
 def _copy_references(al: Aligner, units: Only | None = None) -> None:
-    """The rows of compared families that the spool's rows to be compared point to (all
-    of a table spooled whole; of a family compared by range, the rows it touched, and
-    ``units``),
-    unchanged in the file, copied from the live database."""
-    for _ in range(3):  # rows copied may point to more (an entry to its fiscal year)
-        copied = False
+    """What the rows to be compared point to, and what that points to, in the spool: the
+    rows compared are all those of a table spooled whole, and of a family compared by
+    range the rows it touched and those of ``units``; the rows they point to in a family
+    compared by range are copied from the live database where the spool lacks them
+    (unchanged in the file), then followed in turn (an entry to its fiscal year)."""
+    needed: dict[str, BitMap64] = defaultdict(BitMap64)
+    for table in al.family:
+        needed[table] |= al.touched[0][table]
+    for whole, (before, _) in (units or {}).items():
+        needed[whole].update(before)
+        for part in al.families.get(whole, ()):
+            column = schema.table(part).natural_key[0]
+            needed[part].update(r[0] for r in al.spool.query(
+                f"SELECT id FROM {part} t0 WHERE {ids_in(al.spool, 't0.' + column)}",
+                (ids_param(al.spool, before),)))
+    grown = True
+    while grown:  # (references point to tables declared before: this ends)
+        grown = False
         for t in schema.TABLES:
-            whole = al.family.get(t.name)
-            if whole is None:
-                where, params = "", ()
-            elif units and whole in units:  # the compared units' rows
-                column = "id" if t.name == whole else t.natural_key[0]
-                where = f" AND {ids_in(al.spool, 't0.' + column)}"
-                params = (ids_param(al.spool, units[whole][0]),)
-            else:  # the rows it touched
+            if t.name in al.family:
+                if not needed[t.name]:
+                    continue
                 where = f" AND {ids_in(al.spool, 't0.id')}"
-                params = (ids_param(al.spool, al.touched[0][t.name]),)
+                params: tuple = (ids_param(al.spool, needed[t.name]),)
+            else:
+                where, params = "", ()
             for c in t.foreign_keys:
                 if c.ref not in al.family:
                     continue
-                missing = [r[0] for r in al.spool.query(
-                    f"SELECT DISTINCT t0.{c.name} FROM {t.name} t0 WHERE t0.{c.name} "
-                    f"IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {c.ref} r "
-                    f"WHERE r.id = t0.{c.name}){where}", params)]
-                if missing:
-                    _copy(al, c.ref, "id", missing)
-                    copied = True
-        if not copied:
-            return
+                pointed = BitMap64(r[0] for r in al.spool.query(
+                    f"SELECT DISTINCT t0.{c.name} FROM {t.name} t0 "
+                    f"WHERE t0.{c.name} IS NOT NULL{where}", params))
+                new = pointed - needed[c.ref]
+                if new:
+                    _copy(al, c.ref, "id", new)
+                    needed[c.ref] |= new
+                    grown = True
