@@ -537,12 +537,12 @@ def test_renumbered_rows_change_what_points_to_them(renumbered, monkeypatch):
 
 @pytest.mark.parametrize("how", ["reversed", "swapped", "moved"])
 def test_rows_out_of_id_order_compare_the_same(books, tmp_path, monkeypatch, how):
-    """A file whose group's rows are not in id order (as a sparse group's may be, in the
-    order PostgreSQL returns them: an updated row moves): the entry lines reversed (their
-    family given up as its chunks come), two lines of a chunk swapped (compared row by row
-    there), or the first invoice moved last (the invoices compared whole, pointing to
-    entries compared by range, and through them to fiscal years): the same differences,
-    read by range as read whole."""
+    """A file whose group's rows are not in id order (as PostgreSQL returns a range whose
+    rows were updated: an updated row moves to the end): the entry lines reversed, two
+    lines of a chunk swapped, or the first invoice moved last (its chunk compared row by
+    row, the rows below its range by their ids; the invoices pointing to entries compared
+    by range, and through them to fiscal years): the same differences, read by range as
+    read whole."""
     from cheel.diff import aligned
     from sound_fixtures import reseal, take_apart
 

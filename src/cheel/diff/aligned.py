@@ -15,9 +15,10 @@ rows); the others, the same rows pointing to the same rows, would compare equal.
 
 That last point holds while every row they point to keeps its natural key: a family that
 points to a row whose key changed (an account renumbered, a fiscal year moved), or that
-touches more than :data:`MAX_TOUCHED` units, or whose chunks are not in id order, is
-compared whole, its ranges copied into the spool. The result is the same either way; only
-the time differs.
+touches more than :data:`MAX_TOUCHED` units, is compared whole, its clean rows copied into
+the spool. A chunk whose rows are not in id order (a row PostgreSQL moved when it was
+updated comes after rows of higher ids) is compared row by row, those below its range by
+their ids. The result is the same either way; only the time differs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pyroaring import BitMap64
 from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
 from ..store.scope import scoped_from, select_range_sql
-from .keys import PARTS, WHOLE
+from .keys import PARTS, WHOLE, ids_in, ids_param
 from .sides import GroupAt
 
 # A family of fewer rows in a group is spooled whole and compared whole. Compared by range,
@@ -76,7 +77,9 @@ class Aligner:
         self.families = {w: parts for w, parts in ALIGNABLE.items()
                          if sum(rows.get(t, 0) for t in (w, *parts)) >= ALIGN_ROWS}
         self.family = {t: w for w, parts in self.families.items() for t in (w, *parts)}
-        self.clean: dict[str, list[tuple[int, int]]] = defaultdict(list)  # (after, upto]
+        self.clean: dict[str, BitMap64] = defaultdict(BitMap64)  # ids the same on both sides
+        self.absent: dict[str, BitMap64] = defaultdict(BitMap64)  # live ids not read yet
+        self.early: dict[str, BitMap64] = defaultdict(BitMap64)  # read out of their range
         self.touched = (defaultdict(BitMap64), defaultdict(BitMap64))  # before, after
         self.copied: dict[str, BitMap64] = defaultdict(BitMap64)  # from live into the spool
         self.pending: deque = deque()
@@ -90,9 +93,7 @@ class Aligner:
         self.alone = {t: low - 1 for t, (low, high) in ids.items()
                       if rows.get(t) == high - low + 1}
         self.last: dict[str, int] = {}
-        self.read = False  # the group's last chunk has gone by
         self.given_up: set[str] = set()
-        self.abandoned: set[str] = set()
 
     # -- while the file is read ------------------------------------------------------------
     def peek(self, table: str, data) -> None:
@@ -113,20 +114,23 @@ class Aligner:
         """Compare a chunk of ``table`` with the live rows of its range; False: not
         compared (the caller spools it)."""
         asked = self.asked[table].popleft() if self.asked.get(table) else None
-        whole = self.family.get(table)
-        if whole is None:
+        if table not in self.family:
             return False
-        # The range (low, high] of its first and last ids: equal to the live text, the
-        # chunk is that range's rows in id order; otherwise its ids are checked (settle).
+        # Its range (low, high]: from the end of the previous one to its last id. Equal
+        # to the live text, the chunk is that range's rows in id order; otherwise its rows
+        # are compared one by one (settle), those below the range (a row PostgreSQL moved
+        # when it was updated comes after rows of higher ids) by their ids.
         low, high = self.last.get(table, 0), rows[-1][0]
         if rows[0][0] <= low or high < rows[0][0]:
-            self.give_up(whole)  # not in id order: spooled whole
-            return False
-        self.last[table] = high
-        if asked is None or asked[:2] != (low, high):  # guessed wrong: asked again
+            high = max(low, max(map(operator.itemgetter(0), rows)))
+            self.asked.pop(table, None)  # (the guesses that followed are wrong too)
+            self.guessed[table] = high
+            asked = (low, high, None)  # no text: rows out of id order never equal it
+        elif asked is None or asked[:2] != (low, high):  # guessed wrong: asked again
             self.asked.pop(table, None)
             self.guessed[table] = high
             asked = (low, high, self.pool.submit(self._live_text, table, low, high))
+        self.last[table] = high
         self.pending.append((table, low, high, rows, data, asked[2]))
         while len(self.pending) > DEPTH:
             self._settle(*self.pending.popleft())
@@ -162,28 +166,33 @@ class Aligner:
         return text.encode("utf-8") if isinstance(text, str) else bytes(text)
 
     def _settle(self, table: str, low: int, high: int, rows: list[tuple], data,
-                text: Future) -> None:
+                text: Future | None) -> None:
         if table not in self.family:  # its family was given up
             self.spool.insert_rows(table, columns(table), rows)
             return
-        live = text.result()
+        live = text.result() if text is not None else None
         if live is not None and live == bytes(data):  # (a memoryview compares 10x slower)
-            self.clean[table].append((low, high))
+            self.clean[table].add_range(low + 1, high + 1)
             return
-        ids = list(map(operator.itemgetter(0), rows))
-        if min(ids) <= low or max(ids) > high:  # not in id order
-            whole = self.family.get(table)
-            if whole is not None:
-                self.pending.appendleft((table, low, high, rows, data, text))
-                self.give_up(whole)  # (which settles this chunk again, spooling it)
-                return
         exprs = [self.db.select_expr(c, "t0") for c in schema.table(table).backup_columns]
         query = self._range_sql(self.db, table, exprs)
-        theirs = {r[0]: tuple(r) for r in self.db.query(query.sql,
-                                                        query.params(self.live.id, low + 1, high))}
+        theirs = {r[0]: tuple(r) for r in self.db.query(
+            query.sql, query.params(self.live.id, low + 1, high))}
         mine = {r[0]: r for r in rows}
+        outside = [i for i in mine if not low < i <= high]
+        if outside:  # the live rows of those ids, if they are the group's
+            frm, grp = scoped_from(schema.table(table))
+            theirs.update((r[0], tuple(r)) for r in self.db.query(
+                f"SELECT {', '.join(exprs)} FROM {frm} WHERE {grp} = ? AND "
+                f"{ids_in(self.db, 't0.id')}", (self.live.id, ids_param(self.db, outside))))
         self.touched[0][table].update(i for i, r in mine.items() if theirs.get(i) != r)
-        self.touched[1][table].update(i for i, r in theirs.items() if mine.get(i) != r)
+        self.touched[1][table].update(i for i, r in theirs.items()
+                                      if i in mine and mine[i] != r)
+        # live rows of the range the chunk lacks: perhaps in a later chunk, or read before
+        # it, out of their range (see end)
+        self.absent[table].update(i for i in theirs if i not in mine)
+        self.absent[table] -= BitMap64(mine)
+        self.early[table].update(outside)
         self.spool.insert_rows(table, columns(table), rows)
 
     def end(self) -> None:
@@ -191,7 +200,6 @@ class Aligner:
         the file's last range are ids only the live side holds."""
         while self.pending:
             self._settle(*self.pending.popleft())
-        self.read = True
         for table, whole in self.family.items():
             frm, grp = scoped_from(schema.table(table),
                                    "CROSS JOIN" if self.db.engine == SQLITE else "JOIN")
@@ -199,26 +207,26 @@ class Aligner:
                 f"SELECT t0.id FROM {frm} WHERE {grp} = ? AND t0.id > ?",
                 (self.live.id, self.last.get(table, 0)))]
             self.touched[1][table].update(added)
+            self.touched[1][table] |= self.absent.pop(table, BitMap64()) - self.early[table]
 
     def give_up(self, whole: str) -> None:
-        """Compare ``whole``'s family whole: its clean ranges copied into the spool. While
-        the file is read, the rest of its rows are spooled as they come, unchecked: what it
-        touched is not known (its family is *abandoned*)."""
+        """Compare ``whole``'s family whole (once the file was read): its clean rows
+        copied into the spool (what it touched stays known)."""
         if whole not in self.families:
             return
         self.given_up.add(whole)
-        if not self.read:
-            self.abandoned.add(whole)
         tables = (whole, *self.families.pop(whole))
         for table in tables:
             del self.family[table]
         while self.pending:  # (its chunks spooled as they are)
             self._settle(*self.pending.popleft())
         for table in tables:
-            for low, high in self.clean.pop(table, []):
-                exprs = [self.db.select_expr(c, "t0")
-                         for c in schema.table(table).backup_columns]
-                query = self._range_sql(self.db, table, exprs)
-                for batch in self.db.stream(query.sql, query.params(self.live.id, low + 1,
-                                                                    high)):
-                    self.spool.insert_rows(table, columns(table), batch)
+            clean = self.clean.pop(table, None)
+            if not clean:
+                continue
+            exprs = [self.db.select_expr(c, "t0") for c in schema.table(table).backup_columns]
+            query = self._range_sql(self.db, table, exprs)
+            for batch in self.db.stream(query.sql, query.params(self.live.id, clean.min(),
+                                                                clean.max())):
+                rows = [r for r in batch if r[0] in clean]
+                self.spool.insert_rows(table, columns(table), rows)

@@ -11,7 +11,6 @@ pointing to it are added.
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -21,7 +20,7 @@ from pyroaring import BitMap64
 from ..store import schema
 from ..store.engines import POSTGRES, Database
 from ..store.scope import scoped_from
-from .aligned import ALIGNABLE, BATCH, MAX_TOUCHED, Aligner, Only, columns
+from .aligned import BATCH, MAX_TOUCHED, Aligner, Only, columns
 from .keys import WHOLE, id_keys_sql, ids_in, ids_param, raw_key
 from .sides import GroupAt
 
@@ -31,13 +30,12 @@ def units(al: Aligner, spooled: GroupAt) -> Only:
     side, the spool completed with their rows and the rows they point to."""
     rekeyed: dict[str, bool] = {}  # a table spooled whole: a row's key differs?
     for whole in list(al.families):
-        if _points_to(al, whole, al.abandoned) or \
-                _rekeyed_small(al, whole, spooled, rekeyed):
+        if _rekeyed_small(al, whole, spooled, rekeyed):
             al.give_up(whole)
     _copy_references(al)  # what the spooled rows point to, for their keys
     out: Only = {}
     extra: dict[str, set[int]] = defaultdict(set)  # wholes touched by a rekeyed entry
-    compared = set(al.families) | (al.given_up - al.abandoned)
+    compared = set(al.families) | al.given_up
     for whole in [t.name for t in schema.group_tables() if t.name in compared]:
         if whole in al.families:
             keys = _touched_keys(al, whole, spooled, extra[whole])
@@ -45,18 +43,11 @@ def units(al: Aligner, spooled: GroupAt) -> Only:
                 al.give_up(whole)
             else:
                 out[whole] = _units(al, whole, keys, spooled)
-        # (a family given up after the file was read still knows what it touched)
+        # (a family given up still knows what it touched)
         for referencing, ids in _rekeyed_aligned(al, whole, spooled).items():
             extra[referencing] |= ids
     _copy_references(al, out)
     return out
-
-
-def _points_to(al: Aligner, whole: str, wholes: set[str]) -> bool:
-    """A table of ``whole``'s family points to a table of one of ``wholes``' families."""
-    tables = {t for w in wholes for t in (w, *ALIGNABLE[w])}
-    return any(c.ref in tables for t in (whole, *al.families[whole])
-               for c in schema.table(t).foreign_keys)
 
 
 def _rekeyed_small(al: Aligner, whole: str, spooled: GroupAt, seen: dict[str, bool]) -> bool:
@@ -143,12 +134,6 @@ def _units(al: Aligner, whole: str, keys: set[tuple], spooled: GroupAt) -> tuple
     return before, after
 
 
-def _in_clean(al: Aligner, table: str, i: int) -> bool:
-    ranges = al.clean.get(table, [])
-    k = bisect.bisect_left(ranges, (i,)) - 1  # the last range beginning below i
-    return k >= 0 and i <= ranges[k][1]
-
-
 def _copy(al: Aligner, table: str, column: str, values: Iterable[int]) -> None:
     """Live rows of ``table`` whose ``column`` is among ``values``, that the file holds
     unchanged (in a clean range) and the spool does not yet, into the spool, a batch
@@ -162,7 +147,7 @@ def _copy(al: Aligner, table: str, column: str, values: Iterable[int]) -> None:
                 f"SELECT {', '.join(exprs)} FROM {table} t0 WHERE "
                 f"{ids_in(al.db, 't0.' + column)}",
                 (ids_param(al.db, values[k:k + BATCH]),)):
-            rows = [r for r in batch if _in_clean(al, table, r[0])]
+            rows = [r for r in batch if r[0] in al.clean[table]]
             if rows:
                 held = {r[0] for r in al.spool.query(
                     f"SELECT id FROM {table} t0 WHERE {ids_in(al.spool, 't0.id')}",
