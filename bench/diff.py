@@ -182,7 +182,7 @@ def report(r: dict) -> str:
               "", f"Bar (issue 20): a diff at most {TIME_LIMIT}× the time of a verify of the "
               "same file, memory bounded as the backup reader's. `diff` is the backup against "
               "the organization it was made from, after the scripted changes (the rows of each "
-              "large family compared by id range with the live rows, encoded as the backup "
+              "family compared by id range with the live rows, encoded as the backup "
               "encodes them, then only the touched entries by natural key); `diff-copy` "
               "against a restored copy, whose ids differ (every row matched by natural key: "
               "the file's groups spooled to a temporary SQLite file, both sides sorted, "
