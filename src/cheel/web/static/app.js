@@ -264,6 +264,8 @@
   let pickerSeq = 0;
   async function pickerLoad(params) {
     const seq = ++pickerSeq;  // only the latest request may fill the dialog
+    // what the path field says now: a path typed while this request runs is the user's, and stays
+    const typed = $("#picker-path").value;
     const status = $(".picker-status", dialog);
     const list = $(".picker-list", dialog);
     list.setAttribute("aria-busy", "true");
@@ -290,7 +292,7 @@
     }
     P.path = data.path;
     P.parent = data.parent;
-    $("#picker-path").value = data.path;
+    if ($("#picker-path").value === typed) $("#picker-path").value = data.path;
     $("[data-picker-up]", dialog).disabled = !data.parent;
     $(".picker-places", dialog).replaceChildren(...data.places.map((pl) => {
       const li = document.createElement("li");
