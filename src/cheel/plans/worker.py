@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import time
 from dataclasses import dataclass
 
 from ..errors import CheelError, said
 from ..store.catalog import Catalog
-from ..store.locks import LOCK_DIR
-from ..store.names import name_key
+from ..store.locks import lock_path
 from .model import FAILED, OK, SKIPPED, Outcome, Plan
 
 
@@ -34,10 +32,9 @@ class WorkerJob:
 def run_lock(catalog: Catalog, name: str):
     """The organization's run lock, taken without waiting: True when this run holds it,
     False when another run is on the organization (runs never overlap on one)."""
-    digest = hashlib.sha256(name_key(name).encode("utf-8")).hexdigest()[:24]
-    folder = catalog.data_dir / LOCK_DIR
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(folder / f"run-{digest}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    path = lock_path(catalog, name, prefix="run-")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -22,10 +22,13 @@ from .names import name_key
 LOCK_DIR = ".locks"
 
 
-def _lock_path(catalog: Catalog, name: str):
-    # Names may hold any character: the file is named by a hash of the name's key.
+def lock_path(catalog: Catalog, name: str, prefix: str = ""):
+    """The lock file of an organization in ``.locks/``: ``<prefix><hash>.lock`` (names may
+    hold any character, so the file is named by a hash of the name's key). The prefix tells
+    one kind of lock from another: none for :func:`organization_in_use`, ``run-`` for a
+    plan's run lock."""
     digest = hashlib.sha256(name_key(name).encode("utf-8")).hexdigest()[:24]
-    return catalog.data_dir / LOCK_DIR / f"{digest}.lock"
+    return catalog.data_dir / LOCK_DIR / f"{prefix}{digest}.lock"
 
 
 @contextlib.contextmanager
@@ -35,7 +38,7 @@ def organization_in_use(catalog: Catalog, name: str, exclusive: bool = False
     whose work is short), or exclusive (refused at once, with :class:`OrganizationBusy`,
     while a backup or a restore of it runs)."""
     catalog.ensure_data_dir()
-    path = _lock_path(catalog, name)
+    path = lock_path(catalog, name)
     path.parent.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
