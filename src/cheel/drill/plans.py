@@ -4,7 +4,6 @@ opened with the plan's passphrase or identity file, one failure not stopping the
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -12,10 +11,9 @@ from ..archive.age import Unlocker
 from ..archive.age.key_files import read_identity_files
 from ..backups.listing import list_backups
 from ..errors import CheelError, DrillMismatch, said
-from ..plans.model import Plan
+from ..plans.model import Plan, covers
 from ..plans.secrets import read_secret
 from ..progress import Progress
-from ..store.names import name_key
 from .due import due_drills
 from .run import DrillOptions, DrillReport, run_drill
 
@@ -38,15 +36,6 @@ class PlanDrill:
         if self.error is not None:
             out.update(ok=False, error_code=type(self.error).__name__, error=self.error.message)
         return out
-
-
-def covers(plan: Plan, organization: str) -> bool:
-    """The plan names the organization, or its pattern matches it, or it names none."""
-    if not plan.organizations and not plan.pattern:
-        return True
-    key = name_key(organization)
-    return key in {name_key(n) for n in plan.organizations} or bool(
-        plan.pattern and fnmatch.fnmatchcase(key, name_key(plan.pattern)))
 
 
 def plan_unlocker(plan: Plan) -> Unlocker:

@@ -7,11 +7,13 @@ that prints it, an SMTP password likewise; public keys are not secrets.
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Annotated
 
 import msgspec
 
 from ..errors import Text, printable
+from ..store.names import name_key
 
 PLAN_VERSION = 1
 OK, FAILED, STALE, SKIPPED = "ok", "failed", "stale", "skipped"
@@ -96,6 +98,16 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     drill_every_days: int = 0  # every organization drilled within this many days (0: none)
     notify: Notify = Notify()
     version: int = PLAN_VERSION
+
+
+def covers(plan: Plan, organization: str) -> bool:
+    """The plan names the organization, or its pattern matches it, or it names none (every
+    organization): what a run backs up and what a drill opens."""
+    if not plan.organizations and not plan.pattern:
+        return True
+    key = name_key(organization)
+    return key in {name_key(n) for n in plan.organizations} or bool(
+        plan.pattern and fnmatch.fnmatchcase(key, name_key(plan.pattern)))
 
 
 class Sentence(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -12,7 +12,6 @@ server has free (:mod:`.budget`).
 from __future__ import annotations
 
 import concurrent.futures
-import fnmatch
 import multiprocessing
 import socket
 import time
@@ -26,7 +25,7 @@ from ..notify.message import compose
 from ..store.catalog import Catalog, OrgEntry
 from ..store.names import name_key
 from .budget import server_budgets, server_of
-from .model import FAILED, Outcome, Plan, RunReport
+from .model import FAILED, Outcome, Plan, RunReport, covers
 from .secrets import read_secret
 from .store import save_report
 from .worker import WorkerJob, back_up_organization
@@ -41,12 +40,7 @@ class RunOptions:
 
 def select_organizations(catalog: Catalog, plan: Plan) -> list[OrgEntry]:
     """The organizations a plan covers: those it names, those its pattern matches, or all."""
-    entries = catalog.list()
-    if not plan.organizations and not plan.pattern:
-        return entries
-    named = {name_key(n) for n in plan.organizations}
-    return [e for e in entries if name_key(e.name) in named or (
-        plan.pattern and fnmatch.fnmatchcase(name_key(e.name), name_key(plan.pattern)))]
+    return [e for e in catalog.list() if covers(plan, e.name)]
 
 
 def newest_verified(backups: list[Listed]) -> dict[str, str]:
