@@ -12,11 +12,11 @@ whatever the engine returns).
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from ..account_sums import add_lines
 from ..archive.age import Unlocker
 from ..archive.reader import BackupReader
 from ..archive.values import decode_rows
@@ -84,8 +84,8 @@ def tally_file(file: Path | str, unlocker: Unlocker, groups: list[GroupPlan],
                     for r in rows:
                         accounts[(where.org, r[i_id])] = (uid, r[i_number])
                 else:
-                    _add_lines(sums.setdefault(where.org, {}), rows, i_account, i_debit,
-                               i_credit)
+                    add_lines(sums.setdefault(where.org, {}), rows, i_account, i_debit,
+                              i_credit)
             if progress:  # in bytes: the rows of the chunks not decoded are not counted
                 progress(f.size, size, FIGURES)
         digest = f.digest()
@@ -100,19 +100,6 @@ def tally_file(file: Path | str, unlocker: Unlocker, groups: list[GroupPlan],
         debit, credit = sums.get(org, {}).get(account, (0, 0))
         figures.accounts[key] = (Decimal(debit), Decimal(credit))
     return Tally(figures, digest)
-
-
-def _add_lines(sums: dict[int, list[int]], rows: list[tuple], i_account: int, i_debit: int,
-               i_credit: int) -> None:
-    for account, debit, credit in zip(map(operator.itemgetter(i_account), rows),
-                                      map(operator.itemgetter(i_debit), rows),
-                                      map(operator.itemgetter(i_credit), rows)):
-        pair = sums.get(account)
-        if pair is None:
-            sums[account] = [debit, credit]
-        else:
-            pair[0] += debit
-            pair[1] += credit
 
 
 def measure(db: Database, expected: Figures) -> Figures:

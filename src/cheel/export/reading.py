@@ -22,6 +22,7 @@ from datetime import date
 
 from pyroaring import BitMap64
 
+from ..account_sums import add_lines
 from ..progress import Progress
 from ..soundness import SoundReader
 from ..store import schema
@@ -253,15 +254,6 @@ def _entries(books: Books, spool: Spool):
     return handle
 
 
-def _add(sums: dict[int, list[int]], account: int, debit: int, credit: int) -> None:
-    pair = sums.get(account)
-    if pair is None:
-        sums[account] = [debit, credit]
-    else:
-        pair[0] += debit
-        pair[1] += credit
-
-
 def _lines(books: Books, spool: Spool):
     names = ("id", "entry_id", "account_id", "debit", "credit", "vat_code_id", "currency_id",
              "amount_fc", "rate", "text")
@@ -269,22 +261,26 @@ def _lines(books: Books, spool: Spool):
     i_entry, i_account, i_debit, i_credit = _columns("entry_lines", "entry_id", "account_id",
                                                      "debit", "credit")
     spooled = books.what in (JOURNAL, LEDGER)
+    summed = books.what != JOURNAL
 
     def handle(rows: list[tuple]) -> None:
         books.settle_year()
         listed, opening, earlier = books.listed, books.opening_entries, books.earlier_entries
-        kept = []
+        kept, moved, opened, before = [], [], [], []
         for row in rows:
             entry = row[i_entry]
             if entry in listed:
                 if spooled:
                     kept.append(picked(row))
-                if books.what != JOURNAL:
-                    _add(books.movements, row[i_account], row[i_debit], row[i_credit])
+                if summed:
+                    moved.append(row)
             elif entry in opening:
-                _add(books.opening, row[i_account], row[i_debit], row[i_credit])
+                opened.append(row)
             elif entry in earlier:
-                _add(books.earlier, row[i_account], row[i_debit], row[i_credit])
+                before.append(row)
+        for sums, lines in ((books.movements, moved), (books.opening, opened),
+                            (books.earlier, before)):
+            add_lines(sums, lines, i_account, i_debit, i_credit)
         spool.add("lines", kept)
     return handle
 
