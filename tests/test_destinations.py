@@ -17,7 +17,7 @@ import time
 import pytest
 
 from cheel.destinations import open_destination
-from cheel.errors import DestinationError, Interrupted
+from cheel.errors import DestinationError, Interrupted, UsageError
 from cheel.backup import BackupOptions, plan_backup, run_backup
 from cheel.demo import DemoOptions, create_demo
 
@@ -177,6 +177,19 @@ def test_s3_failures_are_one_sentence(s3_endpoint, catalog):
     assert ftp.exit_code == 2 and "not to ftp://" in ftp.output.replace("\n", " ")
     with pytest.raises(DestinationError):
         open_destination(s3_url(s3_endpoint, "no-such-bucket")).check()
+
+
+@pytest.mark.parametrize("url, template", [
+    ("s3://bucket/folder?zz=1&endpoint=http://x&aa=2",
+     "an S3 destination takes endpoint, region and path-style, not {unknown}"),
+    ("sftp://user@host/folder?zz=1&key=k&aa=2",
+     "an SFTP destination takes key and known-hosts, not {unknown}")])
+def test_an_unknown_query_key_is_refused_by_name(url, template):
+    with pytest.raises(UsageError) as refused:
+        open_destination(url)
+    assert refused.value.exit_code == 2
+    assert refused.value.text.template == template
+    assert refused.value.text.params == {"unknown": "aa, zz"}
 
 
 # -- SFTP only --------------------------------------------------------------------------------

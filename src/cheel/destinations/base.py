@@ -15,11 +15,24 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import BinaryIO, Protocol
+from urllib.parse import parse_qs
 
-from ..errors import DestinationError, said
+from ..errors import DestinationError, Text, UsageError, said
 
 EXTENSION = ".cheelbackup"  # a backup file's name ends so
+
+
+def query_of(url_query: str, keys: set[str], refusal: Callable[[str], Text]) -> dict[str, str]:
+    """A destination URL's query as a dict (a key given twice: its last value). A key not in
+    ``keys`` is refused with :class:`UsageError`, saying ``refusal`` of the unknown keys
+    (sorted, joined by commas): each kind of destination says which keys it takes."""
+    query = {k: v[-1] for k, v in parse_qs(url_query).items()}
+    unknown = set(query) - keys
+    if unknown:
+        raise UsageError(refusal(", ".join(sorted(unknown))))
+    return query
 
 
 def file_digest(path: Path) -> tuple[int, str]:

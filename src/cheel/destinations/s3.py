@@ -20,10 +20,10 @@ import os
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from ..errors import DestinationError, NotFound, UsageError, said
-from .base import StoredFile
+from .base import StoredFile, query_of
 
 QUERY_KEYS = {"endpoint", "region", "path-style"}
 # A lost endpoint is said within about a minute, not after object_store's default of three
@@ -86,11 +86,9 @@ class S3Destination:
                                        "AWS_PROFILE"))
         if not parts.hostname:
             raise UsageError(said("an S3 destination is written s3://BUCKET/FOLDER"))
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - QUERY_KEYS
-        if unknown:
-            raise UsageError(said("an S3 destination takes endpoint, region and path-style, "
-                                  "not {unknown}", unknown=", ".join(sorted(unknown))))
+        query = query_of(parts.query, QUERY_KEYS, lambda unknown: said(
+            "an S3 destination takes endpoint, region and path-style, not {unknown}",
+            unknown=unknown))
         self.bucket = parts.hostname
         self.prefix = parts.path.strip("/")
         self.url = url

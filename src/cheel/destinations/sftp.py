@@ -22,10 +22,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import DestinationError, NotFound, UsageError, said
-from .base import EXTENSION, Published, SendingWriter, StoredFile, check_stored
+from .base import EXTENSION, Published, SendingWriter, StoredFile, check_stored, query_of
 
 QUERY_KEYS = {"key", "known-hosts"}
 TIMEOUT = 30  # seconds for a connection or an answer
@@ -46,11 +46,8 @@ class SFTPDestination:
                              hint=said("use an SSH key: the agent, ~/.ssh, or ?key=FILE"))
         if not parts.hostname or not parts.username:
             raise UsageError(said("an SFTP destination is written sftp://USER@HOST/FOLDER"))
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - QUERY_KEYS
-        if unknown:
-            raise UsageError(said("an SFTP destination takes key and known-hosts, not "
-                                  "{unknown}", unknown=", ".join(sorted(unknown))))
+        query = query_of(parts.query, QUERY_KEYS, lambda unknown: said(
+            "an SFTP destination takes key and known-hosts, not {unknown}", unknown=unknown))
         self.url = url
         self.user, self.host, self.port = parts.username, parts.hostname, parts.port or 22
         self.folder = unquote(parts.path) or "."
