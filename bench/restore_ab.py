@@ -18,10 +18,13 @@ replacing itself in a copy of the organization, made afresh before each run), ``
 organization on PostgreSQL), ``sqlite-load`` (``zstd -dc dump.sql.zst | sqlite3 NEW.db``,
 the dump made once by ``sqlite3 .dump | zstd -3``) and ``sqlite-floor`` (bench/run.py's
 attach-and-copy floor: the organization's rows copied into a new file, then its
-indexes). ``--case-a`` gives A another case than B, for a ratio of two
-cases of one version: ``--a . --case-a group-new --case replace``, or ``--case-a pg-restore
---case pg-new``.
-``--encrypted`` backs up with a password (in ``CHEEL_PASSWORD``, never in argv).
+indexes), ``backup`` (cheel backup of the whole SQLite organization into a new folder) and
+``sqlite-dump`` (its baseline: ``sqlite3 ORG .dump | zstd -3 > FILE``). ``--case-a`` gives A
+another case than B, for a ratio of two cases of one version: ``--a . --case-a group-new
+--case replace``, ``--case-a pg-restore --case pg-new``, or ``--case-a sqlite-dump --case
+backup --encrypted``.
+``--encrypted`` backs up with a password (in ``CHEEL_PASSWORD``, never in argv): the file the
+restores read, and the ``backup`` case's.
 The machine's load average is printed with every pair: other work on a 2-core machine
 shows in both sides of a pair alike, which is why only ratios within a pair are compared.
 """
@@ -46,7 +49,8 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgresql://postgres@127.0.0.1:5432"
 PASSWORD = "restore-ab-throwaway"
 CASES = ["new", "group-new", "replace", "verify", "pg-new", "pg-restore", "sqlite-load",
-         "sqlite-floor"]
+         "sqlite-floor", "backup", "sqlite-dump"]
+BACKUP_CASES = {"backup", "sqlite-dump"}  # these read the organization, not a backup
 GROUP = "Groupe Helvetia"  # the demo's largest group (80 % of the lines)
 
 
@@ -114,7 +118,8 @@ def main() -> None:
     pg = bool({"pg-new", "pg-restore"} & set(cases.values()))
     try:
         backup, org_file, dump = prepare(work, args, trees["B"], base_env, pg,
-                                         "pg-restore" in cases.values())
+                                         "pg-restore" in cases.values(),
+                                         not set(cases.values()) <= BACKUP_CASES)
         ratios = []
         kind = "encrypted" if args.encrypted else "plain"
         print(f"case {cases['A']} / {cases['B']}, {args.lines:,} lines, {kind}; "
@@ -140,9 +145,10 @@ def main() -> None:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def prepare(work: Path, args, tree: Path, env: dict, pg: bool, want_dump: bool
-            ) -> tuple[Path, Path, Path | None]:
-    """The organization (SQLite, and PostgreSQL for the pg cases), its backup, its dump."""
+def prepare(work: Path, args, tree: Path, env: dict, pg: bool, want_dump: bool,
+            want_backup: bool = True) -> tuple[Path | None, Path, Path | None]:
+    """The organization (SQLite, and PostgreSQL for the pg cases), its backup (unless only
+    backups are measured), its dump."""
     data = work / f"data-{args.lines}"
     dest = work / f"dest-{args.lines}{'-enc' if args.encrypted else ''}"
     env = dict(env, CHEEL_DATA_DIR=str(data))
@@ -159,6 +165,8 @@ def prepare(work: Path, args, tree: Path, env: dict, pg: bool, want_dump: bool
     else:
         source = "Big"
     dest = dest.with_name(dest.name + ("-pg" if pg else ""))
+    if not want_backup:
+        return None, org_file, None
     if not dest.exists():
         dest.mkdir(parents=True)
         cheel(tree, "backup", source, "--dest", str(dest), env=env)
@@ -174,13 +182,20 @@ def prepare(work: Path, args, tree: Path, env: dict, pg: bool, want_dump: bool
     return backup, org_file, dump
 
 
-def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backup: Path,
+def run_one(args, case: str, side: str, tree: Path, env: dict, temp: Path, backup: Path | None,
             org_file: Path, dump: Path | None) -> tuple[float, float]:
     env = dict(env, PYTHONPATH=str(tree / "src"))
     run = temp / f"run-{side}"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir()
     env["CHEEL_DATA_DIR"] = str(run)
+    if case == "backup":  # read where it is (a backup only reads), written into this run's
+        env["CHEEL_DATA_DIR"] = str(org_file.parent)
+        return timed(cheel_argv("backup", "Big", "--dest", str(run)), env)
+    if case == "sqlite-dump":
+        return timed(["sh", "-c", f'sqlite3 "{org_file}" .dump | zstd -3 -q > '
+                      f'"{run / "dump.sql.zst"}"'], env)
+    assert backup is not None
     if case == "new":
         return timed(cheel_argv("restore", str(backup), "--into", "X", "--create"), env)
     if case == "group-new":
