@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import resource
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parent.parent
+CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
 # A throwaway password, only ever passed through the CHEEL_PASSWORD environment variable.
 PASSWORD = "cheel-bench-password"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432"
@@ -116,3 +123,76 @@ class Sample:
         d["cpu"] = round(self.cpu, 4)
         return d
 
+
+
+# -- one command at a time, measured and reported (destinations.py, export.py, diff.py) --------
+def measure(argv: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one command; its failure stops the run."""
+    started = time.monotonic()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} failed: {child.stderr.read().decode()[:500]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def measure_cpu(argv: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system, every thread) of one
+    command: the CPU time does not depend on what else the machine runs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, peak = measure(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, peak, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cheel_env(data_dir: Path) -> dict:
+    """The environment of a cheel command on ``data_dir``, never with a password."""
+    env = dict(os.environ, CHEEL_DATA_DIR=str(data_dir))
+    env.pop("CHEEL_PASSWORD", None)
+    return env
+
+
+def make_demo(env: dict, lines: int) -> None:
+    """The demo organization (Demo SA) of ``lines`` journal entry lines, its time said."""
+    started = time.monotonic()
+    subprocess.run([CHEEL, "demo", "--entries", str(lines)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"demo of {lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def alternate(commands: dict[str, list[str] | Callable[[int], list[str]]], env: dict,
+              reps: int, measured: Callable[[list[str], dict], tuple] = measure,
+              pause: float = 0.0) -> dict[str, list[tuple]]:
+    """Each command's ``measured`` samples, the commands alternating, ``reps`` times (a
+    command may be a function of the repetition's index); each sample said as it comes,
+    ``pause`` seconds between repetitions."""
+    samples: dict[str, list[tuple]] = {k: [] for k in commands}
+    for rep in range(reps):
+        for kind, argv in commands.items():
+            sample = measured(argv(rep) if callable(argv) else argv, env)
+            samples[kind].append(sample)
+            cpu = f", {sample[2]:.2f} s of CPU" if len(sample) > 2 else ""
+            print(f"  {kind} rep {rep + 1}: {sample[0]:.2f} s, {sample[1]:.0f} MiB{cpu}",
+                  flush=True)
+        if pause:
+            time.sleep(pause)
+    return samples
+
+
+def best_and_peak(samples: dict[str, list[tuple]]) -> dict:
+    """Per command, its best time (s) and its largest peak RSS (MiB)."""
+    return {"best_seconds": {k: round(min(s[0] for s in v), 3) for k, v in samples.items()},
+            "peak_mib": {k: round(max(s[1] for s in v), 1) for k, v in samples.items()}}
+
+
+def machine_line() -> str:
+    """The start of a report's first sentence: the machine, its cores, Python."""
+    return f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "
+
+
+def write_results(name: str, results: dict, text: str) -> None:
+    """bench/results-NAME.md (the report, also printed) and .json (the figures)."""
+    (ROOT / "bench" / f"results-{name}.md").write_text(text)
+    (ROOT / "bench" / f"results-{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(text)

@@ -15,32 +15,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import (CHEEL, ROOT, alternate, best_and_peak, cheel_env, machine_line, make_demo,
+                    write_results)
+
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' local servers
 
-CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
 TIME_LIMIT = 1.15  # the issue's bar: at most this many times the folder's time
 MEMORY_LIMIT = 0.10  # and the same peak memory within this fraction
 
 
-def run(argv: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command; its failure stops the run."""
-    started = time.monotonic()
-    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(argv[:3])} failed: {child.stderr.read().decode()[:500]}")
-    return wall, usage.ru_maxrss / 1024
+def backup(dest: str) -> list[str]:
+    return [CHEEL, "backup", "Demo SA", "--dest", dest]
 
 
 def main() -> int:
@@ -54,48 +44,32 @@ def main() -> int:
     os.environ.update(CREDENTIALS)
     with tempfile.TemporaryDirectory(prefix="cheel-bench-dest-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, CHEEL_DATA_DIR=str(work / "data"))
-        env.pop("CHEEL_PASSWORD", None)
-        started = time.monotonic()
-        subprocess.run([CHEEL, "demo", "--entries", str(args.lines)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        print(f"demo of {args.lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
+        env = cheel_env(work / "data")
+        make_demo(env, args.lines)
         with seaweed_s3(work / "weed") as endpoint:
             bucket = new_bucket(endpoint)
             with throwaway_sshd(work / "sshd") if SSHD else contextlib.nullcontext() as server:
                 folder = work / "folder"
                 folder.mkdir()
-                kinds = {"folder": lambda rep: str(folder),
-                         "s3": lambda rep: s3_url(endpoint, bucket, f"rep{rep}")}
+                kinds = {"folder": lambda rep: backup(str(folder)),
+                         "s3": lambda rep: backup(s3_url(endpoint, bucket, f"rep{rep}"))}
                 if server is not None:
                     sftp = work / "sftp"
                     sftp.mkdir()
-                    kinds["sftp"] = lambda rep: server.url(sftp)
-                samples: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
-                for rep in range(args.reps):
-                    for kind, dest in kinds.items():
-                        samples[kind].append(run([CHEEL, "backup", "Demo SA", "--dest",
-                                                  dest(rep)], env))
-                        print(f"  {kind} rep {rep + 1}: {samples[kind][-1][0]:.2f} s, "
-                              f"{samples[kind][-1][1]:.0f} MiB", flush=True)
-                    time.sleep(1.1)  # the next second: the next file name
+                    kinds["sftp"] = lambda rep: backup(server.url(sftp))
+                # 1.1 s between repetitions: the next second, the next file name
+                samples = alternate(kinds, env, args.reps, pause=1.1)
                 size = next(folder.glob("*.cheelbackup")).stat().st_size
-    results = {"lines": args.lines, "size": size, "reps": args.reps,
-               "best_seconds": {k: round(min(s for s, _ in v), 3) for k, v in samples.items()},
-               "peak_mib": {k: round(max(m for _, m in v), 1) for k, v in samples.items()}}
+    results = {"lines": args.lines, "size": size, "reps": args.reps, **best_and_peak(samples)}
     text = report(results)
-    (ROOT / "bench" / "results-destinations.md").write_text(text)
-    (ROOT / "bench" / "results-destinations.json").write_text(json.dumps(results, indent=2)
-                                                              + "\n")
-    print(text)
+    write_results("destinations", results, text)
     return 0
 
 
 def report(r: dict) -> str:
     folder_s, folder_m = r["best_seconds"]["folder"], r["peak_mib"]["folder"]
     lines = ["# A backup to each destination against a local folder (bench/destinations.py)",
-             "", f"{platform.node()}: {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}; {r['lines']:,} journal entry lines, a file of "
+             "", f"{machine_line()}{r['lines']:,} journal entry lines, a file of "
              f"{r['size'] / 2**20:.1f} MiB; best time and largest peak RSS of {r['reps']} "
              "alternating runs; the servers are the tests' own, on this machine.", "",
              "| destination | time | ratio | peak RSS | ratio |", "|---|---:|---:|---:|---:|"]

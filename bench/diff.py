@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,12 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "src"))
-from destinations import run  # noqa: E402  (wall seconds and peak RSS of one command)
+from common import (CHEEL, ROOT, alternate, cheel_env, machine_line, measure, measure_cpu,
+                    write_results)
 
-CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
+sys.path.insert(0, str(ROOT / "src"))
+
 ORG, COPY = "Demo SA", "Copie"
 TIME_LIMIT = 1.5  # the issue's bar: a diff at most this many times verify's time
 MEMORY_LIMIT = 0.10  # flat: N lines within this fraction of N/4's peak
@@ -85,15 +82,6 @@ def changes(data_dir: Path) -> dict:
     return {"journal_entries": {"added": 3, "removed": 1, "changed": 2}}
 
 
-def measured(argv: list[str], env: dict) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system, every thread) of one
-    command: the CPU time does not depend on what else the machine runs."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, peak = run(argv, env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, peak, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -104,8 +92,7 @@ def main() -> int:
         work = Path(tmp)
         for lines in (args.lines // 4, args.lines):
             data = work / f"data{lines}"
-            env = dict(os.environ, CHEEL_DATA_DIR=str(data))
-            env.pop("CHEEL_PASSWORD", None)
+            env = cheel_env(data)
             started = time.monotonic()
             subprocess.run([CHEEL, "demo", "--name", ORG, "--entries", str(lines)], env=env,
                            check=True, stdout=subprocess.DEVNULL)
@@ -129,25 +116,16 @@ def main() -> int:
                         "diff": [CHEEL, "diff", file, "--against", ORG, "--json"],
                         "diff-copy": [CHEEL, "diff", file, "--against", COPY, "--json"]}
             if lines != args.lines:  # N/4: memory only
-                results["flat"][str(lines)] = run(commands["diff"], env)[1]
+                results["flat"][str(lines)] = measure(commands["diff"], env)[1]
                 continue
             results["size"] = Path(file).stat().st_size
             results["load"] = [round(x, 2) for x in os.getloadavg()]
-            samples: dict[str, list[tuple[float, float, float]]] = {k: [] for k in commands}
-            for rep in range(args.reps):
-                for kind, argv in commands.items():
-                    samples[kind].append(measured(argv, env))
-                    wall, peak, cpu = samples[kind][-1]
-                    print(f"  {kind} rep {rep + 1}: {wall:.2f} s, {peak:.0f} MiB, "
-                          f"{cpu:.2f} s of CPU", flush=True)
+            samples = alternate(commands, env, args.reps, measured=measure_cpu)
             results["load"] += [round(x, 2) for x in os.getloadavg()]
             results["flat"][str(lines)] = max(m for _, m, _ in samples["diff"])
             results["runs"] = {k: [[round(s, 3), round(m, 1), round(c, 3)] for s, m, c in v]
                                for k, v in samples.items()}
-    text = report(results)
-    (ROOT / "bench" / "results-diff.md").write_text(text)
-    (ROOT / "bench" / "results-diff.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(text)
+    write_results("diff", results, report(results))
     return 0
 
 
@@ -156,8 +134,7 @@ def report(r: dict) -> str:
     verify = runs["verify"]
     load = r["load"]
     lines = ["# A diff of a backup against its organization, and a verify (bench/diff.py)",
-             "", f"{platform.node()}: {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}; {r['lines']:,} journal entry lines (SQLite), a "
+             "", f"{machine_line()}{r['lines']:,} journal entry lines (SQLite), a "
              f"file of {r['size'] / 2**20:.1f} MiB; {r['reps']} repetitions, the commands "
              "alternating; time: the median of each repetition's ratio to verify's run just "
              "before it (the machine's load changes between repetitions, not within one); "

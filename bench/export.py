@@ -17,20 +17,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from destinations import run  # noqa: E402  (wall seconds and peak RSS of one command)
+from common import (CHEEL, alternate, best_and_peak, cheel_env, machine_line, make_demo,
+                    write_results)
 
-CHEEL = str(ROOT / ".venv" / "bin" / "cheel")
 LARGEST = "Helvetia Services SA"  # 40 % of the demo's lines
 OTHERS = ("Helvetia Holding SA", "Helvetia Immobilier SA", "Boulangerie Favre Sàrl",
           "Atelier Keller GmbH")
@@ -48,12 +42,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cheel-bench-export-") as tmp:
         work = Path(tmp)
-        env = dict(os.environ, CHEEL_DATA_DIR=str(work / "data"))
-        env.pop("CHEEL_PASSWORD", None)
-        started = time.monotonic()
-        subprocess.run([CHEEL, "demo", "--entries", str(args.lines)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        print(f"demo of {args.lines:,} lines in {time.monotonic() - started:.1f} s", flush=True)
+        env = cheel_env(work / "data")
+        make_demo(env, args.lines)
         (work / "b").mkdir()
         subprocess.run([CHEEL, "backup", "Demo SA", "--dest", str(work / "b")], env=env,
                        check=True, stdout=subprocess.DEVNULL)
@@ -73,12 +63,7 @@ def main() -> int:
         }
         for i, company in enumerate(OTHERS):
             commands[f"journal csv ({company})"] = export(company, f"other{i}.csv")
-        samples: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
-        for rep in range(args.reps):
-            for kind, argv in commands.items():
-                samples[kind].append(run(argv, env))
-                print(f"  {kind} rep {rep + 1}: {samples[kind][-1][0]:.2f} s, "
-                      f"{samples[kind][-1][1]:.0f} MiB", flush=True)
+        samples = alternate(commands, env, args.reps)
         rows = {"journal csv": rows_of(out / "journal.csv"),
                 "ledger csv": rows_of(out / "ledger.csv")}
         rows["journal xlsx"] = rows["journal csv"]
@@ -86,24 +71,19 @@ def main() -> int:
             rows[f"journal csv ({company})"] = rows_of(out / f"other{i}.csv")
         size = Path(file).stat().st_size
     results = {"lines": args.lines, "size": size, "reps": args.reps, "rows": rows,
-               "best_seconds": {k: round(min(s for s, _ in v), 3) for k, v in samples.items()},
-               "peak_mib": {k: round(max(m for _, m in v), 1) for k, v in samples.items()}}
-    text = report(results)
-    (ROOT / "bench" / "results-export.md").write_text(text)
-    (ROOT / "bench" / "results-export.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(text)
+               **best_and_peak(samples)}
+    write_results("export", results, report(results))
     return 0
 
 
 def report(r: dict) -> str:
     verify_s, verify_m = r["best_seconds"]["verify"], r["peak_mib"]["verify"]
     lines = ["# Exports out of a backup against verify of the same file (bench/export.py)", "",
-             f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}; "
-             f"a demo organization of {r['lines']:,} journal entry lines, a backup of "
-             f"{r['size'] / 2**20:.1f} MiB (not encrypted); best time and largest peak RSS of "
-             f"{r['reps']} alternating runs. Every export reads the whole file through the "
-             "sound reader (as verify does), spools the company's entries and lines to a "
-             "temporary SQLite file and writes them out sorted.", "",
+             f"{machine_line()}a demo organization of {r['lines']:,} journal entry lines, "
+             f"a backup of {r['size'] / 2**20:.1f} MiB (not encrypted); best time and largest "
+             f"peak RSS of {r['reps']} alternating runs. Every export reads the whole file "
+             "through the sound reader (as verify does), spools the company's entries and lines "
+             "to a temporary SQLite file and writes them out sorted.", "",
              "| command | rows out | time | × verify | peak RSS | × verify |",
              "|---|---:|---:|---:|---:|---:|"]
     for kind, s in r["best_seconds"].items():
