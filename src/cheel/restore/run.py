@@ -10,12 +10,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..archive.age import Unlocker
 from ..archive.manifest import Manifest
 from ..archive.reader import BackupReader
 from ..destinations import open_location
-from ..diff import GroupDiff, replaced_groups, replacing
 from ..errors import AlreadyExists, DamagedFile, IntegrityError, NotFound, Text, said
 from ..progress import Progress
 from ..soundness import SoundReader, check_manifest
@@ -26,6 +26,9 @@ from ..store.organizations import open_database
 from ..verify import BackupInfo, Unlock, inspect_backup, unlocker_of
 from .load import Loader
 from .plan import REPLACE, GroupPlan, RestoreOptions, backup_groups, decide, select_groups
+
+if TYPE_CHECKING:
+    from ..diff import GroupDiff
 
 FINISH_CONNECTIONS = 2  # keys and checks of a new database, as pg_restore --jobs 2
 
@@ -113,6 +116,9 @@ def _replacing(catalog: Catalog, options: RestoreOptions, info: BackupInfo,
                ) -> list[tuple[GroupDiff, Text]]:
     """A dry run's check of the whole file; with groups to replace, made by the diff of
     each against the group it replaces (one pass over the file), and what it loses."""
+    # Imported here: only a dry run needs the diff (18 ms of a restore's start otherwise).
+    from ..diff import replaced_groups, replacing
+
     replaced = [g for g in groups if g.action == REPLACE]
     if not replaced:
         check_whole_file(options.file, unlocker, progress)
