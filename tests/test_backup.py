@@ -26,7 +26,7 @@ from cheel.archive import members, rows
 from cheel.backup import BackupOptions, create_destination, plan_backup
 from cheel.errors import CheelError, DestinationError, UsageError
 from cheel.store import organizations
-from cheel.store import schema
+from cheel.store import schema, scope
 from cheel.store.catalog import Catalog
 from cheel.verify import verify_backup
 
@@ -266,6 +266,16 @@ def test_group_backup_holds_its_rows_and_nothing_else(catalog, dest, engine_url,
     assert sorted(result.companies) == companies
 
 
+def _add_late_line(db, group_id: int) -> None:
+    """A line added late to the group's first entry: its id comes after every other."""
+    first, account = db.query(
+        "SELECT e.id, l.account_id FROM journal_entries e JOIN entry_lines l "
+        "ON l.entry_id = e.id JOIN companies c ON c.id = e.company_id "
+        "WHERE c.group_id = ? ORDER BY e.id LIMIT 1", (group_id,))[0]
+    db.insert("entry_lines", {"entry_id": first, "account_id": account,
+                              "debit": 0, "credit": 0, "text": "late line"})
+
+
 def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, monkeypatch):
     """Read in ranges of a few ids (PostgreSQL bounds each range's parents by the ids its
     rows point to), a group's lines come out whole and in id order, even lines added late
@@ -277,12 +287,7 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
         gid = group.id
         with db.transaction():
             for g in (gid, organizations.find_group(db, "Solo Sàrl").id):
-                first, account = db.query(
-                    "SELECT e.id, l.account_id FROM journal_entries e JOIN entry_lines l "
-                    "ON l.entry_id = e.id JOIN companies c ON c.id = e.company_id "
-                    "WHERE c.group_id = ? ORDER BY e.id LIMIT 1", (g,))[0]
-                db.insert("entry_lines", {"entry_id": first, "account_id": account,
-                                          "debit": 0, "credit": 0, "text": "late line"})
+                _add_late_line(db, g)
         owner = _owner_group(db)
     monkeypatch.setattr(snapshot_reader, "UNIT_ROWS", {"sqlite": 3, "postgres": 3})
     monkeypatch.setattr(snapshot_reader, "DENSE", 0.0)  # every table in ranges
@@ -293,6 +298,40 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
         assert [r[0] for r in data.get((0, "g1", t.name), [])] == mine, t.name
     texts = [r for r in table_rows(manifest, data, "entry_lines") if r["text"] == "late line"]
     assert len(texts) == 1
+
+
+def test_whole_organization_holds_every_row_and_only_the_referenced_org_rows(
+        catalog, dest, engine_url, monkeypatch):
+    """Every group of an organization: only the referenced organization rows (hans and two
+    languages are referenced by no row), and a group's id range is read without joins
+    only where every id in it is the group's. A line added late to
+    Muster Gruppe's first entry takes an id past Solo Sàrl's lines: Solo's range stays
+    whole, Muster's does not."""
+    mv.build_sample(catalog, "Sample", postgres=engine_url)
+    with organizations.opened(catalog, "Sample") as (_, db):
+        gid = organizations.find_group(db, "Muster Gruppe").id
+        with db.transaction():
+            _add_late_line(db, gid)
+        owner = _owner_group(db)
+        groups = {g.name: g.id for g in organizations.list_groups(db)}
+    from cheel.backup import snapshot_reader
+    ranges = []
+
+    def select_range_sql(t, *args, **kwargs):
+        ranges.append((t.name, kwargs["whole"]))
+        return scope.select_range_sql(t, *args, **kwargs)
+
+    monkeypatch.setattr(snapshot_reader, "SMALL_GROUP_ROWS", 0)  # every group in ranges
+    monkeypatch.setattr(snapshot_reader, "select_range_sql", select_range_sql)
+    manifest, data = read_backup(backup(catalog, ["Sample"], dest).path)
+    assert ("entry_lines", True) in ranges and ("entry_lines", False) in ranges
+    (org,) = manifest["organizations"]
+    for g in org["groups"]:
+        for t in schema.group_tables():
+            mine = sorted(i for i, o in owner[t.name].items() if o == groups[g["name"]])
+            assert [r[0] for r in data.get((0, g["key"], t.name), [])] == mine, t.name
+    assert sorted(r["login"] for r in table_rows(manifest, data, "users")) == ["admin", "marie"]
+    assert sorted(r["code"] for r in table_rows(manifest, data, "languages")) == ["de", "fr"]
 
 
 def test_whole_organization_and_several_organizations(catalog, dest):

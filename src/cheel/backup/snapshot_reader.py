@@ -160,9 +160,14 @@ class SnapshotReader:
             # planner, without statistics, takes any literal list for few rows, which suits
             # a small group and misleads it for a large one.
             small = n * 10 <= self.top_ids.get(t.name, 0)
+            # Every id from lo to hi is the group's (counted in this snapshot: ids are
+            # unique): no joins to find them, as for an organization of one group, or a
+            # group restored or imported in one go. 800,000 entry lines: 0.39 s of CPU
+            # in SQLite with the joins, 0.34 s without.
             query = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
                                      _company_ids(group) if small else None,
-                                     bound_parent=self.db.engine == POSTGRES and not small)
+                                     bound_parent=self.db.engine == POSTGRES and not small,
+                                     whole=n == hi - lo + 1)
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
             units = [(query.sql, query.params(group.id, start, min(hi, start + step - 1)),
                       query.bounded) for start in range(lo, hi + 1, step)]
