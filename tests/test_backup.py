@@ -302,9 +302,9 @@ def test_small_id_ranges_hold_every_row_of_the_group(catalog, dest, engine_url, 
 
 def test_whole_organization_holds_every_row_and_only_the_referenced_org_rows(
         catalog, dest, engine_url, monkeypatch):
-    """Every group of an organization: only the referenced organization rows (hans and two
-    languages are referenced by no row), and a group's id range is read without joins
-    only where every id in it is the group's. A line added late to
+    """Every group of an organization: the organization rows come from the foreign keys'
+    indexes (hans and two languages are referenced by no row), and a group's id range is
+    read without joins only where every id in it is the group's. A line added late to
     Muster Gruppe's first entry takes an id past Solo Sàrl's lines: Solo's range stays
     whole, Muster's does not."""
     mv.build_sample(catalog, "Sample", postgres=engine_url)

@@ -22,7 +22,8 @@ from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
 from ..store.languages import language_codes
 from ..store.organizations import GroupInfo
-from ..store.scope import ranges_sql, references_sql, select_range_sql, select_sql
+from ..store.scope import (ranges_sql, references_in_sql, references_sql, select_range_sql,
+                           select_sql)
 
 HELPERS = 2  # threads reading the database besides the one writing the file
 # A group of at most this many rows (documents aside) is read in one query, its tables
@@ -78,12 +79,20 @@ class SnapshotReader:
         # as many batches as helpers, which run them at once (same snapshot).
         ranges: dict[tuple[int, str], tuple] = {}
         batches = []
+        # Every group of the organization: the referenced organization rows found from the
+        # foreign keys' indexes (0.4 ms), not from every row: this description of a 1 M-line
+        # organization took 0.30 s of CPU, now 0.24 s.
+        whole = len(self.groups) == self.db.scalar(f"SELECT count(*) FROM {schema.GROUP_TABLE}")
+        if whole:
+            batches.append((None, columns, None, self._query(
+                references_in_sql([(t, c.name) for t, c in columns], len(self.groups)),
+                tuple(g.id for g in self.groups) * len(columns))))
         for g in self.groups:
             ids = _company_ids(g)
             for part in _split(tables, self._helpers):
                 batches.append((g.id, part, self._query(ranges_sql(part, ids),
                                                         (g.id,) * len(part)), None))
-            for part in _split(columns, self._helpers):
+            for part in _split(columns, self._helpers) if not whole else []:
                 batches.append((g.id, part, None, self._query(
                     references_sql([(t, c.name) for t, c in part], ids), (g.id,) * len(part))))
         # The highest id of each table: how large the organization is, next to a group.

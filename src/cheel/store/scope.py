@@ -131,6 +131,27 @@ def references_sql(columns: Sequence[tuple[schema.Table, str]],
     return " UNION ".join(parts)
 
 
+def references_in_sql(columns: Sequence[tuple[schema.Table, str]], groups: int) -> str:
+    """The distinct non-null values of each (table, column) among the rows of ``groups``
+    groups (their ids are the parameters, for each column in turn), rows ``(k, value)`` as
+    :func:`references_sql` gives, without reading every row: the column's index is walked
+    from one distinct value to the next, and a value is kept if a row of the groups holds
+    it. For groups that hold most of a table (a whole organization) the first row tried is
+    theirs; for a few small ones the others' rows may be walked, which is why this is not
+    :func:`references_sql`."""
+    marks = ", ".join("?" * groups)
+    parts = []
+    for k, (t, column) in enumerate(columns):
+        frm, grp = scoped_from(t)
+        values = (f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {t.name} "
+                  f"WHERE {column} IS NOT NULL UNION ALL SELECT (SELECT MIN({column}) "
+                  f"FROM {t.name} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+                  f"SELECT x FROM v")
+        parts.append(f"SELECT {k}, d.x FROM ({values}) d WHERE d.x IS NOT NULL AND EXISTS "
+                     f"(SELECT 1 FROM {frm} WHERE t0.{column} = d.x AND {grp} IN ({marks}))")
+    return " UNION ALL ".join(parts)
+
+
 def referenced_sql(t: schema.Table, column: str, companies: Companies = None) -> str:
     """Distinct non-null values of ``t.column`` among one group's rows."""
     frm, grp = scoped_from(t, companies=companies)
