@@ -334,6 +334,17 @@ def test_whole_organization_holds_every_row_and_only_the_referenced_org_rows(
     assert sorted(r["code"] for r in table_rows(manifest, data, "languages")) == ["de", "fr"]
 
 
+def test_a_nul_character_fails_the_backup(catalog, dest):
+    make_org(catalog, "Nul")
+    with organizations.opened(catalog, "Nul") as (_, db):
+        organizations.create_company(db, "Nul AG")
+        with db.transaction():
+            db.execute("UPDATE contacts SET name = 'A' || char(0) || 'B'")
+    with pytest.raises(CheelError, match="holds a NUL character"):
+        backup(catalog, ["Nul"], dest)
+    assert list(dest.iterdir()) == []
+
+
 def test_whole_organization_and_several_organizations(catalog, dest):
     mv.build_sample(catalog, "Erste")
     mv.build_sample(catalog, "Zweite")

@@ -29,6 +29,14 @@ from .plan import BackupPlan, encryption_recipients
 from .snapshot_reader import SnapshotReader
 
 
+def _holds_nul(data: bytes) -> bool:
+    """A NUL character as the JSON of a chunk writes it (what no reader, nor PostgreSQL,
+    takes). Most chunks hold no escaped character at all, which memchr tells fastest: over
+    the 122 MB of a 1 M-line demo organization's chunks 6 ms, against 84 ms for Python's
+    two-way search of the 6-byte needle alone."""
+    return b"\\" in data and b"\\u0000" in data
+
+
 @dataclass
 class BackupResult:
     path: Path | str  # a file, or a URL
@@ -95,7 +103,7 @@ def run_backup(catalog: Catalog, plan: BackupPlan,
                     seq = schema.TABLES.index(t)
                     for n, (data, rows) in enumerate(chunks):
                         name = f"data/{r.index}/{key}/{seq:03d}-{t.name}-{n:06d}.json"
-                        if b"\\u0000" in data:  # what no reader (nor PostgreSQL) takes
+                        if _holds_nul(data):
                             raise CheelError(said("a row of {name} holds a NUL character, which a "
                                                   "backup cannot carry; no backup was written",
                                                   name=t.name))
