@@ -48,6 +48,16 @@ class Text:
         return f"said({self.template!r}, ...)"
 
 
+def sentence(text: Text | str) -> str:
+    """``text`` as a whole sentence (English, when a Text): made printable, with a capital
+    and a full stop."""
+    text = printable(str(text))
+    text = text[:1].upper() + text[1:]
+    if text and not text.endswith((".", "?", "!")):
+        text += "."
+    return text
+
+
 def joined(parts: list[Text | str], separator: str = "; ") -> Text:
     """Several sentences or fragments as one (each translated on its own)."""
     names = [f"part{i}" for i in range(len(parts))]

@@ -186,11 +186,7 @@ def say(text: errors.Text | str | None, lang: str) -> str:
         return ""
     if isinstance(text, errors.Text):
         text = text.render(error_translations(lang).gettext)
-    text = errors.printable(text)
-    text = text[:1].upper() + text[1:]
-    if text and not text.endswith((".", "?", "!")):
-        text += "."
-    return text
+    return errors.sentence(text)
 
 
 def message(text: str, **params) -> dict:
