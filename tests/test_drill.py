@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import msgspec
@@ -239,7 +240,7 @@ def test_figures_that_differ_are_a_mismatch(made, dest, scratch, monkeypatch, en
     balances = [d for d in report["differences"] if d["kind"] == "balance"]
     assert 2 <= len(balances) <= 3  # the lost line's account, the moved line's two
     assert all("balance" in d["expected"] and "balance" in d["found"] for d in balances)
-    assert "figure(s) differ from what it declares" in result.stderr
+    assert "figures differ from what it declares" in result.stderr
     last = read_record(path).drills[-1]
     assert (last.ok, last.error, last.differences) == \
         (False, "DrillMismatch", len(report["differences"]))
@@ -249,6 +250,49 @@ def test_figures_that_differ_are_a_mismatch(made, dest, scratch, monkeypatch, en
     human = drill(made, str(path), *args)
     assert human.exit_code == 6 and "Drill FAILED" in human.stdout
     assert "  differs: entry_lines: " in human.stdout
+
+
+def test_a_mismatch_is_said_whole_in_the_page_language():
+    """Every part of a drill's finding is a sentence of its own, translated: the account and
+    its group, its debits and credits, what one side lacks; one figure, or several."""
+    from cheel.drill import Difference
+    from cheel.web import i18n
+
+    lost = Difference("balance", "1020", (Decimal(150000), Decimal(0)),
+                      (Decimal(100000), Decimal(0)), "Groupe Helvetia")
+    gone = Difference("balance", "2000", (Decimal(0), Decimal(500)), None, "Groupe Helvetia")
+    report = drill_run.DrillReport("x.cheelbackup", "sqlite", "2026-03-02T01:30:00+00:00",
+                                   differences=[lost])
+    one = drill_run.mismatch(report).text
+    assert str(one) == ('the drill restored x.cheelbackup, but one figure differs from what it '
+                        'declares: account 1020 of the group "Groupe Helvetia": debit 1000.00, '
+                        'credit 0.00, balance 1000.00 restored, debit 1500.00, credit 0.00, '
+                        'balance 1500.00 in the backup')
+    assert i18n.say(one, "fr") == (
+        "Le test de restauration a restauré x.cheelbackup, mais un chiffre ne concorde pas avec "
+        "ce que la sauvegarde déclare : compte 1020 du groupe « Groupe Helvetia » : débit "
+        "1000.00, crédit 0.00, solde 1000.00 après restauration, débit 1500.00, crédit 0.00, "
+        "solde 1500.00 dans la sauvegarde.")
+    assert i18n.say(one, "de") == (
+        "Der Wiederherstellungstest hat x.cheelbackup wiederhergestellt, aber ein Wert weicht "
+        "von den Angaben der Sicherung ab: Konto 1020 der Gruppe «Groupe Helvetia»: Soll "
+        "1000.00, Haben 0.00, Saldo 1000.00 nach der Wiederherstellung, Soll 1500.00, Haben "
+        "0.00, Saldo 1500.00 in der Sicherung.")
+    report.differences.append(gone)
+    two = drill_run.mismatch(report).text
+    german = i18n.say(two, "de")
+    assert "aber 2 Werte weichen von den Angaben der Sicherung ab" in german
+    assert ("Konto 2000 der Gruppe «Groupe Helvetia»: fehlt nach der Wiederherstellung, Soll "
+            "0.00, Haben 5.00, Saldo -5.00 in der Sicherung.") in german
+    french = i18n.say(two, "fr")
+    assert "mais 2 chiffres ne concordent pas" in french
+    assert "compte 2000 du groupe « Groupe Helvetia » : absent après restauration" in french
+    for said in (french, german):
+        assert not any(w in said for w in ("debit", "credit", "restored", "of the group"))
+    # the JSON says it as before, in English
+    assert gone.as_dict() == {"kind": "balance", "what": '2000 of the group "Groupe Helvetia"',
+                              "expected": "debit 0.00, credit 5.00, balance -5.00",
+                              "found": "no such account"}
 
 
 def test_a_crafted_file_whose_declared_counts_differ_is_refused_and_recorded(made, dest,

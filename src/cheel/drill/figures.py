@@ -124,26 +124,48 @@ def measure(db: Database, expected: Figures) -> Figures:
     return found
 
 
+Amounts = tuple[Decimal, Decimal]  # an account's (debit, credit), in minor units
+NO_ACCOUNT = "no such account"  # what the JSON says for an account one side does not hold
+
+
 @dataclass
 class Difference:
-    """One figure that differs: which (a table, or an account), and what was found."""
+    """One figure that differs: a table's rows, or an account's debits and credits, as the
+    file declares them (``expected``) and as the restored organization holds them
+    (``found``). :attr:`text` says it (translatable), :meth:`as_dict` gives it to JSON."""
 
     kind: str  # "rows" or "balance"
-    what: str  # the table, or "NUMBER" of the group "NAME"
-    expected: str
-    found: str
+    what: str  # the table, or the account's number
+    expected: int | Amounts | None  # rows, or (debit, credit); None: no such account
+    found: int | Amounts | None
+    group: str = ""  # the account's group's name (kind "balance")
+
+    @property
+    def account(self) -> Text:
+        return said('{number} of the group "{group}"', number=self.what, group=self.group)
 
     @property
     def text(self) -> Text:
         if self.kind == "rows":
             return said("{table}: {found} rows restored, {expected} in the backup",
                         table=self.what, found=self.found, expected=self.expected)
+        if self.found is None:
+            return said("account {account}: not restored, {expected} in the backup",
+                        account=self.account, expected=_amounts(self.expected))
+        if self.expected is None:
+            return said("account {account}: {found} restored, not in the backup",
+                        account=self.account, found=_amounts(self.found))
         return said("account {account}: {found} restored, {expected} in the backup",
-                    account=self.what, found=self.found, expected=self.expected)
+                    account=self.account, found=_amounts(self.found),
+                    expected=_amounts(self.expected))
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "what": self.what, "expected": self.expected,
-                "found": self.found}
+        if self.kind == "rows":
+            return {"kind": self.kind, "what": self.what, "expected": str(self.expected),
+                    "found": str(self.found)}
+        sides = {side: NO_ACCOUNT if pair is None else str(_amounts(pair))
+                 for side, pair in (("expected", self.expected), ("found", self.found))}
+        return {"kind": self.kind, "what": str(self.account), **sides}
 
 
 def compare(expected: Figures, found: Figures, group_names: dict[str, str]
@@ -154,23 +176,21 @@ def compare(expected: Figures, found: Figures, group_names: dict[str, str]
     for t in schema.TABLES:
         want, got = expected.rows.get(t.name, 0), found.rows.get(t.name, 0)
         if want != got:
-            out.append(Difference("rows", t.name, str(want), str(got)))
+            out.append(Difference("rows", t.name, want, got))
     for key in sorted(expected.accounts.keys() | found.accounts.keys()):
         want_pair = expected.accounts.get(key)
         got_pair = found.accounts.get(key)
         if want_pair != got_pair:
             uid, number = key
-            what = f'{number} of the group "{group_names.get(uid, uid)}"'
-            out.append(Difference("balance", what, _amounts(want_pair), _amounts(got_pair)))
+            out.append(Difference("balance", number, want_pair, got_pair,
+                                  group_names.get(uid, uid)))
     return out
 
 
-def _amounts(pair: tuple[Decimal, Decimal] | None) -> str:
-    if pair is None:
-        return "no such account"
+def _amounts(pair: Amounts) -> Text:
     debit, credit = pair
-    return (f"debit {_francs(debit)}, credit {_francs(credit)}, "
-            f"balance {_francs(debit - credit)}")
+    return said("debit {debit}, credit {credit}, balance {balance}", debit=_francs(debit),
+                credit=_francs(credit), balance=_francs(debit - credit))
 
 
 def _francs(minor: Decimal) -> str:

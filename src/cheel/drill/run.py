@@ -144,10 +144,12 @@ def mismatch(report: DrillReport) -> DrillMismatch:
     details: list[Text | str] = [d.text for d in first]
     if more:
         details.append(said("{count} more", count=more))
+    count = len(report.differences)
     error = DrillMismatch(
-        said("the drill restored {file}, but {count} figure(s) differ from what it declares: "
-             "{details}", file=report.file, count=len(report.differences),
-             details=joined(details)),
+        said("the drill restored {file}, but one figure differs from what it declares: "
+             "{details}", file=report.file, details=joined(details)) if count == 1 else
+        said("the drill restored {file}, but {count} figures differ from what it declares: "
+             "{details}", file=report.file, count=count, details=joined(details)),
         hint=said("a restore of this backup would not give back what was backed up: keep "
                   "older backups, and report it with the file"))
     error.report = report
