@@ -81,6 +81,22 @@ def test_a_plan_is_stored_private_without_its_secrets(catalog, tmp_path):
 
 
 @pytest.mark.postgres
+def test_an_unknown_plan_names_the_known_ones_or_says_there_is_none(catalog, tmp_path):
+    from cheel.errors import NotFound
+    from cheel.web import i18n
+
+    with pytest.raises(NotFound) as none:
+        load_plan(catalog, "nightly")
+    assert none.value.hint == "there are no plans yet"
+    assert i18n.say(none.value.hint_text, "fr") == "Il n'existe encore aucun plan de sauvegarde."
+    assert i18n.say(none.value.hint_text, "de") == "Es gibt noch keine Sicherungspläne."
+    save_plan(catalog, Plan(name="weekly", destination=str(tmp_path)))
+    with pytest.raises(NotFound) as one:
+        load_plan(catalog, "nightly")
+    assert one.value.hint == "known plans: weekly"
+    assert i18n.say(one.value.hint_text, "de") == "Bekannte Sicherungspläne: weekly."
+
+
 def test_a_run_backs_up_verifies_and_prunes_sqlite_and_postgres(catalog, tmp_path, pg_url,
                                                                 pg_dbname):
     _orgs(catalog, "Alpha SA", "Beta Sàrl")

@@ -90,9 +90,10 @@ def load_plan(catalog: Catalog, name: str) -> Plan:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        known = ", ".join(p.name for p in list_plans(catalog)) or said("none yet")
+        known = ", ".join(p.name for p in list_plans(catalog))
         raise NotFound(said('there is no plan named "{name}"', name=name),
-                       hint=said("known plans: {known}", known=known)) from None
+                       hint=said("known plans: {known}", known=known) if known else
+                       said("there are no plans yet")) from None
     try:
         return decode_plan(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as e:
