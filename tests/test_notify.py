@@ -13,8 +13,10 @@ import pytest
 from notify_servers import (HttpReceiver, closed_port, self_signed, server_context,
                             smtp_server)
 
-from cheel.notify import notify_run
+from cheel import notify
+from cheel.errors import sentence
 from cheel.plans.model import Email, Notify, Outcome, RunReport, Secret, Webhook
+from cheel.web import i18n
 
 PASSWORD = "Tr0ub4dor&3-never-shown"
 USER = "backup@fidu.ch"
@@ -36,6 +38,11 @@ def report(failed=FAILED, stale=(STALE,)) -> RunReport:
 
 
 NEWEST = {STALE: "2026-02-27T01:35:00+00:00"}
+
+
+def notify_run(*args, **kwargs) -> list[str]:
+    """The run's notification problems as its report keeps them: English sentences."""
+    return [sentence(p) for p in notify.notify_run(*args, **kwargs)]
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +170,25 @@ def test_an_unreadable_password_file_is_said(smtp, certificate, tmp_path):
     assert len(problems) == 1 and handler.received == []
     assert problems[0].startswith("The e-mail notification was not sent: the SMTP password "
                                   "cannot be read from")
+
+
+def test_a_problem_is_said_whole_in_the_page_language(smtp, certificate, tmp_path):
+    port, _handler = smtp
+    missing = str(tmp_path / "none")
+    problem, = notify.notify_run(Notify(email=email_to(port, certificate, missing)), report(),
+                                 host=HOST)
+    french, german = i18n.say(problem, "fr"), i18n.say(problem, "de")
+    assert french.startswith("La notification par e-mail n'a pas été envoyée : impossible de "
+                             "lire le mot de passe SMTP depuis "), french
+    assert german.startswith("Die E-Mail-Benachrichtigung wurde nicht gesendet: das "
+                             "SMTP-Passwort kann nicht aus "), german
+    for said in (french, german):
+        assert missing in said and "SMTP password" not in said and "not sent" not in said
+    hook = notify.notify_run(Notify(webhook=Webhook(url="file:///etc/passwd")), report(),
+                             host=HOST)
+    assert i18n.say(hook[0], "de") == ("Die Webhook-Benachrichtigung wurde nicht zugestellt: "
+                                       "die Adresse des Webhooks file:// ist keine http://- "
+                                       "oder https://-URL.")
 
 
 def test_an_untrusted_certificate_stops_before_the_password(smtp, certificate, password_file):

@@ -194,6 +194,24 @@ def test_a_broken_organization_fails_alone_said_in_german(client, fleet):
     assert "NICHT OK" in text_of(section(r.text, "nightly"))
 
 
+def test_a_notification_problem_is_said_in_the_page_language(client, fleet, tmp_path):
+    catalog, dest = fleet
+    missing = tmp_path / "no-token"
+    save_plan(catalog, Plan(name="told", destination=str(dest), organizations=["Alpha SA"],
+                            notify=Notify(webhook=Webhook(url="http://127.0.0.1:9/hook",
+                                                          token=Secret(file=str(missing))),
+                                          on_success=True)))
+    client.cookies.set("cheel_lang", "de")
+    jid = job_id(run_now(client, "told"))
+    assert wait_job(client, jid, timeout=120)["status"] == "done"
+    for page in (client.get(f"/jobs/{jid}").text, client.get("/plans").text):
+        words = text_of(page)
+        assert "Nicht alle Benachrichtigungen wurden zugestellt: Die Webhook-Benachrichtigung " \
+            f"wurde nicht zugestellt: das Token des Webhooks kann nicht aus {missing} gelesen " \
+            "werden" in words, words
+        assert "webhook's token" not in words and "not delivered" not in words
+
+
 def test_a_plan_that_cannot_start_says_why(client, fleet, tmp_path):
     catalog, dest = fleet
     save_plan(catalog, Plan(name="locked", destination=str(dest), encryption=Encryption(

@@ -13,12 +13,14 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, getaddresses, make_msgid
 
 from .. import __version__
-from ..errors import CheelError, printable
+from ..errors import CheelError, Text, printable, said
 from ..plans.model import Email
 from ..plans.secrets import read_secret
 from .message import Message, scrub
 
-NOT_SENT = "The e-mail notification was not sent"
+
+def not_sent(why: Text) -> Text:
+    return said("the e-mail notification was not sent: {why}", why=why)
 
 
 def build(email: Email, message: Message, host: str) -> EmailMessage:
@@ -36,29 +38,31 @@ def build(email: Email, message: Message, host: str) -> EmailMessage:
     return mail
 
 
-def send_email(email: Email, message: Message, host: str) -> list[str]:
+def send_email(email: Email, message: Message, host: str) -> list[Text]:
     """Sends the message; the problems met, one sentence each (none: delivered to all)."""
     server = f"{printable(email.host)}:{email.port}"
     password = None
     try:
         context = ssl.create_default_context(cafile=email.ca_file)
     except (OSError, ssl.SSLError) as e:
-        return [f"{NOT_SENT}: the CA certificates cannot be read from "
-                f"{printable(str(email.ca_file))} ({_text(e)})."]
+        return [not_sent(said("the CA certificates cannot be read from {path} ({detail})",
+                              path=printable(str(email.ca_file)), detail=_text(e)))]
     try:
         mail = build(email, message, host)
         if email.username and email.password:
-            password = read_secret(email.password, "the SMTP password")
+            password = read_secret(email.password, said("the SMTP password"))
         if password is not None and not (email.starttls or email.smtps):
-            return [f"{NOT_SENT}: the SMTP password is only sent over an encrypted "
-                    f"connection, and the plan asks for neither STARTTLS nor TLS."]
+            return [not_sent(said("the SMTP password is only sent over an encrypted "
+                                  "connection, and the plan asks for neither STARTTLS nor "
+                                  "TLS"))]
         refused = _deliver(email, context, mail, password)
     except CheelError as e:
-        return [f"{NOT_SENT}: {e.message}"]
+        return [not_sent(e.text)]
     except (smtplib.SMTPException, OSError, ValueError) as e:
-        return [scrub(f"{NOT_SENT}: {_why(e, server, email.timeout)}", password)]
-    return [scrub(f"The e-mail notification was not delivered to {printable(to)}: the "
-                   f"server {server} refused it ({_answer(code, text)}).", password)
+        return [scrub(not_sent(_why(e, server, email.timeout)), password)]
+    return [scrub(said("the e-mail notification was not delivered to {address}: the server "
+                       "{server} refused it ({answer})", address=printable(to), server=server,
+                       answer=_answer(code, text)), password)
             for to, (code, text) in refused.items()]
 
 
@@ -78,50 +82,65 @@ def _deliver(email: Email, context: ssl.SSLContext, mail: EmailMessage,
             client.ehlo()
         if password is not None:
             if not client.has_extn("auth"):
-                raise _NotOffered("AUTH (the plan names a user and a password)")
+                raise _NotOffered(AUTH)
             client.login(email.username, password)
         return client.send_message(mail, from_addr=_address(email.sender),
                                    to_addrs=[_address(to) for to in email.to])
 
 
 class _NotOffered(smtplib.SMTPException):
-    """The server does not offer what the plan needs."""
+    """The server does not offer what the plan needs (STARTTLS, or AUTH)."""
 
 
-def _why(e: BaseException, server: str, timeout: float) -> str:
+AUTH = "AUTH"
+
+
+def _why(e: BaseException, server: str, timeout: float) -> Text:
     """Why sending failed, in a fiduciary's words."""
     if isinstance(e, _NotOffered):
-        return f"the SMTP server {server} does not offer {e}."
+        if str(e) == AUTH:
+            return said("the SMTP server {server} does not offer {extension}, which the plan "
+                        "needs as it names a user and a password", server=server, extension=AUTH)
+        return said("the SMTP server {server} does not offer {extension}", server=server,
+                    extension=str(e))
     if isinstance(e, smtplib.SMTPAuthenticationError):
-        return (f"the SMTP server {server} refused the user name or password "
-                f"({_answer(e.smtp_code, e.smtp_error)}).")
+        return said("the SMTP server {server} refused the user name or password ({answer})",
+                    server=server, answer=_answer(e.smtp_code, e.smtp_error))
     if isinstance(e, smtplib.SMTPNotSupportedError):  # e.g. SMTPUTF8 for an address
-        return f"the SMTP server {server} lacks an extension needed ({_text(e)})."
+        return said("the SMTP server {server} lacks an extension needed ({detail})",
+                    server=server, detail=_text(e))
     if isinstance(e, smtplib.SMTPSenderRefused):
-        return (f"the SMTP server {server} refused the sender {printable(e.sender)} "
-                f"({_answer(e.smtp_code, e.smtp_error)}).")
+        return said("the SMTP server {server} refused the sender {sender} ({answer})",
+                    server=server, sender=printable(e.sender),
+                    answer=_answer(e.smtp_code, e.smtp_error))
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         refused = "; ".join(f"{printable(to)} ({_answer(code, text)})"
                             for to, (code, text) in e.recipients.items())
-        return f"the SMTP server {server} refused every recipient: {refused}."
+        return said("the SMTP server {server} refused every recipient: {refused}",
+                    server=server, refused=refused)
     if isinstance(e, smtplib.SMTPResponseException):
-        return (f"the SMTP server {server} answered an error "
-                f"({_answer(e.smtp_code, e.smtp_error)}).")
+        return said("the SMTP server {server} answered an error ({answer})", server=server,
+                    answer=_answer(e.smtp_code, e.smtp_error))
     if isinstance(e, smtplib.SMTPServerDisconnected):
-        return f"the SMTP server {server} closed the connection ({_text(e)})."
+        return said("the SMTP server {server} closed the connection ({detail})",
+                    server=server, detail=_text(e))
     if isinstance(e, ssl.SSLCertVerificationError):
-        return (f"the certificate of the SMTP server {server} is not trusted "
-                f"({printable(e.verify_message or str(e))}); a private CA is named by "
-                f"ca_file.")
+        return said("the certificate of the SMTP server {server} is not trusted ({detail}); "
+                    "a private CA is named by ca_file", server=server,
+                    detail=printable(e.verify_message or str(e)))
     if isinstance(e, ssl.SSLError):
-        return f"the encrypted connection to the SMTP server {server} failed ({_text(e)})."
+        return said("the encrypted connection to the SMTP server {server} failed ({detail})",
+                    server=server, detail=_text(e))
     if isinstance(e, (socket.timeout, TimeoutError)):
-        return f"the SMTP server {server} did not answer within {timeout:g} seconds."
+        return said("the SMTP server {server} did not answer within {seconds} seconds",
+                    server=server, seconds=f"{timeout:g}")
     if isinstance(e, socket.gaierror):
-        return f"the SMTP server's name {printable(server)} is not known ({_text(e)})."
+        return said("the SMTP server's name {server} is not known ({detail})",
+                    server=printable(server), detail=_text(e))
     if isinstance(e, OSError):
-        return f"the SMTP server {server} cannot be reached ({_text(e)})."
-    return f"the e-mail cannot be written ({_text(e)})."
+        return said("the SMTP server {server} cannot be reached ({detail})", server=server,
+                    detail=_text(e))
+    return said("the e-mail cannot be written ({detail})", detail=_text(e))
 
 
 def _answer(code: int, text: bytes | str) -> str:

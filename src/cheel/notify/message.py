@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..errors import printable
+from ..errors import Text, printable
 from ..plans.model import FAILED, OK, SKIPPED, RunReport
 
 
@@ -147,9 +147,14 @@ def _name(text: str) -> str:
     return printable(text)
 
 
-def scrub(sentence: str, secret: str | None) -> str:
-    """A last guard: whatever a server echoed, a secret is never in a sentence."""
-    return sentence.replace(secret, "***") if secret else sentence
+def scrub(sentence: Text, secret: str | None) -> Text:
+    """A last guard: whatever a server echoed, a secret is never in a sentence (nor in any
+    part of it)."""
+    if not secret:
+        return sentence
+    return Text(sentence.template, {
+        k: scrub(v, secret) if isinstance(v, Text) else
+        v.replace(secret, "***") if isinstance(v, str) else v for k, v in sentence.params.items()})
 
 
 def _sentence(text: str) -> str:

@@ -17,12 +17,15 @@ from urllib.parse import urlsplit
 import msgspec
 
 from .. import __version__
-from ..errors import CheelError, printable
+from ..errors import CheelError, Text, printable, said
 from ..plans.model import RunReport, Webhook
 from ..plans.secrets import read_secret
 from .message import Message, scrub
 
-NOT_SENT = "The webhook notification was not delivered"
+
+
+def not_sent(why: Text) -> Text:
+    return said("the webhook notification was not delivered: {why}", why=why)
 
 
 def payload(report: RunReport, message: Message, host: str,
@@ -35,21 +38,22 @@ def payload(report: RunReport, message: Message, host: str,
     return msgspec.json.encode(body)
 
 
-def post(webhook: Webhook, data: bytes) -> list[str]:
+def post(webhook: Webhook, data: bytes) -> list[Text]:
     """POSTs ``data``; the problems met, one sentence each (none: the receiver took it)."""
     url, token = webhook.url, None
     if webhook.url_secret is not None:
         try:
-            url = read_secret(webhook.url_secret, "the webhook's address")
+            url = read_secret(webhook.url_secret, said("the webhook's address"))
         except CheelError as e:
-            return [f"{NOT_SENT}: {e.message}"]
+            return [not_sent(e.text)]
     receiver = _receiver(url)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return [f"{NOT_SENT}: its address {receiver} is not an http:// or https:// URL."]
+        return [not_sent(said("its address {receiver} is not an http:// or https:// URL",
+                              receiver=receiver))]
     try:
         if webhook.token is not None:
-            token = read_secret(webhook.token, "the webhook's token")
+            token = read_secret(webhook.token, said("the webhook's token"))
         context = ssl.create_default_context(cafile=webhook.ca_file)
         opener = urllib.request.build_opener(_NoRedirect(),
                                              urllib.request.HTTPSHandler(context=context))
@@ -63,16 +67,19 @@ def post(webhook: Webhook, data: bytes) -> list[str]:
             answer.read(1 << 16)
             status = answer.status
     except CheelError as e:
-        return [f"{NOT_SENT}: {e.message}"]
+        return [not_sent(e.text)]
     except urllib.error.HTTPError as e:
         status = e.code
         e.close()
     except (OSError, http.client.HTTPException, ValueError) as e:
-        return [scrub(f"{NOT_SENT}: {_why(e, receiver, webhook)}", token)]
+        return [scrub(not_sent(_why(e, receiver, webhook)), token)]
     if 200 <= status < 300:
         return []
-    return [f"{NOT_SENT}: {receiver} answered HTTP {status}"
-            f"{_reason(status)}, not a success."]
+    phrase = _phrase(status)
+    return [not_sent(said("{receiver} answered HTTP {status} ({phrase}), not a success",
+                          receiver=receiver, status=status, phrase=phrase) if phrase else
+                     said("{receiver} answered HTTP {status}, not a success",
+                          receiver=receiver, status=status))]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -80,24 +87,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx answer stays an answer, and counts as a failure
 
 
-def _why(e: BaseException, receiver: str, webhook: Webhook) -> str:
+def _why(e: BaseException, receiver: Text | str, webhook: Webhook) -> Text:
     reason = getattr(e, "reason", None)  # URLError wraps the socket's error
     cause = reason if isinstance(reason, BaseException) else e
     if isinstance(cause, ssl.SSLCertVerificationError):
-        return (f"the certificate of {receiver} is not trusted "
-                f"({printable(cause.verify_message or str(cause))}); a private CA is named "
-                f"by ca_file.")
+        return said("the certificate of {receiver} is not trusted ({detail}); a private CA "
+                    "is named by ca_file", receiver=receiver,
+                    detail=printable(cause.verify_message or str(cause)))
     if isinstance(cause, TimeoutError):
-        return f"{receiver} did not answer within {webhook.timeout:g} seconds."
+        return said("{receiver} did not answer within {seconds} seconds", receiver=receiver,
+                    seconds=f"{webhook.timeout:g}")
     if isinstance(cause, FileNotFoundError) and webhook.ca_file:
-        return f"the CA certificates cannot be read from {printable(webhook.ca_file)}."
+        return said("the CA certificates cannot be read from {path}",
+                    path=printable(webhook.ca_file))
     if isinstance(cause, http.client.HTTPException):
-        return f"{receiver} gave no valid HTTP answer ({type(cause).__name__})."
+        return said("{receiver} gave no valid HTTP answer ({detail})", receiver=receiver,
+                    detail=type(cause).__name__)
     text = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
-    return f"{receiver} cannot be reached ({printable(str(text))})."
+    return said("{receiver} cannot be reached ({detail})", receiver=receiver,
+                detail=printable(str(text)))
 
 
-def _receiver(url: str) -> str:
+def _receiver(url: str) -> Text | str:
     """The receiver as a sentence names it: scheme, host and port, no path, no user."""
     try:
         parts = urlsplit(url)
@@ -107,12 +118,14 @@ def _receiver(url: str) -> str:
         if parts.port:
             where += f":{parts.port}"
     except ValueError:
-        return "(an unreadable address)"
-    return printable(f"{parts.scheme}://{where}") if parts.scheme else "(an unreadable address)"
+        return said("(an unreadable address)")
+    return printable(f"{parts.scheme}://{where}") if parts.scheme else \
+        said("(an unreadable address)")
 
 
-def _reason(status: int) -> str:
+def _phrase(status: int) -> str:
+    """The status's standard reason phrase (HTTP's own words, not translated)."""
     try:
-        return f" ({HTTPStatus(status).phrase})"
+        return HTTPStatus(status).phrase
     except ValueError:
         return ""

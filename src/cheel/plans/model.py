@@ -12,7 +12,7 @@ from typing import Annotated
 
 import msgspec
 
-from ..errors import Text, printable
+from ..errors import Text, printable, sentence
 from ..store.names import name_key
 
 PLAN_VERSION = 1
@@ -157,7 +157,13 @@ class RunReport(msgspec.Struct, forbid_unknown_fields=True):
     outcomes: list[Outcome] = []
     stale: list[str] = []  # organizations whose newest verified backup is too old
     drills: int = 0  # backups drilled by this run
-    notify_problems: list[str] = []  # notifications that could not be delivered
+    notify_problems: list[str] = []  # notifications that could not be delivered, in English
+    notify_problems_said: list[Sentence] = []  # the same, for a translation (older: none)
+
+    def notified(self, problems: list[Text]) -> None:
+        """Keep the notifications' problems, in English and for a translation."""
+        self.notify_problems = [sentence(p) for p in problems]
+        self.notify_problems_said = [Sentence.of(p) for p in problems]
 
     @property
     def failed(self) -> list[Outcome]:

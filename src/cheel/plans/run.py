@@ -97,8 +97,8 @@ def run_plan(catalog: Catalog, options: RunOptions,
     if plan.notify.email or plan.notify.webhook:
         from ..notify import notify_run
 
-        report.notify_problems = notify_run(plan.notify, report, host=socket.gethostname(),
-                                            newest_verified=ages)
+        report.notified(notify_run(plan.notify, report, host=socket.gethostname(),
+                                   newest_verified=ages))
     # kept as JSON (status, the web UI) and as the text a notification would say, for people
     save_report(catalog, report, compose(report, socket.gethostname(), ages).body)
     return report

@@ -7,14 +7,15 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ..errors import UsageError, said
+from ..errors import Text, UsageError, said
 from .model import Secret
 
 COMMAND_TIMEOUT = 60  # seconds: a password manager waiting for a prompt nobody answers
 
 
-def read_secret(secret: Secret, what: str) -> str:
-    """The secret's first line. ``what`` says which secret in an error ("the passphrase")."""
+def read_secret(secret: Secret, what: Text) -> str:
+    """The secret's first line. ``what`` says which secret in an error (``said("the plan's
+    passphrase")``), translated with it."""
     if secret.file:
         path = Path(secret.file).expanduser()
         try:

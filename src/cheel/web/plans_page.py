@@ -106,7 +106,15 @@ def report_view(report: RunReport) -> dict:
     return {"plan": report.plan, "started_at": report.started_at,
             "finished_at": report.finished_at, "seconds": report.seconds, "ok": report.ok,
             "outcomes": outcomes, "counts": counts, "stale": list(report.stale),
-            "drills": report.drills, "notify_problems": list(report.notify_problems)}
+            "drills": report.drills, "notify_problems": notify_problems(report)}
+
+
+def notify_problems(report: RunReport) -> list[Text | str]:
+    """The notifications' problems as the core said them (the page translates them); an
+    older report's, in English."""
+    if len(report.notify_problems_said) == len(report.notify_problems):
+        return [s.text() for s in report.notify_problems_said]
+    return list(report.notify_problems)
 
 
 def plan_view(catalog: Catalog, plan: Plan, now: datetime) -> dict:
