@@ -289,11 +289,46 @@ def test_restore_each_as_own_org(tmp_path, catalog, two_orgs):
         assert contents(other, name) == contents(catalog, name)
     # again: both names are taken; refused whole before any work
     again = run_cli(other, *args, env=env)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1
+    assert 'Organizations named "Alpha SA", "Beta AG" already exist here.' in again.output
     # what does not go with it
     assert run_cli(other, "restore", str(two_orgs), "--each-as-own-org").exit_code == 2
     assert run_cli(other, "restore", str(two_orgs), "--each-as-own-org", "--create",
                    "--into", "X").exit_code == 2
+
+
+def test_a_taken_name_is_said_in_one_or_several_and_in_the_page_language(tmp_path, catalog,
+                                                                        two_orgs):
+    from cheel.web import i18n
+
+    other = Catalog(tmp_path / "other")
+    organizations.create_organization(other, "Beta AG")
+    options = RestoreOptions(two_orgs, "", create=True, each_as_own_org=True)
+    with pytest.raises(AlreadyExists) as one:
+        restore_own_orgs(other, options, unlock=lambda: PW)
+    assert one.value.message == 'an organization named "Beta AG" already exists here'
+    assert i18n.say(one.value.text, "fr") == \
+        "Une organisation nommée « Beta AG » existe déjà ici."
+    organizations.create_organization(other, "Alpha SA")
+    with pytest.raises(AlreadyExists) as two:
+        restore_own_orgs(other, options, unlock=lambda: PW)
+    assert i18n.say(two.value.text, "de") == \
+        'Hier bestehen bereits Organisationen namens "Alpha SA", "Beta AG".'
+
+
+def test_an_unknown_organization_hint_when_there_is_none(tmp_path):
+    from cheel.errors import NotFound
+    from cheel.web import i18n
+
+    empty = Catalog(tmp_path / "empty")
+    with pytest.raises(NotFound) as none:
+        empty.find("Nowhere")
+    assert none.value.hint == "there are no organizations yet"
+    assert i18n.say(none.value.hint_text, "fr") == "Il n'existe encore aucune organisation."
+    organizations.create_organization(empty, "Alpha SA")
+    with pytest.raises(NotFound) as known:
+        empty.find("Nowhere")
+    assert known.value.hint == "known organizations: Alpha SA"
 
 
 def test_each_as_own_org_human_report_and_one_org_per_pass(tmp_path, catalog, two_orgs,

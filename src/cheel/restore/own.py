@@ -117,7 +117,9 @@ def plan_own_orgs(catalog: Catalog, options: RestoreOptions, unlock: Unlock = No
     taken = [p.name for p in plans if catalog.exists(p.name)]
     if taken:
         raise AlreadyExists(
-            said("an organization named {names} already exists here",
+            said('an organization named "{name}" already exists here', name=taken[0])
+            if len(taken) == 1 else
+            said("organizations named {names} already exist here",
                  names=", ".join(f'"{n}"' for n in taken)),
             hint=said("each organization of the backup is made anew and never merged into "
                       "one that exists: rename that one first (cheel org rename), or restore "

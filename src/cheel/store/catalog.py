@@ -119,9 +119,10 @@ class Catalog:
         entries = self._read()
         entry = _match(entries, name)
         if entry is None:
-            known = ", ".join(e.name for e in entries) or said("none yet")
+            known = ", ".join(e.name for e in entries)
             raise NotFound(said('there is no organization named "{name}"', name=name),
-                           hint=said("known organizations: {known}", known=known))
+                           hint=said("known organizations: {known}", known=known) if known
+                           else said("there are no organizations yet"))
         return entry
 
     def exists(self, name: str) -> bool:

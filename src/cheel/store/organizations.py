@@ -142,9 +142,10 @@ def find_group(db: Database, key: str) -> GroupInfo:
              or find_by_name(groups, key, lambda g: g.name))
     if found:
         return found
-    known = ", ".join(g.name for g in groups) or said("none yet")
+    known = ", ".join(g.name for g in groups)
     raise NotFound(said('there is no company group named "{key}"', key=key),
-                   hint=said("known groups: {known}", known=known))
+                   hint=said("known groups: {known}", known=known) if known else
+                   said("there are no company groups yet"))
 
 
 def create_group(db: Database, name: str, uid: str | None = None) -> GroupInfo:
