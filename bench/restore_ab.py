@@ -25,8 +25,10 @@ another case than B, for a ratio of two cases of one version: ``--a . --case-a g
 backup --encrypted``.
 ``--encrypted`` backs up with a password (in ``CHEEL_PASSWORD``, never in argv): the file the
 restores read, and the ``backup`` case's.
-The machine's load average is printed with every pair: other work on a 2-core machine
-shows in both sides of a pair alike, which is why only ratios within a pair are compared.
+The machine's load average is printed with every pair, and the CPU the machine spent
+beyond both commands' own ("others"): other work on a 2-core machine shows in both sides of
+a pair alike, which is why only ratios within a pair are compared (and a command that needs
+both cores, as a backup does, loses more to it than one that needs one).
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ def timed(argv: list[str], env: dict) -> tuple[float, float]:
     if proc.returncode:
         raise SystemExit(f"{' '.join(argv[:6])}… failed ({proc.returncode}): {err[-2000:]}")
     return wall, usage.ru_utime + usage.ru_stime
+
+
+def busy_seconds() -> float:
+    """The CPU seconds every core of the machine has spent working since it started."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def cheel_argv(*args: str) -> list[str]:
@@ -126,14 +136,18 @@ def main() -> None:
               f"A = {args.a} {extra['A'] or ''}; B = {args.b} {extra['B'] or ''}")
         for i in range(args.pairs):
             walls = {}
+            busy = busy_seconds()
             for side in ("AB" if i % 2 == 0 else "BA"):
                 walls[side] = run_one(args, cases[side], side, trees[side],
                                       dict(base_env, **extra[side]), temp, backup, org_file, dump)
             (wa, ca), (wb, cb) = walls["A"], walls["B"]
+            # The CPU the machine spent during the pair beyond both commands' own (a server
+            # working for them, PostgreSQL's, counts here too): other work shows there.
+            others = max(0.0, busy_seconds() - busy - ca - cb)
             ratios.append(wb / wa)
             load = os.getloadavg()[0]
             print(f"pair {i + 1}: A {wa:6.2f} s (CPU {ca:5.2f})  B {wb:6.2f} s (CPU {cb:5.2f})"
-                  f"  B/A {wb / wa:.3f}  load {load:.2f}", flush=True)
+                  f"  B/A {wb / wa:.3f}  load {load:.2f}  others {others:5.2f} s CPU", flush=True)
         print(f"B/A median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, "
               f"max {max(ratios):.3f}) over {len(ratios)} pairs")
     finally:
