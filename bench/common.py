@@ -42,6 +42,16 @@ LABELS = {
         "base_restore_jobs": "createdb && pg_restore --jobs {jobs}",
     },
 }
+# Issue 22's other two goals, on SQLite at the main size: a replace of the largest group
+# against the same group into a new organization, and verify against the restore.
+GROUP = "Groupe Helvetia"  # the demo's largest group (80 % of the lines)
+REPLACE_LABELS = {
+    "restore_plain": "cheel restore --create (the whole file)",
+    "verify": "cheel verify (the same file)",
+    "group_new": f'cheel restore --create --group "{GROUP}"',
+    "group_replace": f'cheel restore --group "{GROUP}" --on-conflict replace (into a copy of '
+                     "the organization)",
+}
 GROUP_LABELS = {
     "group_keller": f'cheel backup --group "{KELLER}"',
     "group_copies": "cheel backup --group ×3 (copies of the 1/100 org)",

@@ -79,7 +79,8 @@ class Harness:
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
-        self.cheel = str(Path(args.cheel).resolve()) if args.cheel else str(ROOT / ".venv/bin/cheel")
+        self.cheel = (str(Path(args.cheel).resolve()) if args.cheel
+                      else str(ROOT / ".venv/bin/cheel"))
         self.tag = f"{os.getpid()}_{secrets.token_hex(2)}"
         self.tmp: Path | None = None
         self.data_dir: Path | None = None

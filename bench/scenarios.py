@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ENGINE_NAMES, KELLER, BenchError, Sample, Step, floor_script
+from common import ENGINE_NAMES, GROUP, KELLER, BenchError, Sample, Step, floor_script
 from harness import Harness
 from machine import cpu_snapshot, machine_info, others_cpu, src_fingerprint
 from report import Report
@@ -101,7 +101,8 @@ class Bench(Harness):
     def _pg_db(self, lines: int) -> str:
         return f"cheelbench_{self.tag}_org_{lines}".lower()
 
-    def run_restore(self, engine: str, lines: int, rep: int, encrypted: bool) -> Sample:
+    def run_restore(self, engine: str, lines: int, rep: int, encrypted: bool,
+                    section: str = "restore") -> Sample:
         src = self.files[(engine, lines, "enc" if encrypted else "plain")]
         scratch = self.tmp / "restore" / f"r{self.next_id()}"
         data = scratch / "data"
@@ -128,7 +129,7 @@ class Bench(Harness):
             size = self.pg_db_size(db)
         else:
             size = sum(p.stat().st_size for p in data.iterdir() if ".sqlite" in p.name)
-        s = self.record("restore", engine, lines, "restore_enc" if encrypted else "restore_plain",
+        s = self.record(section, engine, lines, "restore_enc" if encrypted else "restore_plain",
                         rep, m, size, srv, rows=sum(res["rows"].values()),
                         seconds_reported=res.get("seconds"))
         self._cleanup_restore(scratch, db)
@@ -237,6 +238,52 @@ class Bench(Harness):
         seen[0] += others[0] * wall
         seen[1] += wall
 
+    # ---- issue 22: a replace of the largest group, and verify (SQLite, the main size)
+    def replace_and_verify(self) -> None:
+        if "sqlite" not in self.engines:
+            return
+        n = self.n
+        self.log(f"SQLite {n:,} lines: replace of the largest group, and verify")
+        self.alternate(self.args.reps, [
+            lambda r: self.run_restore("sqlite", n, r, False, section="replace"),
+            lambda r: self.run_verify(n, r),
+            lambda r: self.run_group_restore(n, r, replace=False),
+            lambda r: self.run_group_restore(n, r, replace=True),
+        ])
+
+    def run_verify(self, lines: int, rep: int) -> Sample:
+        src = self.files[("sqlite", lines, "plain")]
+        m = self.measure([[Step([self.cheel, "verify", str(src), "--json"])]],
+                         self.env(self.data_dir), f"cheel verify {src.name}")
+        return self.record("replace", "sqlite", lines, "verify", rep, m, None)
+
+    def run_group_restore(self, lines: int, rep: int, replace: bool) -> Sample:
+        """The largest group of the file into a new organization, or replacing itself in a
+        copy of the organization made afresh (untimed) before each run."""
+        src = self.files[("sqlite", lines, "plain")]
+        scratch = self.tmp / "restore" / f"r{self.next_id()}"
+        data = scratch / "data"
+        data.mkdir(parents=True)
+        org = self.orgs[("sqlite", lines)]
+        if replace:
+            location = self._sqlite_location(org)
+            shutil.copy(self.data_dir / location, data / location)
+            catalog = json.loads((self.data_dir / "catalog.json").read_text())
+            catalog["organizations"] = [o for o in catalog["organizations"] if o["name"] == org]
+            (data / "catalog.json").write_text(json.dumps(catalog))
+            argv = [self.cheel, "restore", str(src), "--into", org, "--group", GROUP,
+                    "--on-conflict", "replace", "--json"]
+        else:
+            argv = [self.cheel, "restore", str(src), "--into", "Restored", "--create",
+                    "--group", GROUP, "--json"]
+        cmd = "group_replace" if replace else "group_new"
+        m = self.measure([[Step(argv)]], self.env(data), f"cheel restore ({cmd})")
+        res = self.cheel_json(m, "cheel restore")
+        s = self.record("replace", "sqlite", lines, cmd, rep, m, None,
+                        rows=sum(res["rows"].values()))
+        self._cleanup_restore(scratch, None)
+        return s
+
     # ---- section 4: a small group out of a large organization
     def groups(self) -> None:
         n, reps = self.n, self.args.reps
@@ -295,6 +342,7 @@ class Bench(Harness):
         self.log("creating demo organizations")
         self.make_demos()
         self.whole_org()
+        self.replace_and_verify()
         self.groups()
         self.meta["load_average_end"] = list(os.getloadavg())
         self.meta["cpu_end"] = cpu_snapshot(self)
