@@ -116,6 +116,74 @@ def test_replace_gives_back_exactly_the_backup(demo, tmp_path):  # noqa: F811
     assert contents(demo, "Demo SA") == original
 
 
+def book_in_turn(catalog, org, times=5):
+    """Entries of Helvetia and of Keller booked in turn, each with a line: the two groups'
+    ids interleave in journal_entries and entry_lines."""
+    with organizations.opened(catalog, org) as (_, db):
+        with db.transaction():
+            for _ in range(times):
+                for group in ("Groupe Helvetia", "Atelier Keller GmbH"):
+                    gid = db.scalar("SELECT id FROM company_groups WHERE name = ?", (group,))
+                    eid = db.scalar("SELECT max(e.id) FROM journal_entries e JOIN companies c "
+                                    "ON c.id = e.company_id WHERE c.group_id = ?", (gid,))
+                    new = db.scalar("SELECT max(id) FROM journal_entries") + 1
+                    db.execute("INSERT INTO journal_entries (id, company_id, fiscal_year_id, "
+                               "number, date, description, journal, created_at) SELECT ?, "
+                               "company_id, fiscal_year_id, number + 1000, date, 'in turn', "
+                               "journal, created_at FROM journal_entries WHERE id = ?",
+                               (new, eid))
+                    db.execute("INSERT INTO entry_lines (id, entry_id, account_id, debit, "
+                               "credit) SELECT (SELECT max(id) + 1 FROM entry_lines), ?, "
+                               "account_id, 0, 0 FROM entry_lines WHERE entry_id = ? LIMIT 1",
+                               (new, eid))
+
+
+def test_replace_where_the_groups_ids_interleave(demo, tmp_path, monkeypatch):  # noqa: F811
+    """A group's rows whose ids run from its lowest to its highest without another group's
+    in between are deleted as a range of the table; where another group's rows lie in
+    between (entries booked for two groups in turn), row by row: either way the replaced
+    group comes back exactly and the other groups keep every row."""
+    from cheel.store.sqlite import SQLiteDatabase
+
+    book_in_turn(demo, "Demo SA")
+    path = backup(demo, "Demo SA", tmp_path, groups=["Groupe Helvetia"])
+    original = contents(demo, "Demo SA")
+    deletes = []
+    real = SQLiteDatabase.execute
+
+    def execute(self, sql, params=()):
+        if sql.startswith("DELETE"):
+            deletes.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(SQLiteDatabase, "execute", execute)
+    report = run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
+    monkeypatch.undo()
+    assert report.groups[0].action == "replace"
+    by_range = {d.split()[2] for d in deletes if "BETWEEN" in d}
+    by_rows = {d.split()[2] for d in deletes if "BETWEEN" not in d}
+    assert {"journal_entries", "entry_lines"} <= by_rows  # Keller's entries in between
+    assert {"journal_entries", "entry_lines"}.isdisjoint(by_range) and by_range  # the others
+    assert contents(demo, "Demo SA") == original
+
+
+def test_replace_on_postgresql(catalog, tmp_path, pg_url, pg_dbname):
+    """The same replace into a PostgreSQL organization: a group whose entries interleave
+    with another group's comes back exactly, the other groups keep every row."""
+    create_demo(catalog, DemoOptions(name="Pg SA", entries=3000, seed=7,
+                                     postgres=f"{pg_url}/{pg_dbname()}"))
+    book_in_turn(catalog, "Pg SA")
+    path = backup(catalog, "Pg SA", tmp_path, groups=["Groupe Helvetia"])
+    original = contents(catalog, "Pg SA")
+    with organizations.opened(catalog, "Pg SA") as (_, db):
+        with db.transaction():
+            db.execute("UPDATE contacts SET name = 'Changed' WHERE group_id = (SELECT id FROM "
+                       "company_groups WHERE name = 'Groupe Helvetia')")
+    report = run_restore(catalog, RestoreOptions(path, "Pg SA", on_conflict="replace"), PW)
+    assert report.groups[0].action == "replace"
+    assert contents(catalog, "Pg SA") == original
+
+
 def test_dry_run_changes_nothing(demo, tmp_path):  # noqa: F811
     path = backup(demo, "Demo SA", tmp_path)
     fp = fingerprint(demo, "Demo SA")

@@ -25,7 +25,7 @@ from ..progress import CHECKS, Progress
 from ..soundness import SoundReader
 from ..store import schema
 from ..store.engines import Database, RowWriter
-from ..store.scope import scoped_from
+from ..store.scope import range_sql, scoped_from
 from . import checks
 from .plan import REPLACE, GroupPlan
 
@@ -129,6 +129,16 @@ class Loader:
     # -- replace ----------------------------------------------------------------------
     def _delete_group(self, group_id: int) -> None:
         for t in reversed(schema.group_tables()):
+            n, lo, hi = self.db.execute(range_sql(t), (group_id,)).fetchone()
+            if not n:
+                continue
+            if n == hi - lo + 1:
+                # Every id from lo to hi is the group's (counted in this transaction, which
+                # holds the write lock): a range of the table, without the scope's joins, as
+                # in an organization of one group or a group restored in one go. The 800,000
+                # entry lines of a 1,000,000-line organization (SQLite): 0.37 s -> 0.20 s.
+                self.db.execute(f"DELETE FROM {t.name} WHERE id BETWEEN ? AND ?", (lo, hi))
+                continue
             frm, grp = scoped_from(t)
             self.db.execute(f"DELETE FROM {t.name} WHERE id IN "
                             f"(SELECT t0.id FROM {frm} WHERE {grp} = ?)", (group_id,))
