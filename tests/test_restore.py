@@ -327,3 +327,49 @@ def test_replace_that_rewrites_most_rows_builds_the_indexes_again(demo, tmp_path
     with pytest.raises(IntegrityError, match="a check said no"):
         run_restore(demo, RestoreOptions(path, "Demo SA", on_conflict="replace"), PW)
     assert fingerprint(demo, "Demo SA") == fp and indexes() == before
+
+
+def test_the_keys_check_looks_rows_up_only_where_a_range_has_gaps(demo):  # noqa: F811
+    """A key inside its parent's range is taken for a row that exists only where the parent
+    holds every id of that range; a parent with a gap is looked up row by row. Either way a
+    key to a missing row, or out of the range, is found."""
+    from cheel.restore.checks import keys_check
+    from cheel.store import schema
+
+    fks = schema.table("entry_lines").foreign_keys
+    with organizations.opened(demo, "Demo SA") as (_, db):
+        statements = []
+
+        class Seen:  # the database, with the statements the check runs written down
+            def execute(self, sql, params=()):
+                statements.append(sql)
+                return db.execute(sql, params)
+
+            def scalar(self, sql, params=()):
+                return db.scalar(sql, params)
+
+        def check(**shrink):
+            statements.clear()
+            lo, hi = db.execute("SELECT min(id), max(id) FROM entry_lines").fetchone()
+            inside = {c.name: tuple(db.execute(f"SELECT min(id), max(id) FROM {c.ref}")
+                                    .fetchone()) for c in fks}
+            inside.update(shrink)
+            keys_check("entry_lines", fks, lo, hi, inside)(Seen())
+            return statements[-1]
+
+        assert "JOIN" not in check()  # every parent dense: no look-ups, nothing wrong
+        elo, ehi = db.execute("SELECT min(id), max(id) FROM journal_entries").fetchone()
+        with pytest.raises(IntegrityError, match="point to journal_entries"):
+            check(entry_id=(elo + 1, ehi))  # dense, and keys below the range
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("BEGIN")
+        try:
+            gap = db.scalar("SELECT entry_id FROM entry_lines WHERE id = (SELECT max(id) / 2 "
+                            "FROM entry_lines)")
+            db.execute("DELETE FROM journal_entries WHERE id = ?", (gap,))
+            with pytest.raises(IntegrityError, match="point to journal_entries"):
+                check()  # a gap: looked up, and the lines of the missing entry found
+            assert "LEFT JOIN journal_entries" in statements[-1]
+            assert "LEFT JOIN accounts" not in statements[-1]  # still dense
+        finally:
+            db.execute("ROLLBACK")

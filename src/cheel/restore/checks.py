@@ -16,26 +16,44 @@ def keys_check(table: str, fks: list[schema.Column], lo: int, hi: int,
                inside: dict[str, tuple[int, int]]) -> Callable[[Database], None]:
     """One pass over the restored rows for all of the table's foreign keys: each points to
     a row that exists and, for the keys named in ``inside``, lies in that id range (the
-    rows restored with it)."""
-    joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in enumerate(fks))
+    rows restored with it).
 
-    def bad(i: int, c: schema.Column) -> str:
-        outside = (f" OR c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
-                   f"{int(inside[c.name][1])}" if c.name in inside else "")
-        return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL{outside})"
-
-    counts = ", ".join(f"SUM(CASE WHEN {bad(i, c)} THEN 1 ELSE 0 END)" for i, c in enumerate(fks))
+    Where the referenced table holds a row for every id of that range (counted when the
+    check runs), a key inside the range points to a row that exists: the range alone is
+    checked, without looking each row up. A new organization restored from an organization
+    that never deleted rows is such: 1,000,000 entry lines' four keys (SQLite) 0.5 s with
+    the look-ups, 0.1 s without."""
 
     def run(db: Database) -> None:
-        bad = db.execute(f"SELECT {counts} FROM {table} c {joins} WHERE c.id BETWEEN ? AND ?",
-                         (lo, hi)).fetchone()
-        for c, n in zip(fks, bad):
+        dense = {c.name for c in fks if c.name in inside and _every_id(db, c.ref, *inside[c.name])}
+        looked_up = [(i, c) for i, c in enumerate(fks) if c.name not in dense]
+        joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in looked_up)
+
+        def bad(i: int, c: schema.Column) -> str:
+            if c.name in dense:
+                return (f"c.{c.name} IS NOT NULL AND c.{c.name} NOT BETWEEN "
+                        f"{int(inside[c.name][0])} AND {int(inside[c.name][1])}")
+            outside = (f" OR c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
+                       f"{int(inside[c.name][1])}" if c.name in inside else "")
+            return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL{outside})"
+
+        counts = ", ".join(f"SUM(CASE WHEN {bad(i, c)} THEN 1 ELSE 0 END)"
+                           for i, c in enumerate(fks))
+        found = db.execute(f"SELECT {counts} FROM {table} c {joins} WHERE c.id BETWEEN ? AND ?",
+                           (lo, hi)).fetchone()
+        for c, n in zip(fks, found):
             if n:
                 raise IntegrityError(said("{count} restored {table} rows point to {ref} rows that "
                                           "are missing or not restored with them; nothing was "
                                           "restored",
                                           count=n, table=table, ref=c.ref), cause="keys")
     return run
+
+
+def _every_id(db: Database, table: str, lo: int, hi: int) -> bool:
+    """Whether ``table`` holds a row for every id from ``lo`` to ``hi`` (ids are unique)."""
+    return hi < lo or int(db.scalar(f"SELECT count(*) FROM {table} WHERE id BETWEEN ? AND ?",
+                                    (lo, hi))) == hi - lo + 1
 
 
 def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:
