@@ -44,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import floor_script
+from common import GROUP, floor_script
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -53,7 +53,6 @@ PASSWORD = "restore-ab-throwaway"
 CASES = ["new", "group-new", "replace", "verify", "pg-new", "pg-restore", "sqlite-load",
          "sqlite-floor", "backup", "sqlite-dump"]
 BACKUP_CASES = {"backup", "sqlite-dump"}  # these read the organization, not a backup
-GROUP = "Groupe Helvetia"  # the demo's largest group (80 % of the lines)
 
 
 def cheel(tree: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
