@@ -375,16 +375,19 @@ class Report:
         return "\n".join(L) + "\n"
 
     def busy(self) -> bool:
-        """Others were running when the run started (its own work raises the load average
-        later on, so the end's does not count), or used a quarter of a core or more on
-        average during it, or the hypervisor took as much. Runs without CPU snapshots
-        (older results) are judged on the load average at both ends, as they were."""
+        """Other processes used a quarter of a core or more on average during the run, or
+        the hypervisor took as much (measured from /proc/stat at both ends). The load
+        average is not asked when that measure exists: it is a decaying mean of the last
+        minutes, so work that ended before the run started still shows in it (a run whose
+        others used 0.00 cores was called busy for a load of 1.08 at its start). Runs
+        without CPU snapshots (older results) are judged on the load average at both
+        ends, as they were."""
         m = self.b.meta
         cores = m["cores"] or 1
         others = others_cpu(m.get("cpu_start"), m.get("cpu_end"))
         if others is None:
             return max(m["load_average_start"][0], m["load_average_end"][0]) > 0.5 * cores
-        return m["load_average_start"][0] > 0.5 * cores or sum(others) >= 0.25
+        return sum(others) >= 0.25
 
     def startup_wall(self) -> float | None:
         st = self.stat("startup", "-", 0, "version")
