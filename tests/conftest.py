@@ -13,7 +13,7 @@ from cheel.store.catalog import Catalog
 
 # The shared helper modules' asserts explain their failures as the tests' own do.
 pytest.register_assert_rewrite("age_support", "backup_support", "demo_support", "web_support",
-                                "vectors_support", "diff_support")
+                                "vectors_support", "diff_support", "drill_support")
 
 PG_URL = os.environ.get("CHEEL_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
