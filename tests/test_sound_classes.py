@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import sound_fixtures
 from sound_fixtures import ACCEPT, REFUSE
 from sound_fixtures import count_report, honest, module_kdf, sources  # noqa: F401 (fixtures)
-from test_sound_property import MUTATIONS
+from sound_property_support import MUTATIONS
 
 BASES = ["plain", "multi", "encrypted"]
 
