@@ -13,6 +13,7 @@ from pathlib import Path
 from common import ENGINE_NAMES, GROUP, KELLER, BenchError, Sample, Step, floor_script
 from harness import Harness
 from machine import cpu_snapshot, machine_info, others_cpu, src_fingerprint
+from plot import plot
 from report import Report
 
 
@@ -361,7 +362,7 @@ class Bench(Harness):
                 "samples": [s.as_dict() for s in self.samples]}
         (out / f"{stem}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         png = out / f"{stem}.png"
-        plotted = report.plot(png)
+        plotted = plot(report, png)
         (out / f"{stem}.md").write_text(report.markdown(png.name if plotted else None))
         self.log(f"wrote {out / stem}.md, .json" + (", .png" if plotted else ""))
 
