@@ -22,8 +22,8 @@ from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
 from ..store.languages import language_codes
 from ..store.organizations import GroupInfo
-from ..store.scope import (ranges_sql, references_in_sql, references_sql, select_range_sql,
-                           select_sql)
+from ..store.scope import (fills_range, ranges_sql, references_in_sql, references_sql,
+                           select_range_sql, select_sql)
 
 HELPERS = 2  # threads reading the database besides the one writing the file
 # A group of at most this many rows (documents aside) is read in one query, its tables
@@ -176,7 +176,7 @@ class SnapshotReader:
             query = select_range_sql(t, [self.db.concat_rows_expr(json_expr)], join,
                                      _company_ids(group) if small else None,
                                      bound_parent=self.db.engine == POSTGRES and not small,
-                                     whole=n == hi - lo + 1)
+                                     whole=fills_range(n, lo, hi))
             step = max(1, (hi - lo + 1) * UNIT_ROWS[self.db.engine] // n)
             units = [(query.sql, query.params(group.id, start, min(hi, start + step - 1)),
                       query.bounded) for start in range(lo, hi + 1, step)]

@@ -31,7 +31,7 @@ from pyroaring import BitMap64
 
 from ..store import schema
 from ..store.engines import POSTGRES, SQLITE, Database
-from ..store.scope import scoped_from, select_range_sql
+from ..store.scope import fills_range, scoped_from, select_range_sql
 from .keys import PARTS, WHOLE, ids_in, ids_param
 from .sides import GroupAt
 
@@ -91,7 +91,7 @@ class Aligner:
         # (each table's first range, from id 0, read through the joins, so that no live
         # row of the group below the file's ids goes unseen)
         self.alone = {t: low - 1 for t, (low, high) in ids.items()
-                      if rows.get(t) == high - low + 1}
+                      if fills_range(rows.get(t, 0), low, high)}
         self.last: dict[str, int] = {}
         self.given_up: set[str] = set()
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from ..errors import IntegrityError, said
 from ..store import schema
 from ..store.engines import POSTGRES, Check, Database
-from ..store.scope import count_sql, scoped_from
+from ..store.scope import count_sql, fills_range, scoped_from
 from .plan import GroupPlan
 
 
@@ -30,12 +30,13 @@ def keys_check(table: str, fks: list[schema.Column], lo: int, hi: int,
         joins = " ".join(f"LEFT JOIN {c.ref} p{i} ON p{i}.id = c.{c.name}" for i, c in looked_up)
 
         def bad(i: int, c: schema.Column) -> str:
+            if c.name not in inside:
+                return f"c.{c.name} IS NOT NULL AND p{i}.id IS NULL"
+            outside = (f"c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
+                       f"{int(inside[c.name][1])}")
             if c.name in dense:
-                return (f"c.{c.name} IS NOT NULL AND c.{c.name} NOT BETWEEN "
-                        f"{int(inside[c.name][0])} AND {int(inside[c.name][1])}")
-            outside = (f" OR c.{c.name} NOT BETWEEN {int(inside[c.name][0])} AND "
-                       f"{int(inside[c.name][1])}" if c.name in inside else "")
-            return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL{outside})"
+                return f"c.{c.name} IS NOT NULL AND {outside}"
+            return f"c.{c.name} IS NOT NULL AND (p{i}.id IS NULL OR {outside})"
 
         counts = ", ".join(f"SUM(CASE WHEN {bad(i, c)} THEN 1 ELSE 0 END)"
                            for i, c in enumerate(fks))
@@ -52,8 +53,8 @@ def keys_check(table: str, fks: list[schema.Column], lo: int, hi: int,
 
 def _every_id(db: Database, table: str, lo: int, hi: int) -> bool:
     """Whether ``table`` holds a row for every id from ``lo`` to ``hi`` (ids are unique)."""
-    return hi < lo or int(db.scalar(f"SELECT count(*) FROM {table} WHERE id BETWEEN ? AND ?",
-                                    (lo, hi))) == hi - lo + 1
+    return hi < lo or fills_range(int(db.scalar(
+        f"SELECT count(*) FROM {table} WHERE id BETWEEN ? AND ?", (lo, hi))), lo, hi)
 
 
 def balance_check(table: str, lo: int, hi: int) -> Callable[[Database], None]:

@@ -25,7 +25,7 @@ from ..progress import CHECKS, Progress
 from ..soundness import SoundReader
 from ..store import schema
 from ..store.engines import Database, RowWriter
-from ..store.scope import range_sql, scoped_from
+from ..store.scope import fills_range, range_sql, scoped_from
 from . import checks
 from .plan import REPLACE, GroupPlan
 
@@ -132,7 +132,7 @@ class Loader:
             n, lo, hi = self.db.execute(range_sql(t), (group_id,)).fetchone()
             if not n:
                 continue
-            if n == hi - lo + 1:
+            if fills_range(n, lo, hi):
                 # Every id from lo to hi is the group's (counted in this transaction, which
                 # holds the write lock): a range of the table, without the scope's joins, as
                 # in an organization of one group or a group restored in one go. The 800,000

@@ -49,6 +49,13 @@ def count_sql(t: schema.Table) -> str:
     return f"SELECT count(*) FROM {frm} WHERE {grp} = ?"
 
 
+def fills_range(count: int, low: int, high: int) -> bool:
+    """Whether ``count`` rows with ids from ``low`` to ``high`` hold every id of that range:
+    ids are unique, so as many rows as ids means no id is missing (and no row of another
+    group lies in between, when the rows counted are one group's)."""
+    return count == high - low + 1
+
+
 def range_sql(t: schema.Table, companies: Companies = None) -> str:
     frm, grp = scoped_from(t, companies=companies)
     return f"SELECT count(*), MIN(t0.id), MAX(t0.id) FROM {frm} WHERE {grp} = ?"
